@@ -1,0 +1,102 @@
+#pragma once
+//! The one notation for random quantities in scenarios: a plain number is a
+//! constant; a table `{ dist = "...", ... }` is one of the families below,
+//! optionally clamped to [min, max].
+
+#include <cstddef>
+#include <limits>
+#include <string>
+#include <variant>
+#include <vector>
+
+namespace talentsim {
+
+struct Constant {
+  double value = 0;
+  bool operator==(const Constant&) const = default;
+};
+struct Uniform {
+  double low = 0, high = 1;
+  bool operator==(const Uniform&) const = default;
+};
+struct Normal {
+  double mean = 0, sd = 1;
+  bool operator==(const Normal&) const = default;
+};
+//! ln X ~ Normal(mu, sigma).
+struct LogNormal {
+  double mu = 0, sigma = 1;
+  bool operator==(const LogNormal&) const = default;
+};
+//! Pareto type I: P(X > x) = (scale / x)^shape for x >= scale.
+struct Pareto {
+  double scale = 1, shape = 2;
+  bool operator==(const Pareto&) const = default;
+};
+//! Categorical over labels (`shares = { US = 0.6, CN = 0.4 }`) or over numbers
+//! (`values = [...]`, `shares = [...]`). Shares sum to 1.
+struct Categorical {
+  std::vector<std::string> labels;
+  std::vector<double> values;
+  std::vector<double> shares;
+  bool operator==(const Categorical&) const = default;
+};
+
+//! A validated distribution. Sampling takes uniforms from the caller's
+//! counter-based generator (see sample()).
+class Distribution {
+ public:
+  using Family = std::variant<Constant, Uniform, Normal, LogNormal, Pareto, Categorical>;
+
+  Distribution() = default;
+  explicit Distribution(Family family, double min = -std::numeric_limits<double>::infinity(),
+                        double max = std::numeric_limits<double>::infinity());
+  static Distribution constant(double value) { return Distribution(Constant{value}); }
+
+  const Family& family() const noexcept { return family_; }
+  double min() const noexcept { return min_; }
+  double max() const noexcept { return max_; }
+  bool is_constant() const noexcept { return std::holds_alternative<Constant>(family_); }
+  bool is_labelled() const noexcept;
+  //! Family name as written in scenarios: "constant", "uniform", ...
+  const char* name() const noexcept;
+  //! Smallest and largest values it can produce (after clamping).
+  double support_low() const noexcept;
+  double support_high() const noexcept;
+  //! Expected value after clamping is ignored (used for estimates only).
+  double mean() const noexcept;
+
+  //! Draws a number. `rng` is a UniformRandomBitGenerator (CounterRng).
+  template <class Rng>
+  double sample(Rng& rng) const;
+  //! Draws the index of a category (labelled or numeric categorical only).
+  template <class Rng>
+  std::size_t sample_index(Rng& rng) const;
+
+  bool operator==(const Distribution&) const = default;
+
+ private:
+  double draw_from_uniforms(double u1, double u2) const noexcept;
+  std::size_t index_from_uniform(double u) const noexcept;
+
+  Family family_ = Constant{};
+  double min_ = -std::numeric_limits<double>::infinity();
+  double max_ = std::numeric_limits<double>::infinity();
+  std::vector<double> cumulative_;
+};
+
+template <class Rng>
+double Distribution::sample(Rng& rng) const {
+  // Two uniforms per draw, always, so the number of generator calls does not
+  // depend on the family (keeps streams aligned when a scenario changes).
+  const double u1 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+  const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+  return draw_from_uniforms(u1, u2);
+}
+
+template <class Rng>
+std::size_t Distribution::sample_index(Rng& rng) const {
+  return index_from_uniform(static_cast<double>(rng() >> 11) * 0x1.0p-53);
+}
+
+}  // namespace talentsim

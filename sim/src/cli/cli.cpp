@@ -1,0 +1,132 @@
+#include "cli/cli.hpp"
+
+#include <iostream>
+
+#include "talentsim/errors.hpp"
+#include "talentsim/version.hpp"
+#include "util/suggest.hpp"
+
+namespace talentsim::cli {
+namespace {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> all = {
+      {"run", "[SCENARIO.toml] [options]", "Run a scenario (the embedded 2025 story by default).",
+       cmd_run},
+      {"validate", "[SCENARIO.toml] [options]", "Check a scenario and print what it describes.",
+       cmd_validate},
+      {"inspect", "OUT.h5", "Describe an output file.", cmd_inspect},
+      {"sweep plan", "SWEEP.toml -o DIR", "Expand a sweep into tasks and a Slurm array script.",
+       cmd_sweep_plan},
+      {"sweep run-local", "DIR [-j N]", "Run every missing task of a sweep on this machine.",
+       cmd_sweep_run_local},
+      {"sweep run-task", "DIR [--task-id I]", "Run one task (default: $SLURM_ARRAY_TASK_ID).",
+       cmd_sweep_run_task},
+      {"sweep status", "DIR", "Count done, running, failed and missing tasks.", cmd_sweep_status},
+      {"sweep collect", "DIR", "Merge the tasks' outputs into DIR/sweep.h5.", cmd_sweep_collect},
+  };
+  return all;
+}
+
+void print_usage(std::ostream& out) {
+  out << "talentsim " << version() << " - agent-based simulator of the market for AI researchers\n\n"
+      << "Usage: talentsim <command> [options]\n\nCommands:\n";
+  for (const Command& c : commands()) {
+    std::string head = "  " + std::string(c.name);
+    head.resize(20, ' ');
+    out << head << c.summary << "\n";
+  }
+  out << "\nOptions:\n  --help, -h          Show this help\n"
+      << "  --version           Show version and git commit\n\n"
+      << "Run 'talentsim <command> --help' for the options of a command.\n"
+      << "Exit status: 0 success, 2 bad input, 1 runtime or I/O failure, 130 interrupted.\n";
+}
+
+}  // namespace
+
+bool parse_args(const Command& command, const std::vector<std::string>& args,
+                po::options_description& options, const po::positional_options_description& positional,
+                po::variables_map& vm) {
+  options.add_options()("help,h", "Show this help");
+  try {
+    po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
+    if (vm.count("help") != 0) {
+      print_help(command, options);
+      return false;
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    throw user_error("talentsim " + std::string(command.name) + ": " + e.what() +
+                     " (see 'talentsim " + std::string(command.name) + " --help')");
+  }
+  return true;
+}
+
+void print_help(const Command& command, const po::options_description& options) {
+  std::cout << "Usage: talentsim " << command.name << " " << command.usage << "\n\n"
+            << command.summary << "\n\n"
+            << options << "\n";
+}
+
+int main(int argc, char** argv) {
+  std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.empty()) {
+      print_usage(std::cerr);
+      return EXIT_BAD_INPUT;
+    }
+    const std::string& first = args.front();
+    if (first == "--help" || first == "-h" || first == "help") {
+      print_usage(std::cout);
+      return EXIT_OK;
+    }
+    if (first == "--version" || first == "-V") {
+      std::cout << "talentsim " << version() << " (commit " << git_commit() << ")\n";
+      return EXIT_OK;
+    }
+    std::string name = first;
+    std::size_t consumed = 1;
+    if (first == "sweep") {
+      if (args.size() < 2 || args[1].starts_with("-")) {
+        if (args.size() >= 2 && (args[1] == "--help" || args[1] == "-h")) {
+          std::cout << "Usage: talentsim sweep <plan|run-local|run-task|status|collect> ...\n\n";
+          for (const Command& c : commands())
+            if (c.name.starts_with("sweep ")) std::cout << "  " << c.name << " " << c.usage
+                                                        << "\n      " << c.summary << "\n";
+          return EXIT_OK;
+        }
+        throw user_error(
+            "talentsim sweep: missing subcommand; allowed: plan, run-local, run-task, status, "
+            "collect");
+      }
+      name += " " + args[1];
+      consumed = 2;
+    }
+    std::vector<std::string_view> names;
+    for (const Command& c : commands()) {
+      names.push_back(c.name);
+      if (c.name == name) {
+        return c.run(c, std::vector<std::string>(args.begin() + static_cast<long>(consumed), args.end()));
+      }
+    }
+    throw user_error("talentsim: unknown command '" + name + "'" +
+                     detail::did_you_mean(name, names) + " (see 'talentsim --help')");
+  } catch (const user_error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return EXIT_BAD_INPUT;
+  } catch (const io_error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return EXIT_FAILURE_RUNTIME;
+  } catch (const internal_error& e) {
+    std::cerr << "internal error (a bug in talentsim, please report it): " << e.what() << "\n";
+    return EXIT_FAILURE_RUNTIME;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "error: out of memory\n";
+    return EXIT_FAILURE_RUNTIME;
+  } catch (const std::exception& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return EXIT_FAILURE_RUNTIME;
+  }
+}
+
+}  // namespace talentsim::cli

@@ -1,0 +1,86 @@
+// talentsim validate: load a scenario with every check, then say what it
+// describes (or print it resolved, or print the key reference).
+
+#include <iostream>
+#include <sstream>
+
+#include "cli/cli.hpp"
+#include "scenario/schema.hpp"
+#include "talentsim/errors.hpp"
+#include "talentsim/scenario.hpp"
+
+namespace talentsim::cli {
+namespace {
+
+std::string thousands(std::int64_t n) {
+  std::string digits = std::to_string(n < 0 ? -n : n);
+  std::string out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return n < 0 ? "-" + out : out;
+}
+
+void print_summary(const Scenario& s, std::ostream& out) {
+  const std::int64_t employed = s.initial_employed();
+  std::int64_t pinned = 0;
+  for (const PinnedResearcher& p : s.pinned) pinned += p.count;
+  out << s.source << ": valid\n"
+      << "  scenario   " << s.name << (s.description.empty() ? "" : " - " + s.description) << "\n"
+      << "  run        " << s.run.steps << " weekly steps, seed " << s.run.seed
+      << (s.run.start_date.empty() ? "" : ", week 0 = " + s.run.start_date) << "\n"
+      << "  world      " << s.fields.size() << " fields, " << s.countries.size() << " countries, "
+      << thousands(static_cast<std::int64_t>(s.firms.size())) << " firms ("
+      << s.named_firms.size() << " named, " << s.firm_groups.size() << " groups)\n"
+      << "  people     " << thousands(s.population.count) << " researchers ("
+      << thousands(employed) << " employed, " << thousands(s.population.count - employed)
+      << " seeking), " << pinned << " pinned\n"
+      << "  market     " << to_string(s.market.protocol) << ", up to " << s.market.auction_rounds
+      << " rounds per step, " << s.timeline.size() << " timeline events\n"
+      << "  output     " << s.output.path << " (snapshots every " << s.output.snapshot_every
+      << " steps)\n";
+}
+
+}  // namespace
+
+int cmd_validate(const Command& self, const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("scenario", po::value<std::string>(),
+                        "Scenario file (default: the embedded 2025 story scenario)")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "Override a key: key.path=value (repeatable)")(
+      "print", "Print the resolved scenario as TOML (every key explicit)")(
+      "schema", "Print the reference of every scenario key (Markdown) and exit")(
+      "quiet,q", "Print nothing on success");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
+
+  if (vm.count("schema") != 0) {
+    std::cout << detail::schema_markdown();
+    return EXIT_OK;
+  }
+  std::vector<Override> overrides;
+  if (vm.count("set") != 0) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
+      overrides.push_back(parse_override(s));
+    }
+  }
+  Scenario scenario;
+  if (vm.count("scenario") != 0) {
+    scenario = load_scenario(vm["scenario"].as<std::string>(), overrides);
+  } else {
+    const EmbeddedScenario& e = default_scenario();
+    scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
+  }
+  if (vm.count("print") != 0) {
+    std::cout << to_toml(scenario);
+  } else if (vm.count("quiet") == 0) {
+    print_summary(scenario, std::cout);
+  }
+  return EXIT_OK;
+}
+
+}  // namespace talentsim::cli

@@ -1,0 +1,511 @@
+// load_scenario(): file -> parsed TOML -> overrides -> validated Scenario.
+
+#include <algorithm>
+#include <array>
+#include <filesystem>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "scenario/load_detail.hpp"
+#include "talentsim/errors.hpp"
+#include "util/suggest.hpp"
+
+namespace talentsim {
+namespace detail {
+namespace {
+
+constexpr std::uintmax_t MAX_SCENARIO_BYTES = 16u << 20;
+
+const toml::table& empty_table() {
+  static const toml::table empty;
+  return empty;
+}
+
+bool valid_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
+           c == '_' || c == '-' || c == '.';
+  });
+}
+
+bool valid_date(std::string_view d) {
+  if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
+  for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
+    if (d[i] < '0' || d[i] > '9') return false;
+  const int month = (d[5] - '0') * 10 + (d[6] - '0');
+  const int day = (d[8] - '0') * 10 + (d[9] - '0');
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
+template <class E, std::size_t N>
+E parse_enum(Reader& r, std::string_view key, const std::array<std::string_view, N>& names) {
+  const std::string value = r.string(key);
+  for (std::size_t i = 0; i < N; ++i)
+    if (names[i] == value) return static_cast<E>(i);
+  std::string list;
+  for (auto n : names) list += (list.empty() ? "" : ", ") + std::string(n);
+  r.fail(key, "unknown value '" + value + "'; allowed: " + list +
+                  did_you_mean(value, std::vector<std::string_view>(names.begin(), names.end())));
+}
+
+constexpr std::array<std::string_view, 2> PROTOCOLS = {"auction", "posted_wage"};
+constexpr std::array<std::string_view, 2> NETWORK_SOURCES = {"generated", "edge_list"};
+constexpr std::array<std::string_view, 3> COUNTRY_PARAMS = {"visa_friction", "retention_subsidy",
+                                                           "graduates_per_year"};
+
+std::vector<std::string> read_unique_names(Reader& root, std::string_view key, std::string_view what,
+                                           std::vector<const toml::table*> tables,
+                                           std::string_view name_key) {
+  std::vector<std::string> names;
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const toml::node* n = tables[i]->get(name_key);
+    const std::string path = join_key(join_key(key, std::to_string(i)), name_key);
+    if (n == nullptr) fail_at(tables[i], root.file(), path, "missing required key 'name'");
+    const auto* s = n->as_string();
+    if (s == nullptr) fail_at(n, root.file(), path, "expected a string");
+    if (s->get().empty()) fail_at(n, root.file(), path, "must not be empty");
+    if (std::find(names.begin(), names.end(), s->get()) != names.end()) {
+      fail_at(n, root.file(), path, "duplicate " + std::string(what) + " name '" + s->get() + "'");
+    }
+    names.push_back(s->get());
+  }
+  return names;
+}
+
+void read_population(Reader& root, Scenario& s) {
+  const toml::table* t = root.subtable("population");
+  Reader r(*t, "population", {"population"}, root.file());
+  Population& p = s.population;
+  p.count = r.integer("count");
+  p.skill = r.dist("skill");
+  if (const toml::node* n = r.node("field")) {
+    p.field_shares = parse_label_shares(*n, r.file(), r.key_path("field"), s.fields, "field");
+  } else {
+    p.field_shares.assign(s.fields.size(), 1.0 / static_cast<double>(s.fields.size()));
+  }
+  std::vector<std::string> countries;
+  for (const Country& c : s.countries) countries.push_back(c.name);
+  p.origin_shares =
+      parse_label_shares(*r.node_or_default("origin"), r.file(), r.key_path("origin"), countries,
+                         "country");
+  p.origin_at.assign(countries.size(), {});
+  if (const toml::table* at = r.subtable("origin_at")) {
+    std::vector<std::string_view> names(countries.begin(), countries.end());
+    for (const auto& [k, v] : *at) {
+      const std::string key = join_key(r.key_path("origin_at"), k.str());
+      const auto it = std::find(countries.begin(), countries.end(), k.str());
+      if (it == countries.end()) {
+        fail_at(&v, r.file(), key,
+                "unknown country '" + std::string(k.str()) + "'" + did_you_mean(k.str(), names));
+      }
+      p.origin_at[static_cast<std::size_t>(it - countries.begin())] =
+          parse_label_shares(v, r.file(), key, countries, "country");
+    }
+  }
+  p.reservation = r.dist("reservation");
+  p.pay_skill_elasticity = r.real("pay_skill_elasticity");
+  const toml::table* prefs = r.subtable("preferences");
+  Reader pr(prefs ? *prefs : empty_table(), "population.preferences", {"population.preferences"},
+            r.file());
+  Preferences& w = p.preferences;
+  w.w_money = pr.dist("w_money");
+  w.w_compute = pr.dist("w_compute");
+  w.w_mission = pr.dist("w_mission");
+  w.w_peers = pr.dist("w_peers");
+  w.w_home = pr.dist("w_home");
+  w.switch_cost = pr.dist("switch_cost");
+  pr.finish();
+  r.finish();
+}
+
+void read_countries(Reader& root, Scenario& s, const std::vector<const toml::table*>& tables) {
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    const std::string name = tables[i]->get("name")->as_string()->get();
+    Reader r(*tables[i], join_key("countries", name), {"countries[]"}, root.file());
+    Country c;
+    c.name = r.string("name");
+    c.visa_friction = r.real("visa_friction");
+    c.retention_subsidy = r.real("retention_subsidy");
+    c.graduates_per_year = r.real("graduates_per_year");
+    c.graduate_skill = r.has("graduate_skill") ? r.dist("graduate_skill") : Distribution();
+    r.finish();
+    s.countries.push_back(std::move(c));
+  }
+}
+
+void read_pinned(Reader& root, Scenario& s) {
+  std::set<std::string> labels;
+  const auto tables = root.tables("pinned");
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    Reader r0(*tables[i], join_key("pinned", std::to_string(i)), {"pinned[]"}, root.file());
+    const std::string label = r0.string("label");
+    Reader r(*tables[i], join_key("pinned", label), {"pinned[]"}, root.file());
+    PinnedResearcher p;
+    p.label = r.string("label");
+    if (p.label.empty()) r.fail("label", "must not be empty");
+    if (!labels.insert(p.label).second) r.fail("label", "duplicate label '" + p.label + "'");
+    const std::string firm = r.string("firm");
+    if (!firm.empty()) {
+      p.firm = s.firm_index(firm);
+      if (p.firm < 0) {
+        std::vector<std::string_view> names;
+        for (const Firm& f : s.firms) names.push_back(f.name);
+        r.fail("firm", "unknown firm '" + firm + "'" + did_you_mean(firm, names));
+      }
+    }
+    const std::string field = r.string("field");
+    p.field = s.field_index(field);
+    if (p.field < 0) {
+      r.fail("field", "unknown field '" + field + "'" +
+                          did_you_mean(field, std::vector<std::string_view>(s.fields.begin(),
+                                                                            s.fields.end())));
+    }
+    const std::string origin = r.string("origin");
+    p.origin = s.country_index(origin);
+    if (p.origin < 0) {
+      std::vector<std::string_view> names;
+      for (const Country& c : s.countries) names.push_back(c.name);
+      r.fail("origin", "unknown country '" + origin + "'" + did_you_mean(origin, names));
+    }
+    p.skill = r.real("skill");
+    p.count = r.integer("count");
+    p.annual_value = r.optional_real("annual_value");
+    p.extra_ties = r.integer("extra_ties");
+    p.w_money = r.optional_real("w_money");
+    p.w_compute = r.optional_real("w_compute");
+    p.w_mission = r.optional_real("w_mission");
+    p.w_peers = r.optional_real("w_peers");
+    p.w_home = r.optional_real("w_home");
+    p.switch_cost = r.optional_real("switch_cost");
+    r.finish();
+    s.pinned.push_back(std::move(p));
+  }
+}
+
+void read_network(Reader& root, Scenario& s, const std::string& base_dir) {
+  const toml::table* t = root.subtable("network");
+  Reader r(t ? *t : empty_table(), "network", {"network"}, root.file());
+  NetworkSpec& n = s.network;
+  n.source = parse_enum<NetworkSource>(r, "source", NETWORK_SOURCES);
+  n.edge_list = r.string("edge_list");
+  n.team_size = r.dist("team_size");
+  n.team_density = r.real("team_density");
+  n.cross_firm_ties = r.real("cross_firm_ties");
+  if (n.source == NetworkSource::edge_list) {
+    if (n.edge_list.empty()) r.fail("edge_list", "source = \"edge_list\" needs 'edge_list' (a path)");
+    std::filesystem::path path(n.edge_list);
+    if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
+    std::ifstream probe(path);
+    if (!probe) r.fail("edge_list", "cannot read edge list file '" + path.string() + "'");
+    n.edge_list = path.lexically_normal().string();
+  } else if (!n.edge_list.empty()) {
+    r.fail("edge_list", "'edge_list' is only used with source = \"edge_list\"");
+  }
+  r.finish();
+}
+
+void read_market(Reader& root, Scenario& s) {
+  const toml::table* t = root.subtable("market");
+  Reader r(t ? *t : empty_table(), "market", {"market"}, root.file());
+  MarketParams& m = s.market;
+  m.protocol = parse_enum<Protocol>(r, "protocol", PROTOCOLS);
+  m.auction_rounds = r.integer("auction_rounds");
+  m.bid_increment = r.real("bid_increment");
+  m.bid_increment_usd = r.real("bid_increment_usd");
+  if (m.bid_increment == 0 && m.bid_increment_usd == 0) {
+    r.fail("bid_increment", "bid_increment and bid_increment_usd cannot both be 0 (the auction "
+                            "would not ascend)");
+  }
+  m.taste_noise = r.real("taste_noise");
+  m.contract_years = r.real("contract_years");
+  m.knowledge_loss = r.real("knowledge_loss");
+  m.outreach_bonus = r.real("outreach_bonus");
+  m.talent_floor = r.real("talent_floor");
+  m.visibility_exponent = r.real("visibility_exponent");
+  m.budgets = r.boolean("budgets");
+  const toml::table* pw = r.subtable("posted_wage");
+  Reader p(pw ? *pw : empty_table(), "market.posted_wage", {"market.posted_wage"}, root.file());
+  m.posted_wage.offer_rate_employed = p.real("offer_rate_employed");
+  m.posted_wage.offer_rate_seeker = p.real("offer_rate_seeker");
+  m.posted_wage.separation_rate = p.real("separation_rate");
+  m.posted_wage.wage = p.dist("wage");
+  p.finish();
+  r.finish();
+}
+
+void read_flows_and_founders(Reader& root, Scenario& s) {
+  const toml::table* f = root.subtable("flows");
+  Reader r(f ? *f : empty_table(), "flows", {"flows"}, root.file());
+  s.flows.retirement_rate = r.real("retirement_rate");
+  s.flows.layoff_rate = r.real("layoff_rate");
+  r.finish();
+  const toml::table* fo = root.subtable("founders");
+  Reader q(fo ? *fo : empty_table(), "founders", {"founders"}, root.file());
+  s.founders.min_skill = q.real("min_skill");
+  s.founders.rate_per_year = q.real("rate_per_year");
+  s.founders.funding_per_skill = q.real("funding_per_skill");
+  s.founders.vc_pool_per_year = q.real("vc_pool_per_year");
+  s.founders.max_new_firms = q.integer("max_new_firms");
+  q.finish();
+}
+
+void read_changes(Reader& r, std::string_view op_key, EventOp op, bool firm_target,
+                  std::vector<ParamChange>& out) {
+  const toml::table* t = r.subtable(op_key);
+  if (t == nullptr) return;
+  std::vector<std::string_view> allowed;
+  if (firm_target) {
+    for (auto n : firm_real_params()) allowed.push_back(n);
+    for (auto n : firm_int_params())
+      if (n != "headcount" && n != "enter_step") allowed.push_back(n);
+    allowed.push_back("counter_offers");
+  } else {
+    allowed.assign(COUNTRY_PARAMS.begin(), COUNTRY_PARAMS.end());
+  }
+  for (const auto& [k, v] : *t) {
+    const std::string name(k.str());
+    const std::string key = join_key(r.key_path(op_key), name);
+    if (std::find(allowed.begin(), allowed.end(), name) == allowed.end()) {
+      fail_at(&v, r.file(), key,
+              "'" + name + "' is not a " + (firm_target ? "firm" : "country") +
+                  " parameter a timeline event can change" + did_you_mean(name, allowed));
+    }
+    ParamChange change{op, name, 0.0};
+    if (name == "counter_offers") {
+      if (op != EventOp::set || !v.is_boolean()) {
+        fail_at(&v, r.file(), key, "counter_offers can only be set, to true or false");
+      }
+      change.value = v.as_boolean()->get() ? 1.0 : 0.0;
+    } else {
+      change.value = as_number(v, r.file(), key);
+      const std::string_view table = firm_target ? "firm" : "countries[]";
+      const KeySpec* spec = find_key(table, name);
+      if (op == EventOp::set && spec != nullptr && !spec->range.contains(change.value)) {
+        fail_at(&v, r.file(), key,
+                "must be " + spec->range.describe() + ", got " + std::to_string(change.value));
+      }
+      if (op == EventOp::scale && change.value < 0) {
+        fail_at(&v, r.file(), key, "a scale factor must be >= 0");
+      }
+    }
+    out.push_back(std::move(change));
+  }
+}
+
+void read_timeline(Reader& root, Scenario& s) {
+  const auto tables = root.tables("timeline");
+  for (std::size_t i = 0; i < tables.size(); ++i) {
+    Reader r(*tables[i], join_key("timeline", std::to_string(i)), {"timeline[]"}, root.file());
+    TimelineEvent e;
+    e.step = r.integer("step");
+    if (e.step > s.run.steps) {
+      r.fail("step", "step " + std::to_string(e.step) + " is outside the run (1.." +
+                         std::to_string(s.run.steps) + ")");
+    }
+    e.label = r.string("label");
+    const bool has_firm = r.has("firm"), has_country = r.has("country");
+    if (has_firm == has_country) {
+      r.fail("", "a timeline event needs exactly one of 'firm' or 'country'");
+    }
+    if (has_firm) {
+      const std::string firm = r.string("firm");
+      e.firm = s.firm_index(firm);
+      if (e.firm < 0) {
+        std::vector<std::string_view> names;
+        for (const Firm& f : s.firms) names.push_back(f.name);
+        r.fail("firm", "unknown firm '" + firm + "'" + did_you_mean(firm, names));
+      }
+    } else {
+      const std::string country = r.string("country");
+      e.country = s.country_index(country);
+      if (e.country < 0) {
+        std::vector<std::string_view> names;
+        for (const Country& c : s.countries) names.push_back(c.name);
+        r.fail("country", "unknown country '" + country + "'" + did_you_mean(country, names));
+      }
+    }
+    read_changes(r, "set", EventOp::set, has_firm, e.changes);
+    read_changes(r, "add", EventOp::add, has_firm, e.changes);
+    read_changes(r, "scale", EventOp::scale, has_firm, e.changes);
+    if (e.changes.empty()) r.fail("", "a timeline event needs at least one of set, add, scale");
+    r.finish();
+    s.timeline.push_back(std::move(e));
+  }
+  std::stable_sort(s.timeline.begin(), s.timeline.end(),
+                   [](const TimelineEvent& a, const TimelineEvent& b) { return a.step < b.step; });
+}
+
+void check_headcounts(Reader& root, const Scenario& s) {
+  std::int64_t employed = 0;
+  std::vector<std::int64_t> pinned_at(s.firms.size(), 0);
+  std::int64_t pinned_total = 0;
+  for (const PinnedResearcher& p : s.pinned) {
+    pinned_total += p.count;
+    if (p.firm >= 0) pinned_at[static_cast<std::size_t>(p.firm)] += p.count;
+  }
+  for (std::size_t f = 0; f < s.firms.size(); ++f) {
+    employed += s.firms[f].params.headcount;
+    if (pinned_at[f] > s.firms[f].params.headcount) {
+      root.fail("pinned", std::to_string(pinned_at[f]) + " pinned researchers at '" +
+                              s.firms[f].name + "' exceed its headcount " +
+                              std::to_string(s.firms[f].params.headcount));
+    }
+  }
+  const std::int64_t seekers_pinned = pinned_total - [&] {
+    std::int64_t n = 0;
+    for (std::int64_t x : pinned_at) n += x;
+    return n;
+  }();
+  if (employed + seekers_pinned > s.population.count) {
+    root.fail("population", "firm headcounts (" + std::to_string(employed) +
+                                ") plus pinned job seekers exceed population.count (" +
+                                std::to_string(s.population.count) + ")");
+  }
+}
+
+}  // namespace
+
+Scenario load_document(toml::table& doc, const std::string& source,
+                       const std::vector<Override>& overrides, const std::string& base_dir) {
+  // format_version first: a newer file should fail on its version, not on
+  // keys this build does not know.
+  const toml::node* version = doc.get("format_version");
+  if (version == nullptr) {
+    fail_at(&doc, source, "format_version",
+            "missing 'format_version' (this build reads format_version = 1)");
+  }
+  if (!version->is_integer() || version->as_integer()->get() != SCENARIO_FORMAT_VERSION) {
+    const std::string got = version->is_integer()
+                                ? std::to_string(version->as_integer()->get())
+                                : std::string("of the wrong type");
+    fail_at(version, source, "format_version",
+            "format_version " + got + " is not supported; this build reads " +
+                std::to_string(SCENARIO_FORMAT_VERSION));
+  }
+  apply_overrides(doc, overrides);
+
+  Scenario s;
+  s.source = source;
+  Reader root(doc, "", {""}, source);
+  (void)root.integer("format_version");
+  s.name = root.string("name");
+  if (!valid_name(s.name)) {
+    root.fail("name", "must be letters, digits, '_', '-' or '.', got '" + s.name + "'");
+  }
+  s.description = root.string("description");
+
+  const toml::table* run = root.subtable("run");
+  Reader rr(run ? *run : empty_table(), "run", {"run"}, source);
+  s.run.steps = rr.integer("steps");
+  s.run.seed = static_cast<std::uint64_t>(rr.integer("seed"));
+  s.run.start_date = rr.string("start_date");
+  if (!s.run.start_date.empty() && !valid_date(s.run.start_date)) {
+    rr.fail("start_date", "expected an ISO date YYYY-MM-DD, got '" + s.run.start_date + "'");
+  }
+  rr.finish();
+
+  const toml::table* output = root.subtable("output");
+  Reader ro(output ? *output : empty_table(), "output", {"output"}, source);
+  s.output.path = ro.string("path");
+  if (s.output.path.empty()) s.output.path = "runs/" + s.name + ".h5";
+  s.output.snapshot_every = ro.integer("snapshot_every");
+  s.output.compression = ro.integer("compression");
+  s.output.network = ro.boolean("network");
+  ro.finish();
+
+  s.fields = root.string_list("fields");
+  if (s.fields.empty()) root.fail("fields", "needs at least one field");
+  for (std::size_t i = 0; i < s.fields.size(); ++i) {
+    if (s.fields[i].empty()) root.fail("fields", "field names must not be empty");
+    for (std::size_t j = 0; j < i; ++j) {
+      if (s.fields[i] == s.fields[j]) root.fail("fields", "duplicate field '" + s.fields[i] + "'");
+    }
+  }
+
+  const auto country_tables = root.tables("countries");
+  if (country_tables.empty()) root.fail("countries", "needs at least one country");
+  const std::vector<std::string> countries =
+      read_unique_names(root, "countries", "country", country_tables, "name");
+  read_countries(root, s, country_tables);
+
+  FirmContext ctx;
+  ctx.file = source;
+  ctx.fields = s.fields;
+  ctx.countries = countries;
+  for (const toml::table* t : [&] {
+         const toml::node* n = doc.get("firms");
+         std::vector<const toml::table*> v;
+         if (n && n->is_array())
+           for (const auto& x : *n->as_array())
+             if (x.is_table()) v.push_back(x.as_table());
+         return v;
+       }()) {
+    if (const toml::node* n = t->get("name"); n && n->is_string())
+      ctx.firm_names.push_back(n->as_string()->get());
+  }
+  if (const toml::node* n = doc.get("firm_groups"); n && n->is_array()) {
+    for (const auto& x : *n->as_array()) {
+      if (!x.is_table()) continue;
+      if (const toml::node* nm = x.as_table()->get("name"); nm && nm->is_string())
+        ctx.group_names.push_back(nm->as_string()->get());
+    }
+  }
+  read_flows_and_founders(root, s);
+  s.defaults = read_firm_defaults(root.subtable("defaults"), ctx, source);
+  read_firms(root, s, ctx);
+  if (s.firms.empty()) root.fail("firms", "needs at least one firm ([[firms]] or [[firm_groups]])");
+
+  read_population(root, s);
+  for (Country& c : s.countries) {
+    if (c.graduate_skill == Distribution()) c.graduate_skill = s.population.skill;
+  }
+  read_pinned(root, s);
+  check_headcounts(root, s);
+  read_network(root, s, base_dir);
+  read_market(root, s);
+  read_timeline(root, s);
+  root.finish();
+  return s;
+}
+
+}  // namespace detail
+
+Scenario load_scenario_text(std::string_view text, const std::string& source,
+                            const std::vector<Override>& overrides, const std::string& base_dir) {
+  if (text.size() > detail::MAX_SCENARIO_BYTES) {
+    throw scenario_error(source, 0, 0, "",
+                         "scenario is larger than 16 MiB; generate firms and researchers with "
+                         "[[firm_groups]] and [population] instead of listing them");
+  }
+  toml::table doc;
+  try {
+    doc = toml::parse(text, std::string_view(source));
+  } catch (const toml::parse_error& e) {
+    throw scenario_error(source, e.source().begin.line, e.source().begin.column, "",
+                         "TOML syntax error: " + std::string(e.description()));
+  }
+  return detail::load_document(doc, source, overrides, base_dir);
+}
+
+Scenario load_scenario(const std::string& path, const std::vector<Override>& overrides) {
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw scenario_error(path, 0, 0, "", "is a directory, not a scenario file");
+  }
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw scenario_error(path, 0, 0, "", "cannot open scenario file");
+  const auto size = std::filesystem::file_size(path, ec);
+  if (!ec && size > detail::MAX_SCENARIO_BYTES) {
+    throw scenario_error(path, 0, 0, "",
+                         "scenario is larger than 16 MiB; generate firms and researchers with "
+                         "[[firm_groups]] and [population] instead of listing them");
+  }
+  std::ostringstream buffer;
+  buffer << in.rdbuf();
+  if (in.bad()) throw scenario_error(path, 0, 0, "", "error while reading the scenario file");
+  const std::string base_dir = std::filesystem::path(path).parent_path().string();
+  return load_scenario_text(buffer.str(), path, overrides, base_dir.empty() ? "." : base_dir);
+}
+
+}  // namespace talentsim

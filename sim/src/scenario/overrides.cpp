@@ -1,0 +1,129 @@
+// `--set key.path=value`: edits the parsed document before validation, so an
+// override goes through exactly the checks a value in the file would.
+
+#include <algorithm>
+#include <charconv>
+
+#include "scenario/load_detail.hpp"
+#include "talentsim/errors.hpp"
+#include "util/suggest.hpp"
+
+namespace talentsim {
+
+Override parse_override(std::string_view text) {
+  const auto eq = text.find('=');
+  if (eq == std::string_view::npos || eq == 0) {
+    throw user_error("--set expects key.path=value, got '" + std::string(text) + "'");
+  }
+  auto trim = [](std::string_view s) {
+    while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+    while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+    return std::string(s);
+  };
+  return {trim(text.substr(0, eq)), trim(text.substr(eq + 1))};
+}
+
+namespace detail {
+namespace {
+
+[[noreturn]] void fail_override(const Override& o, const std::string& message) {
+  throw scenario_error("--set " + o.path + "=" + o.value, 0, 0, "", message);
+}
+
+// Splits a dotted path; segments may be quoted ("Google DeepMind").
+std::vector<std::string> split_path(const Override& o) {
+  std::vector<std::string> parts;
+  std::string current;
+  bool quoted = false, was_quoted = false;
+  for (char c : o.path) {
+    if (c == '"') {
+      quoted = !quoted;
+      was_quoted = true;
+    } else if (c == '.' && !quoted) {
+      if (current.empty() && !was_quoted) fail_override(o, "empty segment in key path");
+      parts.push_back(current);
+      current.clear();
+      was_quoted = false;
+    } else {
+      current += c;
+    }
+  }
+  if (quoted) fail_override(o, "unbalanced quote in key path");
+  if (current.empty() && !was_quoted) fail_override(o, "empty segment in key path");
+  parts.push_back(current);
+  return parts;
+}
+
+// The element of an array of tables that a path segment names: by `name`
+// (or `label` for pinned researchers), or by position.
+toml::table* find_element(toml::array& arr, const std::string& segment, const Override& o,
+                          const std::string& where) {
+  std::vector<std::string_view> names;
+  for (auto& item : arr) {
+    toml::table* t = item.as_table();
+    if (t == nullptr) continue;
+    for (const char* key : {"name", "label"}) {
+      if (const auto* n = t->get_as<std::string>(key)) {
+        if (n->get() == segment) return t;
+        names.push_back(n->get());
+      }
+    }
+  }
+  std::size_t index = 0;
+  const auto [ptr, ec] = std::from_chars(segment.data(), segment.data() + segment.size(), index);
+  if (ec == std::errc() && ptr == segment.data() + segment.size() && index < arr.size() &&
+      arr[index].is_table()) {
+    return arr[index].as_table();
+  }
+  fail_override(o, "no entry named '" + segment + "' in '" + where + "'" +
+                       did_you_mean(segment, names));
+}
+
+toml::node_view<toml::node> parse_value(const Override& o, toml::table& holder) {
+  try {
+    const std::string text = "v = " + o.value;
+    const std::string source = "--set " + o.path + "=" + o.value;
+    holder = toml::parse(std::string_view(text), std::string_view(source));
+  } catch (const toml::parse_error&) {
+    // Not a TOML value: take it as a bare string (paths, names).
+    holder = toml::table{{"v", o.value}};
+  }
+  return holder["v"];
+}
+
+}  // namespace
+
+void apply_overrides(toml::table& doc, const std::vector<Override>& overrides) {
+  for (const Override& o : overrides) {
+    const std::vector<std::string> parts = split_path(o);
+    toml::table* table = &doc;
+    std::string where;
+    for (std::size_t i = 0; i + 1 < parts.size(); ++i) {
+      const std::string& seg = parts[i];
+      toml::node* child = table->get(seg);
+      if (child == nullptr) {
+        table->insert(seg, toml::table{});
+        child = table->get(seg);
+      }
+      where = join_key(where, seg);
+      if (auto* t = child->as_table()) {
+        table = t;
+      } else if (auto* arr = child->as_array()) {
+        if (i + 1 == parts.size() - 1) {
+          fail_override(o, "'" + where + "' is a list; name an entry, e.g. " + where +
+                               ".<name>." + parts.back());
+        }
+        table = find_element(*arr, parts[++i], o, where);
+        where = join_key(where, parts[i]);
+      } else {
+        fail_override(o, "'" + where + "' is a value, not a table");
+      }
+    }
+    toml::table holder;
+    auto value = parse_value(o, holder);
+    table->insert_or_assign(parts.back(), *value.node());
+  }
+}
+
+}  // namespace detail
+}  // namespace talentsim

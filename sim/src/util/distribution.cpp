@@ -1,0 +1,124 @@
+#include "talentsim/distribution.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <numbers>
+#include <numeric>
+
+#include "talentsim/errors.hpp"
+
+namespace talentsim {
+namespace {
+
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+template <class... Fs>
+struct overloaded : Fs... {
+  using Fs::operator()...;
+};
+
+}  // namespace
+
+Distribution::Distribution(Family family, double min, double max)
+    : family_(std::move(family)), min_(min), max_(max) {
+  if (const auto* c = std::get_if<Categorical>(&family_)) {
+    cumulative_.resize(c->shares.size());
+    std::partial_sum(c->shares.begin(), c->shares.end(), cumulative_.begin());
+    if (!cumulative_.empty()) {
+      // Normalise so the last bucket always catches u close to 1.
+      const double total = cumulative_.back();
+      for (double& x : cumulative_) x /= total;
+      cumulative_.back() = 1.0;
+    }
+  }
+}
+
+bool Distribution::is_labelled() const noexcept {
+  const auto* c = std::get_if<Categorical>(&family_);
+  return c != nullptr && !c->labels.empty();
+}
+
+const char* Distribution::name() const noexcept {
+  return std::visit(overloaded{[](const Constant&) { return "constant"; },
+                               [](const Uniform&) { return "uniform"; },
+                               [](const Normal&) { return "normal"; },
+                               [](const LogNormal&) { return "lognormal"; },
+                               [](const Pareto&) { return "pareto"; },
+                               [](const Categorical&) { return "categorical"; }},
+                    family_);
+}
+
+double Distribution::support_low() const noexcept {
+  const double raw = std::visit(
+      overloaded{[](const Constant& d) { return d.value; }, [](const Uniform& d) { return d.low; },
+                 [](const Normal&) { return -INF; }, [](const LogNormal&) { return 0.0; },
+                 [](const Pareto& d) { return d.scale; },
+                 [](const Categorical& d) {
+                   return d.values.empty() ? 0.0 : *std::min_element(d.values.begin(),
+                                                                     d.values.end());
+                 }},
+      family_);
+  return std::clamp(raw, min_, max_);
+}
+
+double Distribution::support_high() const noexcept {
+  const double raw = std::visit(
+      overloaded{[](const Constant& d) { return d.value; }, [](const Uniform& d) { return d.high; },
+                 [](const Normal&) { return INF; }, [](const LogNormal&) { return INF; },
+                 [](const Pareto&) { return INF; },
+                 [](const Categorical& d) {
+                   return d.values.empty() ? 0.0 : *std::max_element(d.values.begin(),
+                                                                     d.values.end());
+                 }},
+      family_);
+  return std::clamp(raw, min_, max_);
+}
+
+double Distribution::mean() const noexcept {
+  return std::visit(
+      overloaded{[](const Constant& d) { return d.value; },
+                 [](const Uniform& d) { return 0.5 * (d.low + d.high); },
+                 [](const Normal& d) { return d.mean; },
+                 [](const LogNormal& d) { return std::exp(d.mu + 0.5 * d.sigma * d.sigma); },
+                 [](const Pareto& d) {
+                   return d.shape > 1 ? d.shape * d.scale / (d.shape - 1) : INF;
+                 },
+                 [](const Categorical& d) {
+                   return d.values.empty() ? 0.0
+                                           : std::inner_product(d.values.begin(), d.values.end(),
+                                                                d.shares.begin(), 0.0);
+                 }},
+      family_);
+}
+
+double Distribution::draw_from_uniforms(double u1, double u2) const noexcept {
+  const double x = std::visit(
+      overloaded{
+          [](const Constant& d) { return d.value; },
+          [&](const Uniform& d) { return d.low + (d.high - d.low) * u1; },
+          [&](const Normal& d) {
+            // Box-Muller on (0, 1]: deterministic, two uniforms, no rejection loop.
+            const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
+            return d.mean + d.sd * r * std::cos(2.0 * std::numbers::pi * u2);
+          },
+          [&](const LogNormal& d) {
+            const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
+            return std::exp(d.mu + d.sigma * r * std::cos(2.0 * std::numbers::pi * u2));
+          },
+          [&](const Pareto& d) { return d.scale * std::pow(1.0 - u1, -1.0 / d.shape); },
+          [&](const Categorical& d) {
+            return d.values.empty() ? static_cast<double>(index_from_uniform(u1))
+                                    : d.values[index_from_uniform(u1)];
+          }},
+      family_);
+  return std::clamp(x, min_, max_);
+}
+
+std::size_t Distribution::index_from_uniform(double u) const noexcept {
+  if (cumulative_.empty()) return 0;
+  const auto it = std::upper_bound(cumulative_.begin(), cumulative_.end(), u);
+  return std::min<std::size_t>(static_cast<std::size_t>(it - cumulative_.begin()),
+                               cumulative_.size() - 1);
+}
+
+}  // namespace talentsim
