@@ -1,1 +1,159 @@
 #include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "random/rng.hpp"
+#include "talentsim/distribution.hpp"
+
+using talentsim::Categorical;
+using talentsim::Distribution;
+using talentsim::LogNormal;
+using talentsim::Normal;
+using talentsim::Pareto;
+using talentsim::Uniform;
+using talentsim::detail::CounterRng;
+using talentsim::detail::Stream;
+
+namespace {
+
+std::vector<double> draws(const Distribution& d, int n, std::uint64_t seed = 1) {
+  std::vector<double> out;
+  for (int i = 0; i < n; ++i) {
+    CounterRng rng(seed, Stream::population, static_cast<std::uint64_t>(i));
+    out.push_back(d.sample(rng));
+  }
+  return out;
+}
+
+double mean(const std::vector<double>& x) {
+  double s = 0;
+  for (double v : x) s += v;
+  return s / static_cast<double>(x.size());
+}
+
+double sd(const std::vector<double>& x) {
+  const double m = mean(x);
+  double s = 0;
+  for (double v : x) s += (v - m) * (v - m);
+  return std::sqrt(s / static_cast<double>(x.size() - 1));
+}
+
+}  // namespace
+
+TEST(CounterRng, IsAPureFunctionOfItsKey) {
+  CounterRng a(42, Stream::scouting, 1, 2, 3), b(42, Stream::scouting, 1, 2, 3);
+  for (int i = 0; i < 10; ++i) EXPECT_EQ(a(), b());
+  CounterRng c(42, Stream::scouting, 1, 2, 4), d(42, Stream::taste, 1, 2, 3),
+      e(43, Stream::scouting, 1, 2, 3);
+  CounterRng ref(42, Stream::scouting, 1, 2, 3);
+  const auto first = ref();
+  EXPECT_NE(first, c());
+  EXPECT_NE(first, d());
+  EXPECT_NE(first, e());
+}
+
+TEST(CounterRng, UniformIsInUnitInterval) {
+  CounterRng rng(7, Stream::population);
+  double lo = 1, hi = 0;
+  for (int i = 0; i < 10000; ++i) {
+    const double u = rng.uniform();
+    lo = std::min(lo, u);
+    hi = std::max(hi, u);
+  }
+  EXPECT_GE(lo, 0.0);
+  EXPECT_LT(hi, 1.0);
+  EXPECT_LT(lo, 0.001);
+  EXPECT_GT(hi, 0.999);
+}
+
+TEST(Distribution, ConstantAlwaysReturnsItsValue) {
+  for (double x : draws(Distribution::constant(3.5), 100)) EXPECT_EQ(x, 3.5);
+}
+
+TEST(Distribution, UniformMomentsAndBounds) {
+  const auto x = draws(Distribution(Uniform{2, 4}), 20000);
+  for (double v : x) {
+    EXPECT_GE(v, 2);
+    EXPECT_LT(v, 4);
+  }
+  // Standard error of the mean: (2/sqrt(12))/sqrt(20000) = 0.004.
+  EXPECT_NEAR(mean(x), 3.0, 0.02);
+  EXPECT_NEAR(sd(x), 2 / std::sqrt(12.0), 0.01);
+}
+
+TEST(Distribution, NormalMoments) {
+  const auto x = draws(Distribution(Normal{10, 2}), 20000);
+  EXPECT_NEAR(mean(x), 10.0, 0.06);  // se 0.014
+  EXPECT_NEAR(sd(x), 2.0, 0.05);
+}
+
+TEST(Distribution, LogNormalMedianAndPositivity) {
+  auto x = draws(Distribution(LogNormal{std::log(5.0), 0.5}), 20001);
+  for (double v : x) EXPECT_GT(v, 0);
+  std::nth_element(x.begin(), x.begin() + 10000, x.end());
+  EXPECT_NEAR(x[10000], 5.0, 0.1);
+}
+
+TEST(Distribution, ParetoTail) {
+  // P(X > 2 * scale) = 2^-shape = 0.25 for shape 2.
+  const auto x = draws(Distribution(Pareto{1.5, 2.0}), 20000);
+  int above = 0;
+  for (double v : x) {
+    EXPECT_GE(v, 1.5);
+    above += v > 3.0;
+  }
+  EXPECT_NEAR(above / 20000.0, 0.25, 0.015);
+}
+
+TEST(Distribution, CategoricalSharesAndIndices) {
+  Distribution d(Categorical{{"a", "b", "c"}, {}, {0.2, 0.5, 0.3}});
+  std::vector<int> counts(3, 0);
+  for (int i = 0; i < 30000; ++i) {
+    CounterRng rng(3, Stream::population, static_cast<std::uint64_t>(i));
+    ++counts[d.sample_index(rng)];
+  }
+  EXPECT_NEAR(counts[0] / 30000.0, 0.2, 0.015);
+  EXPECT_NEAR(counts[1] / 30000.0, 0.5, 0.015);
+  EXPECT_NEAR(counts[2] / 30000.0, 0.3, 0.015);
+  EXPECT_TRUE(d.is_labelled());
+}
+
+TEST(Distribution, NumericCategoricalReturnsValues) {
+  Distribution d(Categorical{{}, {10, 20}, {0.5, 0.5}});
+  for (double x : draws(d, 200)) EXPECT_TRUE(x == 10 || x == 20);
+  EXPECT_DOUBLE_EQ(d.mean(), 15);
+}
+
+TEST(Distribution, ZeroShareCategoryIsNeverDrawn) {
+  Distribution d(Categorical{{"a", "b"}, {}, {0.0, 1.0}});
+  for (int i = 0; i < 1000; ++i) {
+    CounterRng rng(1, Stream::population, static_cast<std::uint64_t>(i));
+    EXPECT_EQ(d.sample_index(rng), 1u);
+  }
+}
+
+TEST(Distribution, ClampingBoundsDrawsAndSupport) {
+  Distribution d(Normal{0, 10}, -1.0, 2.0);
+  for (double x : draws(d, 1000)) {
+    EXPECT_GE(x, -1.0);
+    EXPECT_LE(x, 2.0);
+  }
+  EXPECT_EQ(d.support_low(), -1.0);
+  EXPECT_EQ(d.support_high(), 2.0);
+}
+
+TEST(Distribution, SupportOfEachFamily) {
+  EXPECT_EQ(Distribution(Uniform{1, 3}).support_low(), 1);
+  EXPECT_EQ(Distribution(Uniform{1, 3}).support_high(), 3);
+  EXPECT_TRUE(std::isinf(Distribution(Normal{0, 1}).support_low()));
+  EXPECT_EQ(Distribution(LogNormal{0, 1}).support_low(), 0);
+  EXPECT_EQ(Distribution(Pareto{2, 3}).support_low(), 2);
+  EXPECT_TRUE(std::isinf(Distribution(Pareto{2, 3}).support_high()));
+}
+
+TEST(Distribution, SameKeySameDrawsDifferentSeedDifferentDraws) {
+  const Distribution d(LogNormal{0, 1});
+  EXPECT_EQ(draws(d, 50, 9), draws(d, 50, 9));
+  EXPECT_NE(draws(d, 50, 9), draws(d, 50, 10));
+}

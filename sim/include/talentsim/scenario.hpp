@@ -28,17 +28,17 @@ enum class NetworkSource : std::uint8_t { generated, edge_list };
 std::string_view to_string(NetworkSource source) noexcept;
 
 struct RunSettings {
-  std::int64_t steps = 0;   //!< number of weekly steps simulated
-  std::uint64_t seed = 0;   //!< master seed of every random stream
-  std::string start_date;   //!< ISO date of week 0 (label only), may be empty
+  std::int64_t steps = 0;  //!< number of weekly steps simulated
+  std::uint64_t seed = 0;  //!< master seed of every random stream
+  std::string start_date;  //!< ISO date of week 0 (label only), may be empty
   bool operator==(const RunSettings&) const = default;
 };
 
 struct OutputSettings {
-  std::string path;               //!< default output file (`run -o` overrides)
+  std::string path;                 //!< default output file (`run -o` overrides)
   std::int64_t snapshot_every = 0;  //!< steps between researcher snapshots
-  std::int64_t compression = 0;   //!< gzip level 0..9
-  bool network = true;            //!< write the initial network edge list
+  std::int64_t compression = 0;     //!< gzip level 0..9
+  bool network = true;              //!< write the initial network edge list
   bool operator==(const OutputSettings&) const = default;
 };
 
@@ -53,33 +53,33 @@ struct Country {
 
 //! Numeric firm parameters as realised numbers (one firm).
 struct FirmParams {
-  double cash = 0;                  //!< USD
-  double income = 0;                //!< USD/yr available for AI
-  double comp_budget_share = 0;     //!< of income + cash/runway_years
-  double min_cash_reserve = 0;      //!< USD
-  double runway_years = 0;          //!< years
-  double compute = 0;               //!< GPU-equivalents
-  double capex = 0;                 //!< USD/yr on new compute
-  double gpu_cost = 0;              //!< USD per GPU-equivalent
-  double compute_depreciation = 0;  //!< fraction per year
-  double opex_per_gpu = 0;          //!< USD/yr per GPU-equivalent
-  double tfp = 0;                   //!< total factor productivity A
-  double alpha = 0;                 //!< talent elasticity, 0 < alpha < 1
-  double ai_value = 0;              //!< USD/yr the firm believes its AI output is worth
-  double referral_share = 0;        //!< share of scouting through the network
-  double bid_markup = 0;            //!< first-offer premium over the minimum
-  double signing_share = 0;         //!< share of a package paid as signing bonus
-  double equity_share = 0;          //!< share of a package paid in equity
-  double equity_haircut = 0;        //!< researchers' discount on this firm's equity
-  double denial_weight = 0;         //!< gamma: value of a rival's loss
-  double mission = 0;               //!< non-pecuniary attractiveness (utility)
-  double pay_level = 0;             //!< USD/yr initial annual value at skill 1
-  std::int64_t attention = 0;       //!< candidates scouted per step
-  std::int64_t outreach = 0;        //!< personal outreach offers per step
-  std::int64_t headcount = 0;       //!< researchers employed at step 0
-  std::int64_t enter_step = 0;      //!< first step the firm is active
+  double cash = 0;                      //!< USD
+  double income = 0;                    //!< USD/yr available for AI
+  double comp_budget_share = 0;         //!< of income + cash/runway_years
+  double min_cash_reserve = 0;          //!< USD
+  double runway_years = 0;              //!< years
+  double compute = 0;                   //!< GPU-equivalents
+  double capex = 0;                     //!< USD/yr on new compute
+  double gpu_cost = 0;                  //!< USD per GPU-equivalent
+  double compute_depreciation = 0;      //!< fraction per year
+  double opex_per_gpu = 0;              //!< USD/yr per GPU-equivalent
+  double tfp = 0;                       //!< total factor productivity A
+  double alpha = 0;                     //!< talent elasticity, 0 < alpha < 1
+  double ai_value = 0;                  //!< USD/yr the firm believes its AI output is worth
+  double referral_share = 0;            //!< share of scouting through the network
+  double bid_markup = 0;                //!< first-offer premium over the minimum
+  double signing_share = 0;             //!< share of a package paid as signing bonus
+  double equity_share = 0;              //!< share of a package paid in equity
+  double equity_haircut = 0;            //!< researchers' discount on this firm's equity
+  double denial_weight = 0;             //!< gamma: value of a rival's loss
+  double mission = 0;                   //!< non-pecuniary attractiveness (utility)
+  double pay_level = 0;                 //!< USD/yr initial annual value at skill 1
+  std::int64_t attention = 0;           //!< candidates scouted per step
+  std::int64_t outreach = 0;            //!< personal outreach offers per step
+  std::int64_t headcount = 0;           //!< researchers employed at step 0
+  std::int64_t enter_step = 0;          //!< first step the firm is active
   std::int64_t max_hires_per_step = 0;  //!< 0 = unlimited
-  bool counter_offers = true;       //!< makes retention counter-offers
+  bool counter_offers = true;           //!< makes retention counter-offers
   bool operator==(const FirmParams&) const = default;
 };
 
@@ -88,8 +88,8 @@ struct FirmParams {
 struct FirmSpec {
   FirmKind kind = FirmKind::startup;
   std::vector<double> country_shares;  //!< share per country; empty = not set yet
-  std::vector<Distribution> reals;  //!< indexed like firm_real_params()
-  std::vector<Distribution> ints;   //!< indexed like firm_int_params()
+  std::vector<Distribution> reals;     //!< indexed like firm_real_params()
+  std::vector<Distribution> ints;      //!< indexed like firm_int_params()
   bool counter_offers = true;
   std::vector<double> needs;        //!< weight per field
   std::vector<std::string> rivals;  //!< firm or group names
@@ -103,8 +103,8 @@ struct Firm {
   FirmKind kind = FirmKind::startup;
   std::int32_t country = 0;
   FirmParams params;
-  std::vector<double> needs;          //!< weight per field
-  std::vector<std::int32_t> rivals;   //!< firm indices
+  std::vector<double> needs;         //!< weight per field
+  std::vector<std::int32_t> rivals;  //!< firm indices
   bool operator==(const Firm&) const = default;
 };
 
@@ -128,16 +128,16 @@ struct Preferences {
 };
 
 struct Population {
-  std::int64_t count = 0;                 //!< researchers at step 0
-  Distribution skill;                     //!< s > 0
-  std::vector<double> field_shares;       //!< per field
-  std::vector<double> origin_shares;      //!< per country (job seekers, default)
+  std::int64_t count = 0;             //!< researchers at step 0
+  Distribution skill;                 //!< s > 0
+  std::vector<double> field_shares;   //!< per field
+  std::vector<double> origin_shares;  //!< per country (job seekers, default)
   //! Origin mix of employees by the country of their firm; empty vector where
   //! the scenario gives none (origin_shares applies).
   std::vector<std::vector<double>> origin_at;
   Preferences preferences;
-  Distribution reservation;               //!< USD/yr outside option
-  double pay_skill_elasticity = 1;        //!< initial pay = pay_level * skill^e
+  Distribution reservation;         //!< USD/yr outside option
+  double pay_skill_elasticity = 1;  //!< initial pay = pay_level * skill^e
   bool operator==(const Population&) const = default;
 };
 
@@ -148,7 +148,7 @@ struct PinnedResearcher {
   std::int32_t field = 0;
   std::int32_t origin = 0;
   double skill = 1;
-  std::int64_t count = 1;  //!< identical copies "label #k" when > 1
+  std::int64_t count = 1;              //!< identical copies "label #k" when > 1
   std::optional<double> annual_value;  //!< USD/yr, else the firm's pay rule
   std::int64_t extra_ties = 0;         //!< random cross-firm ties added
   std::optional<double> w_money, w_compute, w_mission, w_peers, w_home, switch_cost;
@@ -157,10 +157,10 @@ struct PinnedResearcher {
 
 struct NetworkSpec {
   NetworkSource source = NetworkSource::generated;
-  std::string edge_list;         //!< path (resolved against the scenario's folder)
-  Distribution team_size;        //!< researchers per team inside a firm
-  double team_density = 1;       //!< probability of each within-team tie
-  double cross_firm_ties = 0;    //!< mean random ties per researcher to other firms
+  std::string edge_list;       //!< path (resolved against the scenario's folder)
+  Distribution team_size;      //!< researchers per team inside a firm
+  double team_density = 1;     //!< probability of each within-team tie
+  double cross_firm_ties = 0;  //!< mean random ties per researcher to other firms
   bool operator==(const NetworkSpec&) const = default;
 };
 
@@ -175,15 +175,15 @@ struct PostedWageParams {
 struct MarketParams {
   Protocol protocol = Protocol::auction;
   std::int64_t auction_rounds = 4;
-  double bid_increment = 0.05;      //!< fraction over the offer to beat
-  double bid_increment_usd = 0;     //!< USD/yr floor of each raise
-  double taste_noise = 0;           //!< Gumbel scale of epsilon
-  double contract_years = 4;        //!< H
-  double knowledge_loss = 0;        //!< progress lost per departing share of talent
-  double outreach_bonus = 0;        //!< utility of personal outreach
-  double talent_floor = 1;          //!< T floor for the reference output
-  double visibility_exponent = 1;   //!< scouting weight skill^x
-  bool budgets = true;              //!< hard comp and cash budgets
+  double bid_increment = 0.05;     //!< fraction over the offer to beat
+  double bid_increment_usd = 0;    //!< USD/yr floor of each raise
+  double taste_noise = 0;          //!< Gumbel scale of epsilon
+  double contract_years = 4;       //!< H
+  double knowledge_loss = 0;       //!< progress lost per departing share of talent
+  double outreach_bonus = 0;       //!< utility of personal outreach
+  double talent_floor = 1;         //!< T floor for the reference output
+  double visibility_exponent = 1;  //!< scouting weight skill^x
+  bool budgets = true;             //!< hard comp and cash budgets
   PostedWageParams posted_wage;
   bool operator==(const MarketParams&) const = default;
 };
@@ -224,8 +224,8 @@ struct TimelineEvent {
 
 //! Firm parameter defaults as layers: `defaults.firm` then `defaults.<kind>`.
 struct FirmDefaults {
-  FirmSpec base;                      //!< built-in defaults + defaults.firm
-  std::vector<FirmSpec> by_kind;      //!< base + defaults.<kind>, per FirmKind
+  FirmSpec base;                  //!< built-in defaults + defaults.firm
+  std::vector<FirmSpec> by_kind;  //!< base + defaults.<kind>, per FirmKind
   bool operator==(const FirmDefaults&) const = default;
 };
 

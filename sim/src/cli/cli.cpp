@@ -29,7 +29,8 @@ const std::vector<Command>& commands() {
 }
 
 void print_usage(std::ostream& out) {
-  out << "talentsim " << version() << " - agent-based simulator of the market for AI researchers\n\n"
+  out << "talentsim " << version()
+      << " - agent-based simulator of the market for AI researchers\n\n"
       << "Usage: talentsim <command> [options]\n\nCommands:\n";
   for (const Command& c : commands()) {
     std::string head = "  " + std::string(c.name);
@@ -45,8 +46,8 @@ void print_usage(std::ostream& out) {
 }  // namespace
 
 bool parse_args(const Command& command, const std::vector<std::string>& args,
-                po::options_description& options, const po::positional_options_description& positional,
-                po::variables_map& vm) {
+                po::options_description& options,
+                const po::positional_options_description& positional, po::variables_map& vm) {
   options.add_options()("help,h", "Show this help");
   try {
     po::store(po::command_line_parser(args).options(options).positional(positional).run(), vm);
@@ -91,8 +92,8 @@ int main(int argc, char** argv) {
         if (args.size() >= 2 && (args[1] == "--help" || args[1] == "-h")) {
           std::cout << "Usage: talentsim sweep <plan|run-local|run-task|status|collect> ...\n\n";
           for (const Command& c : commands())
-            if (c.name.starts_with("sweep ")) std::cout << "  " << c.name << " " << c.usage
-                                                        << "\n      " << c.summary << "\n";
+            if (c.name.starts_with("sweep "))
+              std::cout << "  " << c.name << " " << c.usage << "\n      " << c.summary << "\n";
           return EXIT_OK;
         }
         throw user_error(
@@ -106,7 +107,8 @@ int main(int argc, char** argv) {
     for (const Command& c : commands()) {
       names.push_back(c.name);
       if (c.name == name) {
-        return c.run(c, std::vector<std::string>(args.begin() + static_cast<long>(consumed), args.end()));
+        return c.run(
+            c, std::vector<std::string>(args.begin() + static_cast<long>(consumed), args.end()));
       }
     }
     throw user_error("talentsim: unknown command '" + name + "'" +

@@ -28,8 +28,8 @@ struct Command {
 //! Parses `args` with `options` (plus --help) and `positional`. Returns false
 //! when --help was given (help printed). Throws user_error on bad options.
 bool parse_args(const Command& command, const std::vector<std::string>& args,
-                po::options_description& options, const po::positional_options_description& positional,
-                po::variables_map& vm);
+                po::options_description& options,
+                const po::positional_options_description& positional, po::variables_map& vm);
 
 //! Prints the help of one command.
 void print_help(const Command& command, const po::options_description& options);

@@ -29,9 +29,9 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   options.add_options()("scenario", po::value<std::string>(),
                         "Scenario file (default: the embedded 2025 story scenario)")(
       "output,o", po::value<std::string>(), "Output HDF5 file (default: output.path)")(
-      "steps", po::value<long>(), "Override run.steps")("seed", po::value<long>(),
-                                                        "Override run.seed")(
-      "threads", po::value<int>(), "Worker threads (never changes results)")(
+      "steps", po::value<long>(), "Override run.steps")(
+      "seed", po::value<long>(), "Override run.seed")("threads", po::value<int>(),
+                                                      "Worker threads (never changes results)")(
       "set", po::value<std::vector<std::string>>(), "Override a key: key.path=value (repeatable)")(
       "quiet,q", "No progress bar")("checkpoint-every", po::value<long>(),
                                     "Write a checkpoint every N steps")(

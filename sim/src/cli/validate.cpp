@@ -31,11 +31,11 @@ void print_summary(const Scenario& s, std::ostream& out) {
       << "  run        " << s.run.steps << " weekly steps, seed " << s.run.seed
       << (s.run.start_date.empty() ? "" : ", week 0 = " + s.run.start_date) << "\n"
       << "  world      " << s.fields.size() << " fields, " << s.countries.size() << " countries, "
-      << thousands(static_cast<std::int64_t>(s.firms.size())) << " firms ("
-      << s.named_firms.size() << " named, " << s.firm_groups.size() << " groups)\n"
-      << "  people     " << thousands(s.population.count) << " researchers ("
-      << thousands(employed) << " employed, " << thousands(s.population.count - employed)
-      << " seeking), " << pinned << " pinned\n"
+      << thousands(static_cast<std::int64_t>(s.firms.size())) << " firms (" << s.named_firms.size()
+      << " named, " << s.firm_groups.size() << " groups)\n"
+      << "  people     " << thousands(s.population.count) << " researchers (" << thousands(employed)
+      << " employed, " << thousands(s.population.count - employed) << " seeking), " << pinned
+      << " pinned\n"
       << "  market     " << to_string(s.market.protocol) << ", up to " << s.market.auction_rounds
       << " rounds per step, " << s.timeline.size() << " timeline events\n"
       << "  output     " << s.output.path << " (snapshots every " << s.output.snapshot_every

@@ -37,9 +37,7 @@ class CounterRng {
       : key_{{seed, static_cast<std::uint64_t>(stream)}}, ctr_{{a, b, c, 0}} {}
 
   static constexpr result_type min() noexcept { return 0; }
-  static constexpr result_type max() noexcept {
-    return std::numeric_limits<result_type>::max();
-  }
+  static constexpr result_type max() noexcept { return std::numeric_limits<result_type>::max(); }
 
   result_type operator()() noexcept {
     if (used_ == 4) {

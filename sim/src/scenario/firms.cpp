@@ -111,7 +111,7 @@ FirmSpec read_layer(Reader& r, const FirmSpec& base, const FirmContext& ctx, boo
     if (!r.has(name)) continue;
     Distribution d = r.dist(name);
     if (const auto* c = std::get_if<Constant>(&d.family()); c && c->value != std::floor(c->value)) {
-      r.fail(name, "must be a whole number, got " + std::to_string(c->value));
+      r.fail(name, "must be a whole number, got " + format_number(c->value));
     }
     spec.ints[i] = std::move(d);
   }
@@ -126,7 +126,7 @@ FirmSpec read_layer(Reader& r, const FirmSpec& base, const FirmContext& ctx, boo
                 "unknown field '" + std::string(k.str()) + "'" + did_you_mean(k.str(), names));
       }
       const double w = as_number(v, r.file(), key);
-      if (w < 0) fail_at(&v, r.file(), key, "must be >= 0, got " + std::to_string(w));
+      if (w < 0) fail_at(&v, r.file(), key, "must be >= 0, got " + format_number(w));
       spec.needs[static_cast<std::size_t>(it - ctx.fields.begin())] = w;
     }
   }
@@ -134,7 +134,12 @@ FirmSpec read_layer(Reader& r, const FirmSpec& base, const FirmContext& ctx, boo
     spec.rivals = r.string_list("rivals");
     std::vector<std::string_view> names(ctx.firm_names.begin(), ctx.firm_names.end());
     names.insert(names.end(), ctx.group_names.begin(), ctx.group_names.end());
+    const toml::node* self = r.table().get("name");
     for (const std::string& rival : spec.rivals) {
+      if (self != nullptr && self->is_string() && self->as_string()->get() == rival &&
+          std::find(ctx.firm_names.begin(), ctx.firm_names.end(), rival) != ctx.firm_names.end()) {
+        r.fail("rivals", "a firm cannot be its own rival ('" + rival + "')");
+      }
       if (std::find(names.begin(), names.end(), rival) == names.end()) {
         r.fail("rivals", "unknown firm or group '" + rival + "'" + did_you_mean(rival, names));
       }
@@ -152,6 +157,21 @@ FirmSpec builtin_spec(const FirmContext& ctx) {
   spec.counter_offers = r.boolean("counter_offers");
   spec.needs.assign(ctx.fields.size(), 1.0);
   return spec;
+}
+
+// Every firm a spec can produce must pay at most its whole package as
+// signing plus equity; checked on the largest possible draws, so the verdict
+// does not depend on the seed.
+void check_package(Reader& r, const FirmSpec& spec) {
+  const auto signing = static_cast<std::size_t>(real_param_index("signing_share"));
+  const auto equity = static_cast<std::size_t>(real_param_index("equity_share"));
+  const double most = spec.reals[signing].support_high() + spec.reals[equity].support_high();
+  if (most > 1.0 + 1e-12) {
+    const std::string_view key = r.has("equity_share")    ? "equity_share"
+                                 : r.has("signing_share") ? "signing_share"
+                                                          : "";
+    r.fail(key, "signing_share + equity_share must be <= 1, got up to " + format_number(most));
+  }
 }
 
 std::int64_t realise_int(const Distribution& d, CounterRng& rng) {
@@ -249,6 +269,7 @@ void read_firms(Reader& root, Scenario& s, const FirmContext& ctx) {
     Reader named(*named_tables[i], join_key("firms", firm.name), {"firms[]", "firm"}, ctx.file);
     (void)named.string("name");
     firm.spec = read_layer(named, layer_for(named), ctx, false);
+    check_package(named, firm.spec);
     if (firm.spec.country_shares.empty()) {
       named.fail("", "firm '" + firm.name + "' has no country (set 'country' here or in defaults)");
     }
@@ -266,6 +287,7 @@ void read_firms(Reader& root, Scenario& s, const FirmContext& ctx) {
     (void)g.string("name");
     group.count = g.integer("count");
     group.spec = read_layer(g, layer_for(g), ctx, false);
+    check_package(g, group.spec);
     if (group.spec.country_shares.empty()) {
       g.fail("", "group '" + group.name + "' has no country (set 'country' here or in defaults)");
     }
@@ -276,7 +298,7 @@ void read_firms(Reader& root, Scenario& s, const FirmContext& ctx) {
   // Realise the firm table: named firms first, then each group in order.
   const std::uint64_t seed = s.run.seed;
   const auto realise = [&](const std::string& name, const std::string& group, const FirmSpec& spec,
-                           std::uint64_t a, std::uint64_t b, const toml::table* where) {
+                           std::uint64_t a, std::uint64_t b) {
     Firm firm;
     firm.name = name;
     firm.group = group;
@@ -286,17 +308,10 @@ void read_firms(Reader& root, Scenario& s, const FirmContext& ctx) {
     CounterRng rng(seed, Stream::firm_expansion, a, b, 1);
     firm.country = static_cast<std::int32_t>(country.sample_index(rng));
     firm.needs = spec.needs;
-    if (firm.params.signing_share + firm.params.equity_share > 1.0 + 1e-12) {
-      fail_at(where, ctx.file, join_key(group.empty() ? "firms" : "firm_groups",
-                                        group.empty() ? name : group),
-              "signing_share + equity_share must be <= 1 (got " +
-                  std::to_string(firm.params.signing_share + firm.params.equity_share) +
-                  " for firm '" + name + "')");
-    }
     s.firms.push_back(std::move(firm));
   };
   for (std::size_t i = 0; i < s.named_firms.size(); ++i) {
-    realise(s.named_firms[i].name, "", s.named_firms[i].spec, 0, i, named_tables[i]);
+    realise(s.named_firms[i].name, "", s.named_firms[i].spec, 0, i);
   }
   for (std::size_t g = 0; g < s.firm_groups.size(); ++g) {
     const FirmGroup& group = s.firm_groups[g];
@@ -306,7 +321,7 @@ void read_firms(Reader& root, Scenario& s, const FirmContext& ctx) {
         fail_at(group_tables[g], ctx.file, join_key("firm_groups", group.name),
                 "generated firm name '" + name + "' collides with another firm");
       }
-      realise(name, group.name, group.spec, g + 1, static_cast<std::uint64_t>(k), group_tables[g]);
+      realise(name, group.name, group.spec, g + 1, static_cast<std::uint64_t>(k));
     }
   }
   if (s.firms.size() + static_cast<std::size_t>(s.founders.max_new_firms) > 2'000'000'000ull) {

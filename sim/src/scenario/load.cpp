@@ -24,8 +24,8 @@ const toml::table& empty_table() {
 
 bool valid_name(std::string_view name) {
   return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-' || c == '.';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
   });
 }
 
@@ -33,9 +33,13 @@ bool valid_date(std::string_view d) {
   if (d.size() != 10 || d[4] != '-' || d[7] != '-') return false;
   for (std::size_t i : {0, 1, 2, 3, 5, 6, 8, 9})
     if (d[i] < '0' || d[i] > '9') return false;
+  const int year = (d[0] - '0') * 1000 + (d[1] - '0') * 100 + (d[2] - '0') * 10 + (d[3] - '0');
   const int month = (d[5] - '0') * 10 + (d[6] - '0');
   const int day = (d[8] - '0') * 10 + (d[9] - '0');
-  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+  if (month < 1 || month > 12 || day < 1) return false;
+  const bool leap = (year % 4 == 0 && year % 100 != 0) || year % 400 == 0;
+  constexpr int DAYS[] = {31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+  return day <= DAYS[month - 1] + (month == 2 && leap ? 1 : 0);
 }
 
 template <class E, std::size_t N>
@@ -52,9 +56,10 @@ E parse_enum(Reader& r, std::string_view key, const std::array<std::string_view,
 constexpr std::array<std::string_view, 2> PROTOCOLS = {"auction", "posted_wage"};
 constexpr std::array<std::string_view, 2> NETWORK_SOURCES = {"generated", "edge_list"};
 constexpr std::array<std::string_view, 3> COUNTRY_PARAMS = {"visa_friction", "retention_subsidy",
-                                                           "graduates_per_year"};
+                                                            "graduates_per_year"};
 
-std::vector<std::string> read_unique_names(Reader& root, std::string_view key, std::string_view what,
+std::vector<std::string> read_unique_names(Reader& root, std::string_view key,
+                                           std::string_view what,
                                            std::vector<const toml::table*> tables,
                                            std::string_view name_key) {
   std::vector<std::string> names;
@@ -86,9 +91,8 @@ void read_population(Reader& root, Scenario& s) {
   }
   std::vector<std::string> countries;
   for (const Country& c : s.countries) countries.push_back(c.name);
-  p.origin_shares =
-      parse_label_shares(*r.node_or_default("origin"), r.file(), r.key_path("origin"), countries,
-                         "country");
+  p.origin_shares = parse_label_shares(*r.node_or_default("origin"), r.file(), r.key_path("origin"),
+                                       countries, "country");
   p.origin_at.assign(countries.size(), {});
   if (const toml::table* at = r.subtable("origin_at")) {
     std::vector<std::string_view> names(countries.begin(), countries.end());
@@ -136,6 +140,7 @@ void read_countries(Reader& root, Scenario& s, const std::vector<const toml::tab
 
 void read_pinned(Reader& root, Scenario& s) {
   std::set<std::string> labels;
+  std::vector<std::int64_t> pinned_at(s.firms.size(), 0);
   const auto tables = root.tables("pinned");
   for (std::size_t i = 0; i < tables.size(); ++i) {
     Reader r0(*tables[i], join_key("pinned", std::to_string(i)), {"pinned[]"}, root.file());
@@ -170,6 +175,15 @@ void read_pinned(Reader& root, Scenario& s) {
     }
     p.skill = r.real("skill");
     p.count = r.integer("count");
+    if (p.firm >= 0) {
+      const auto f = static_cast<std::size_t>(p.firm);
+      pinned_at[f] += p.count;
+      if (pinned_at[f] > s.firms[f].params.headcount) {
+        r.fail(r.has("count") ? "count" : "firm",
+               std::to_string(pinned_at[f]) + " pinned researchers at '" + s.firms[f].name +
+                   "' exceed its headcount " + std::to_string(s.firms[f].params.headcount));
+      }
+    }
     p.annual_value = r.optional_real("annual_value");
     p.extra_ties = r.integer("extra_ties");
     p.w_money = r.optional_real("w_money");
@@ -193,7 +207,8 @@ void read_network(Reader& root, Scenario& s, const std::string& base_dir) {
   n.team_density = r.real("team_density");
   n.cross_firm_ties = r.real("cross_firm_ties");
   if (n.source == NetworkSource::edge_list) {
-    if (n.edge_list.empty()) r.fail("edge_list", "source = \"edge_list\" needs 'edge_list' (a path)");
+    if (n.edge_list.empty())
+      r.fail("edge_list", "source = \"edge_list\" needs 'edge_list' (a path)");
     std::filesystem::path path(n.edge_list);
     if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
     std::ifstream probe(path);
@@ -214,8 +229,9 @@ void read_market(Reader& root, Scenario& s) {
   m.bid_increment = r.real("bid_increment");
   m.bid_increment_usd = r.real("bid_increment_usd");
   if (m.bid_increment == 0 && m.bid_increment_usd == 0) {
-    r.fail("bid_increment", "bid_increment and bid_increment_usd cannot both be 0 (the auction "
-                            "would not ascend)");
+    r.fail("bid_increment",
+           "bid_increment and bid_increment_usd cannot both be 0 (the auction "
+           "would not ascend)");
   }
   m.taste_noise = r.real("taste_noise");
   m.contract_years = r.real("contract_years");
@@ -283,7 +299,7 @@ void read_changes(Reader& r, std::string_view op_key, EventOp op, bool firm_targ
       const KeySpec* spec = find_key(table, name);
       if (op == EventOp::set && spec != nullptr && !spec->range.contains(change.value)) {
         fail_at(&v, r.file(), key,
-                "must be " + spec->range.describe() + ", got " + std::to_string(change.value));
+                "must be " + spec->range.describe() + ", got " + format_number(change.value));
       }
       if (op == EventOp::scale && change.value < 0) {
         fail_at(&v, r.file(), key, "a scale factor must be >= 0");
@@ -306,7 +322,8 @@ void read_timeline(Reader& root, Scenario& s) {
     e.label = r.string("label");
     const bool has_firm = r.has("firm"), has_country = r.has("country");
     if (has_firm == has_country) {
-      r.fail("", "a timeline event needs exactly one of 'firm' or 'country'");
+      r.fail(has_firm ? "country" : "",
+             "a timeline event needs exactly one of 'firm' or 'country'");
     }
     if (has_firm) {
       const std::string firm = r.string("firm");
@@ -336,35 +353,22 @@ void read_timeline(Reader& root, Scenario& s) {
                    [](const TimelineEvent& a, const TimelineEvent& b) { return a.step < b.step; });
 }
 
-void check_headcounts(Reader& root, const Scenario& s) {
-  std::int64_t employed = 0;
-  std::vector<std::int64_t> pinned_at(s.firms.size(), 0);
-  std::int64_t pinned_total = 0;
-  for (const PinnedResearcher& p : s.pinned) {
-    pinned_total += p.count;
-    if (p.firm >= 0) pinned_at[static_cast<std::size_t>(p.firm)] += p.count;
-  }
-  for (std::size_t f = 0; f < s.firms.size(); ++f) {
-    employed += s.firms[f].params.headcount;
-    if (pinned_at[f] > s.firms[f].params.headcount) {
-      root.fail("pinned", std::to_string(pinned_at[f]) + " pinned researchers at '" +
-                              s.firms[f].name + "' exceed its headcount " +
-                              std::to_string(s.firms[f].params.headcount));
-    }
-  }
-  const std::int64_t seekers_pinned = pinned_total - [&] {
-    std::int64_t n = 0;
-    for (std::int64_t x : pinned_at) n += x;
-    return n;
-  }();
-  if (employed + seekers_pinned > s.population.count) {
-    root.fail("population", "firm headcounts (" + std::to_string(employed) +
-                                ") plus pinned job seekers exceed population.count (" +
-                                std::to_string(s.population.count) + ")");
+void check_headcounts(const toml::table& doc, const Scenario& s, const std::string& file) {
+  std::int64_t employed = 0, pinned_seekers = 0;
+  for (const Firm& f : s.firms) employed += f.params.headcount;
+  for (const PinnedResearcher& p : s.pinned) pinned_seekers += p.firm < 0 ? p.count : 0;
+  if (employed + pinned_seekers > s.population.count) {
+    const toml::node* at = doc.at_path("population.count").node();
+    fail_at(at, file, "population.count",
+            "firm headcounts (" + std::to_string(employed) + ") plus pinned job seekers (" +
+                std::to_string(pinned_seekers) + ") exceed population.count (" +
+                std::to_string(s.population.count) + ")");
   }
 }
 
 }  // namespace
+
+Scenario read_document(toml::table& doc, const std::string& source, const std::string& base_dir);
 
 Scenario load_document(toml::table& doc, const std::string& source,
                        const std::vector<Override>& overrides, const std::string& base_dir) {
@@ -376,15 +380,31 @@ Scenario load_document(toml::table& doc, const std::string& source,
             "missing 'format_version' (this build reads format_version = 1)");
   }
   if (!version->is_integer() || version->as_integer()->get() != SCENARIO_FORMAT_VERSION) {
-    const std::string got = version->is_integer()
-                                ? std::to_string(version->as_integer()->get())
-                                : std::string("of the wrong type");
+    if (!version->is_integer()) {
+      fail_at(version, source, "format_version",
+              "expected an integer (this build reads format_version = 1)");
+    }
     fail_at(version, source, "format_version",
-            "format_version " + got + " is not supported; this build reads " +
-                std::to_string(SCENARIO_FORMAT_VERSION));
+            "format_version " + std::to_string(version->as_integer()->get()) +
+                " is not supported; this build reads " + std::to_string(SCENARIO_FORMAT_VERSION));
   }
-  apply_overrides(doc, overrides);
+  const std::vector<std::string> overridden = apply_overrides(doc, overrides);
+  try {
+    return read_document(doc, source, base_dir);
+  } catch (const scenario_error& e) {
+    // A mistake in a value that came from --set is reported against it.
+    for (std::size_t i = 0; i < overridden.size(); ++i) {
+      const std::string& k = overridden[i];
+      if (e.key() == k || e.key().starts_with(k + ".")) {
+        throw scenario_error("--set " + overrides[i].path + "=" + overrides[i].value, 0, 0, e.key(),
+                             e.message());
+      }
+    }
+    throw;
+  }
+}
 
+Scenario read_document(toml::table& doc, const std::string& source, const std::string& base_dir) {
   Scenario s;
   s.source = source;
   Reader root(doc, "", {""}, source);
@@ -461,7 +481,7 @@ Scenario load_document(toml::table& doc, const std::string& source,
     if (c.graduate_skill == Distribution()) c.graduate_skill = s.population.skill;
   }
   read_pinned(root, s);
-  check_headcounts(root, s);
+  check_headcounts(doc, s, source);
   read_network(root, s, base_dir);
   read_market(root, s);
   read_timeline(root, s);

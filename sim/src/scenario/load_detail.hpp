@@ -28,8 +28,9 @@ FirmDefaults read_firm_defaults(const toml::table* defaults, const FirmContext& 
 //! `s.firm_groups`, then realises the firm table `s.firms` with the seed.
 void read_firms(Reader& root, Scenario& s, const FirmContext& ctx);
 
-//! Applies `--set` overrides to the parsed document.
-void apply_overrides(toml::table& doc, const std::vector<Override>& overrides);
+//! Applies `--set` overrides to the parsed document; returns the key path
+//! each one set, in the notation of the loader's messages.
+std::vector<std::string> apply_overrides(toml::table& doc, const std::vector<Override>& overrides);
 
 //! Index of a firm parameter in firm_real_params() / firm_int_params(), or -1.
 int real_param_index(std::string_view name);

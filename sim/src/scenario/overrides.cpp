@@ -75,8 +75,8 @@ toml::table* find_element(toml::array& arr, const std::string& segment, const Ov
       arr[index].is_table()) {
     return arr[index].as_table();
   }
-  fail_override(o, "no entry named '" + segment + "' in '" + where + "'" +
-                       did_you_mean(segment, names));
+  fail_override(
+      o, "no entry named '" + segment + "' in '" + where + "'" + did_you_mean(segment, names));
 }
 
 toml::node_view<toml::node> parse_value(const Override& o, toml::table& holder) {
@@ -93,7 +93,8 @@ toml::node_view<toml::node> parse_value(const Override& o, toml::table& holder) 
 
 }  // namespace
 
-void apply_overrides(toml::table& doc, const std::vector<Override>& overrides) {
+std::vector<std::string> apply_overrides(toml::table& doc, const std::vector<Override>& overrides) {
+  std::vector<std::string> canonical;
   for (const Override& o : overrides) {
     const std::vector<std::string> parts = split_path(o);
     toml::table* table = &doc;
@@ -110,11 +111,14 @@ void apply_overrides(toml::table& doc, const std::vector<Override>& overrides) {
         table = t;
       } else if (auto* arr = child->as_array()) {
         if (i + 1 == parts.size() - 1) {
-          fail_override(o, "'" + where + "' is a list; name an entry, e.g. " + where +
-                               ".<name>." + parts.back());
+          fail_override(o, "'" + where + "' is a list; name an entry, e.g. " + where + ".<name>." +
+                               parts.back());
         }
         table = find_element(*arr, parts[++i], o, where);
-        where = join_key(where, parts[i]);
+        // Name the element as the loader's messages do: by name, else index.
+        const auto* name = table->get_as<std::string>("name");
+        const auto* label = table->get_as<std::string>("label");
+        where = join_key(where, name ? name->get() : label ? label->get() : parts[i]);
       } else {
         fail_override(o, "'" + where + "' is a value, not a table");
       }
@@ -122,7 +126,9 @@ void apply_overrides(toml::table& doc, const std::vector<Override>& overrides) {
     toml::table holder;
     auto value = parse_value(o, holder);
     table->insert_or_assign(parts.back(), *value.node());
+    canonical.push_back(join_key(where, parts.back()));
   }
+  return canonical;
 }
 
 }  // namespace detail

@@ -14,31 +14,34 @@ namespace {
 bool is_bare_key(std::string_view s) {
   if (s.empty()) return false;
   return std::all_of(s.begin(), s.end(), [](char c) {
-    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-           c == '_' || c == '-';
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-';
   });
 }
 
 std::string describe_type(const toml::node& node) {
   switch (node.type()) {
-    case toml::node_type::string: return "a string";
-    case toml::node_type::integer: return "an integer";
-    case toml::node_type::floating_point: return "a number";
-    case toml::node_type::boolean: return "a boolean";
-    case toml::node_type::table: return "a table";
-    case toml::node_type::array: return "an array";
-    case toml::node_type::date: return "a date";
-    case toml::node_type::time: return "a time";
-    case toml::node_type::date_time: return "a date-time";
-    default: return "nothing";
+    case toml::node_type::string:
+      return "a string";
+    case toml::node_type::integer:
+      return "an integer";
+    case toml::node_type::floating_point:
+      return "a number";
+    case toml::node_type::boolean:
+      return "a boolean";
+    case toml::node_type::table:
+      return "a table";
+    case toml::node_type::array:
+      return "an array";
+    case toml::node_type::date:
+      return "a date";
+    case toml::node_type::time:
+      return "a time";
+    case toml::node_type::date_time:
+      return "a date-time";
+    default:
+      return "nothing";
   }
-}
-
-std::string fmt(double x) {
-  std::ostringstream out;
-  out.precision(10);
-  out << x;
-  return out.str();
 }
 
 // Parsed schema defaults, built once (thread-safe static initialisation).
@@ -58,11 +61,18 @@ const std::map<const KeySpec*, toml::table>& default_nodes() {
 void check_range(const toml::node& node, const std::string& file, const std::string& key,
                  double value, const Range& range) {
   if (!range.contains(value)) {
-    fail_at(&node, file, key, "must be " + range.describe() + ", got " + fmt(value));
+    fail_at(&node, file, key, "must be " + range.describe() + ", got " + format_number(value));
   }
 }
 
 }  // namespace
+
+std::string format_number(double x) {
+  std::ostringstream out;
+  out.precision(10);
+  out << x;
+  return out.str();
+}
 
 std::string join_key(std::string_view prefix, std::string_view segment) {
   std::string out(prefix);
@@ -96,7 +106,8 @@ double as_number(const toml::node& node, const std::string& file, const std::str
   } else {
     fail_at(&node, file, key, "expected a number, got " + describe_type(node));
   }
-  if (!std::isfinite(value)) fail_at(&node, file, key, "must be a finite number, got " + fmt(value));
+  if (!std::isfinite(value))
+    fail_at(&node, file, key, "must be a finite number, got " + format_number(value));
   return value;
 }
 
@@ -118,12 +129,18 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
   const std::vector<std::string_view> families = {"constant",  "uniform", "normal",
                                                   "lognormal", "pareto",  "categorical"};
   std::vector<std::string_view> takes;
-  if (family == "constant") takes = {"value"};
-  else if (family == "uniform") takes = {"low", "high"};
-  else if (family == "normal") takes = {"mean", "sd"};
-  else if (family == "lognormal") takes = {"mu", "sigma"};
-  else if (family == "pareto") takes = {"scale", "shape"};
-  else if (family == "categorical") takes = {"values", "shares"};
+  if (family == "constant")
+    takes = {"value"};
+  else if (family == "uniform")
+    takes = {"low", "high"};
+  else if (family == "normal")
+    takes = {"mean", "sd"};
+  else if (family == "lognormal")
+    takes = {"mu", "sigma"};
+  else if (family == "pareto")
+    takes = {"scale", "shape"};
+  else if (family == "categorical")
+    takes = {"values", "shares"};
   else {
     r.fail("dist", "unknown distribution '" + family +
                        "'; allowed: constant, uniform, normal, lognormal, pareto, categorical" +
@@ -152,7 +169,7 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
     fam = Constant{require("value")};
   } else if (family == "uniform") {
     const double low = require("low"), high = require("high");
-    if (!(high > low)) r.fail("high", "must be greater than low (" + fmt(low) + ")");
+    if (!(high > low)) r.fail("high", "must be greater than low (" + format_number(low) + ")");
     fam = Uniform{low, high};
   } else if (family == "normal") {
     const double mean = require("mean"), sd = require("sd");
@@ -186,13 +203,14 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
       total += s;
     }
     if (std::abs(total - 1.0) > 1e-6) {
-      fail_at(shares, file, join_key(key, "shares"), "shares must sum to 1, got " + fmt(total));
+      fail_at(shares, file, join_key(key, "shares"),
+              "shares must sum to 1, got " + format_number(total));
     }
     fam = std::move(cat);
   }
   const double lo = r.optional_real("min").value_or(-std::numeric_limits<double>::infinity());
   const double hi = r.optional_real("max").value_or(std::numeric_limits<double>::infinity());
-  if (lo > hi) r.fail("max", "must be >= min (" + fmt(lo) + ")");
+  if (lo > hi) r.fail("max", "must be >= min (" + format_number(lo) + ")");
   r.finish();
 
   Distribution d(std::move(fam), lo, hi);
@@ -200,14 +218,18 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
   const bool open_zero = std::holds_alternative<LogNormal>(d.family()) && std::isinf(lo);
   const double low = d.support_low(), high = d.support_high();
   bool low_in = false;
-  if (open_zero) low_in = support.lo <= 0;
-  else if (std::isinf(low)) low_in = std::isinf(support.lo);
-  else low_in = support.contains(low);
+  if (open_zero)
+    low_in = support.lo <= 0;
+  else if (std::isinf(low))
+    low_in = std::isinf(support.lo);
+  else
+    low_in = support.contains(low);
   const bool high_ok = std::isinf(high) ? std::isinf(support.hi) : support.contains(high);
   if (!low_in || !high_ok) {
     fail_at(&node, file, key,
             "draws must be " + support.describe() + " but this " + family + " ranges over [" +
-                fmt(low) + ", " + fmt(high) + "]; clamp it with min/max or change its parameters");
+                format_number(low) + ", " + format_number(high) +
+                "]; clamp it with min/max or change its parameters");
   }
   return d;
 }
@@ -235,7 +257,8 @@ std::vector<double> parse_label_shares(const toml::node& node, const std::string
   if (table == nullptr) {
     fail_at(&node, file, key,
             "expected a " + std::string(what) +
-                " name or { dist = \"categorical\", shares = { ... } }, got " + describe_type(node));
+                " name or { dist = \"categorical\", shares = { ... } }, got " +
+                describe_type(node));
   }
   Reader r(*table, key, {"distribution"}, file);
   const std::string family = r.string("dist");
@@ -253,21 +276,28 @@ std::vector<double> parse_label_shares(const toml::node& node, const std::string
   for (const auto& [k, v] : *shares_node->as_table()) {
     const std::string share_key = join_key(join_key(key, "shares"), k.str());
     const double share = as_number(v, file, share_key);
-    if (share < 0 || share > 1) fail_at(&v, file, share_key, "must be in [0, 1], got " + fmt(share));
+    if (share < 0 || share > 1)
+      fail_at(&v, file, share_key, "must be in [0, 1], got " + format_number(share));
     shares[index_of(v, k.str())] = share;
     total += share;
   }
   if (std::abs(total - 1.0) > 1e-6) {
-    fail_at(shares_node, file, join_key(key, "shares"), "shares must sum to 1, got " + fmt(total));
+    fail_at(shares_node, file, join_key(key, "shares"),
+            "shares must sum to 1, got " + format_number(total));
   }
   return shares;
 }
 
 Reader::Reader(const toml::table& table, std::string path, std::vector<std::string_view> patterns,
                std::string file)
-    : table_(table), path_(std::move(path)), patterns_(std::move(patterns)), file_(std::move(file)) {}
+    : table_(table),
+      path_(std::move(path)),
+      patterns_(std::move(patterns)),
+      file_(std::move(file)) {}
 
-bool Reader::has(std::string_view key) const { return table_.contains(key); }
+bool Reader::has(std::string_view key) const {
+  return table_.contains(key);
+}
 
 const KeySpec& Reader::spec(std::string_view key) const {
   for (std::string_view p : patterns_) {
@@ -304,7 +334,7 @@ std::int64_t Reader::integer(std::string_view key) {
   } else if (const auto* f = n->as_floating_point()) {
     const double x = f->get();
     if (!std::isfinite(x) || x != std::floor(x) || std::abs(x) > 9.0e15) {
-      fail_at(n, file_, k, "expected an integer, got " + fmt(x));
+      fail_at(n, file_, k, "expected an integer, got " + format_number(x));
     }
     value = static_cast<std::int64_t>(x);
   } else {
@@ -376,7 +406,8 @@ Distribution Reader::dist(std::string_view key) {
 const toml::table* Reader::subtable(std::string_view key) {
   const toml::node* n = node(key);
   if (n == nullptr) {
-    if (spec(key).required) fail_node(&table_, key, "missing required table '" + std::string(key) + "'");
+    if (spec(key).required)
+      fail_node(&table_, key, "missing required table '" + std::string(key) + "'");
     return nullptr;
   }
   const auto* t = n->as_table();

@@ -16,6 +16,9 @@
 
 namespace talentsim::detail {
 
+//! A number as messages show it: up to 10 significant digits, no padding.
+std::string format_number(double x);
+
 //! Joins key path segments, quoting those that are not bare TOML keys.
 std::string join_key(std::string_view prefix, std::string_view segment);
 

@@ -14,9 +14,12 @@ std::string_view to_string(NetworkSource source) noexcept {
 
 std::string_view to_string(EventOp op) noexcept {
   switch (op) {
-    case EventOp::set: return "set";
-    case EventOp::add: return "add";
-    case EventOp::scale: return "scale";
+    case EventOp::set:
+      return "set";
+    case EventOp::add:
+      return "add";
+    case EventOp::scale:
+      return "scale";
   }
   return "set";
 }
@@ -24,8 +27,8 @@ std::string_view to_string(EventOp op) noexcept {
 namespace {
 template <class T, class Name>
 std::int32_t index_by_name(const std::vector<T>& items, std::string_view name, Name get) {
-  const auto it = std::find_if(items.begin(), items.end(),
-                               [&](const T& item) { return get(item) == name; });
+  const auto it =
+      std::find_if(items.begin(), items.end(), [&](const T& item) { return get(item) == name; });
   return it == items.end() ? -1 : static_cast<std::int32_t>(it - items.begin());
 }
 }  // namespace

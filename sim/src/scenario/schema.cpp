@@ -8,11 +8,21 @@ namespace {
 
 constexpr double INF = std::numeric_limits<double>::infinity();
 
-constexpr Range any() { return {}; }
-constexpr Range ge(double lo) { return {lo, INF, false, false}; }
-constexpr Range gt(double lo) { return {lo, INF, true, false}; }
-constexpr Range closed(double lo, double hi) { return {lo, hi, false, false}; }
-constexpr Range open(double lo, double hi) { return {lo, hi, true, true}; }
+constexpr Range any() {
+  return {};
+}
+constexpr Range ge(double lo) {
+  return {lo, INF, false, false};
+}
+constexpr Range gt(double lo) {
+  return {lo, INF, true, false};
+}
+constexpr Range closed(double lo, double hi) {
+  return {lo, hi, false, false};
+}
+constexpr Range open(double lo, double hi) {
+  return {lo, hi, true, true};
+}
 
 constexpr bool REQ = true;
 constexpr bool OPT = false;
@@ -88,7 +98,7 @@ std::vector<KeySpec> make_schema() {
       {"firm", "kind", string, "", "\"startup\"", OPT, any(),
        "bigtech, lab, startup, academia, state", "Kind of firm; academia and state never fail."},
       {"firm", "country", label_dist, "", "", OPT, any(), "a country name",
-       "Where the firm is; groups may give a categorical distribution."},
+       "Where the firm is; a categorical distribution draws it for each firm."},
       {"firm", "cash", dist, "USD", "1.0e9", OPT, ge(0), "", "Cash at step 0."},
       {"firm", "income", dist, "USD/yr", "0.0", OPT, ge(0), "", "Income available for AI."},
       {"firm", "comp_budget_share", dist, "", "0.5", OPT, closed(0, 1), "",
@@ -159,8 +169,7 @@ std::vector<KeySpec> make_schema() {
        "Field mix; default equal shares."},
       {"population", "origin", label_dist, "", "", REQ, any(), "categorical over countries",
        "Origin mix of job seekers, and of employees where `origin_at` says nothing."},
-      {"population", "origin_at", table, "", "", OPT, any(),
-       "country = categorical over countries",
+      {"population", "origin_at", table, "", "", OPT, any(), "country = categorical over countries",
        "Origin mix of the employees of firms located in each country."},
       {"population", "reservation", dist, "USD/yr", "100000.0", OPT, gt(0), "",
        "Annual value a job seeker gets outside the modelled firms."},
@@ -258,7 +267,8 @@ std::vector<KeySpec> make_schema() {
        "Hazard of an exogenous layoff to job seeking."},
 
       // ---- founders -------------------------------------------------------
-      {"founders", "min_skill", real, "", "5.0", OPT, gt(0), "", "Skill needed to found a startup."},
+      {"founders", "min_skill", real, "", "5.0", OPT, gt(0), "",
+       "Skill needed to found a startup."},
       {"founders", "rate_per_year", real, "1/yr", "0.0", OPT, closed(0, 1), "",
        "Founding hazard per unit of w_mission; 0 disables spin-outs."},
       {"founders", "funding_per_skill", real, "USD", "1.0e7", OPT, ge(0), "",
@@ -317,8 +327,10 @@ std::string format_number(double x) {
 std::string escape_cell(std::string_view s) {
   std::string out;
   for (char c : s) {
-    if (c == '|') out += "\\|";
-    else out += c;
+    if (c == '|')
+      out += "\\|";
+    else
+      out += c;
   }
   return out;
 }
@@ -365,15 +377,24 @@ std::vector<std::string_view> keys_of(std::string_view table) {
 
 std::string_view type_name(KeyType type) {
   switch (type) {
-    case KeyType::integer: return "integer";
-    case KeyType::real: return "number";
-    case KeyType::boolean: return "boolean";
-    case KeyType::string: return "string";
-    case KeyType::string_list: return "array of strings";
-    case KeyType::dist: return "number or distribution";
-    case KeyType::label_dist: return "string or categorical";
-    case KeyType::table: return "table";
-    case KeyType::tables: return "array of tables";
+    case KeyType::integer:
+      return "integer";
+    case KeyType::real:
+      return "number";
+    case KeyType::boolean:
+      return "boolean";
+    case KeyType::string:
+      return "string";
+    case KeyType::string_list:
+      return "array of strings";
+    case KeyType::dist:
+      return "number or distribution";
+    case KeyType::label_dist:
+      return "string or categorical";
+    case KeyType::table:
+      return "table";
+    case KeyType::tables:
+      return "array of tables";
   }
   return "?";
 }
@@ -389,16 +410,18 @@ std::string schema_markdown() {
       out += "`\n\n| key | type | unit | default | range / allowed | meaning |\n";
       out += "|---|---|---|---|---|---|\n";
     }
-    std::string def = spec.required ? "required"
+    std::string def = spec.required               ? "required"
                       : spec.default_toml.empty() ? "—"
                                                   : "`" + std::string(spec.default_toml) + "`";
     std::string range;
-    const bool numeric = spec.type == KeyType::integer || spec.type == KeyType::real ||
-                         spec.type == KeyType::dist;
+    const bool numeric =
+        spec.type == KeyType::integer || spec.type == KeyType::real || spec.type == KeyType::dist;
     if (numeric) range = spec.range.describe();
     if (!spec.allowed.empty()) {
-      if (!range.empty() && range != "any") range += "; ";
-      else range.clear();
+      if (!range.empty() && range != "any")
+        range += "; ";
+      else
+        range.clear();
       range += spec.allowed;
     }
     if (range.empty()) range = "—";

@@ -159,8 +159,8 @@ std::string to_toml(const Scenario& s) {
   put_shares(pop, "origin", p.origin_shares, country_names(s));
   toml::table origin_at;
   for (std::size_t c = 0; c < p.origin_at.size(); ++c) {
-    if (!p.origin_at[c].empty()) put_shares(origin_at, s.countries[c].name, p.origin_at[c],
-                                             country_names(s));
+    if (!p.origin_at[c].empty())
+      put_shares(origin_at, s.countries[c].name, p.origin_at[c], country_names(s));
   }
   if (!origin_at.empty()) pop.insert("origin_at", std::move(origin_at));
   put_dist(pop, "reservation", p.reservation);
@@ -238,8 +238,10 @@ std::string to_toml(const Scenario& s) {
       const std::string op(to_string(c.op));
       if (!t.contains(op)) t.insert(op, toml::table{});
       toml::table& ops = *t.get_as<toml::table>(op);
-      if (c.param == "counter_offers") ops.insert(c.param, c.value != 0.0);
-      else put_number(ops, c.param, c.value, detail::int_param_index(c.param) >= 0);
+      if (c.param == "counter_offers")
+        ops.insert(c.param, c.value != 0.0);
+      else
+        put_number(ops, c.param, c.value, detail::int_param_index(c.param) >= 0);
     }
     timeline.push_back(std::move(t));
   }

@@ -39,13 +39,12 @@ bool Distribution::is_labelled() const noexcept {
 }
 
 const char* Distribution::name() const noexcept {
-  return std::visit(overloaded{[](const Constant&) { return "constant"; },
-                               [](const Uniform&) { return "uniform"; },
-                               [](const Normal&) { return "normal"; },
-                               [](const LogNormal&) { return "lognormal"; },
-                               [](const Pareto&) { return "pareto"; },
-                               [](const Categorical&) { return "categorical"; }},
-                    family_);
+  return std::visit(
+      overloaded{
+          [](const Constant&) { return "constant"; }, [](const Uniform&) { return "uniform"; },
+          [](const Normal&) { return "normal"; }, [](const LogNormal&) { return "lognormal"; },
+          [](const Pareto&) { return "pareto"; }, [](const Categorical&) { return "categorical"; }},
+      family_);
 }
 
 double Distribution::support_low() const noexcept {
@@ -54,8 +53,8 @@ double Distribution::support_low() const noexcept {
                  [](const Normal&) { return -INF; }, [](const LogNormal&) { return 0.0; },
                  [](const Pareto& d) { return d.scale; },
                  [](const Categorical& d) {
-                   return d.values.empty() ? 0.0 : *std::min_element(d.values.begin(),
-                                                                     d.values.end());
+                   return d.values.empty() ? 0.0
+                                           : *std::min_element(d.values.begin(), d.values.end());
                  }},
       family_);
   return std::clamp(raw, min_, max_);
@@ -67,8 +66,8 @@ double Distribution::support_high() const noexcept {
                  [](const Normal&) { return INF; }, [](const LogNormal&) { return INF; },
                  [](const Pareto&) { return INF; },
                  [](const Categorical& d) {
-                   return d.values.empty() ? 0.0 : *std::max_element(d.values.begin(),
-                                                                     d.values.end());
+                   return d.values.empty() ? 0.0
+                                           : *std::max_element(d.values.begin(), d.values.end());
                  }},
       family_);
   return std::clamp(raw, min_, max_);
@@ -76,40 +75,38 @@ double Distribution::support_high() const noexcept {
 
 double Distribution::mean() const noexcept {
   return std::visit(
-      overloaded{[](const Constant& d) { return d.value; },
-                 [](const Uniform& d) { return 0.5 * (d.low + d.high); },
-                 [](const Normal& d) { return d.mean; },
-                 [](const LogNormal& d) { return std::exp(d.mu + 0.5 * d.sigma * d.sigma); },
-                 [](const Pareto& d) {
-                   return d.shape > 1 ? d.shape * d.scale / (d.shape - 1) : INF;
-                 },
-                 [](const Categorical& d) {
-                   return d.values.empty() ? 0.0
-                                           : std::inner_product(d.values.begin(), d.values.end(),
-                                                                d.shares.begin(), 0.0);
-                 }},
+      overloaded{
+          [](const Constant& d) { return d.value; },
+          [](const Uniform& d) { return 0.5 * (d.low + d.high); },
+          [](const Normal& d) { return d.mean; },
+          [](const LogNormal& d) { return std::exp(d.mu + 0.5 * d.sigma * d.sigma); },
+          [](const Pareto& d) { return d.shape > 1 ? d.shape * d.scale / (d.shape - 1) : INF; },
+          [](const Categorical& d) {
+            return d.values.empty() ? 0.0
+                                    : std::inner_product(d.values.begin(), d.values.end(),
+                                                         d.shares.begin(), 0.0);
+          }},
       family_);
 }
 
 double Distribution::draw_from_uniforms(double u1, double u2) const noexcept {
   const double x = std::visit(
-      overloaded{
-          [](const Constant& d) { return d.value; },
-          [&](const Uniform& d) { return d.low + (d.high - d.low) * u1; },
-          [&](const Normal& d) {
-            // Box-Muller on (0, 1]: deterministic, two uniforms, no rejection loop.
-            const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
-            return d.mean + d.sd * r * std::cos(2.0 * std::numbers::pi * u2);
-          },
-          [&](const LogNormal& d) {
-            const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
-            return std::exp(d.mu + d.sigma * r * std::cos(2.0 * std::numbers::pi * u2));
-          },
-          [&](const Pareto& d) { return d.scale * std::pow(1.0 - u1, -1.0 / d.shape); },
-          [&](const Categorical& d) {
-            return d.values.empty() ? static_cast<double>(index_from_uniform(u1))
-                                    : d.values[index_from_uniform(u1)];
-          }},
+      overloaded{[](const Constant& d) { return d.value; },
+                 [&](const Uniform& d) { return d.low + (d.high - d.low) * u1; },
+                 [&](const Normal& d) {
+                   // Box-Muller on (0, 1]: deterministic, two uniforms, no rejection loop.
+                   const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
+                   return d.mean + d.sd * r * std::cos(2.0 * std::numbers::pi * u2);
+                 },
+                 [&](const LogNormal& d) {
+                   const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
+                   return std::exp(d.mu + d.sigma * r * std::cos(2.0 * std::numbers::pi * u2));
+                 },
+                 [&](const Pareto& d) { return d.scale * std::pow(1.0 - u1, -1.0 / d.shape); },
+                 [&](const Categorical& d) {
+                   return d.values.empty() ? static_cast<double>(index_from_uniform(u1))
+                                           : d.values[index_from_uniform(u1)];
+                 }},
       family_);
   return std::clamp(x, min_, max_);
 }
