@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -300,6 +301,10 @@ void read_changes(Reader& r, std::string_view op_key, EventOp op, bool firm_targ
       if (op == EventOp::set && spec != nullptr && !spec->range.contains(change.value)) {
         fail_at(&v, r.file(), key,
                 "must be " + spec->range.describe() + ", got " + format_number(change.value));
+      }
+      if (op != EventOp::scale && int_param_index(name) >= 0 &&
+          change.value != std::floor(change.value)) {
+        fail_at(&v, r.file(), key, "must be a whole number, got " + format_number(change.value));
       }
       if (op == EventOp::scale && change.value < 0) {
         fail_at(&v, r.file(), key, "a scale factor must be >= 0");

@@ -238,10 +238,13 @@ std::string to_toml(const Scenario& s) {
       const std::string op(to_string(c.op));
       if (!t.contains(op)) t.insert(op, toml::table{});
       toml::table& ops = *t.get_as<toml::table>(op);
-      if (c.param == "counter_offers")
+      if (c.param == "counter_offers") {
         ops.insert(c.param, c.value != 0.0);
-      else
-        put_number(ops, c.param, c.value, detail::int_param_index(c.param) >= 0);
+      } else {
+        // Scale factors stay real even for integer parameters.
+        put_number(ops, c.param, c.value,
+                   c.op != EventOp::scale && detail::int_param_index(c.param) >= 0);
+      }
     }
     timeline.push_back(std::move(t));
   }
