@@ -194,6 +194,14 @@ int int_param_index(std::string_view name) {
   return -1;
 }
 
+double FirmParams::*firm_real_member(int index) {
+  return REAL_PARAMS[static_cast<std::size_t>(index)].member;
+}
+
+std::int64_t FirmParams::*firm_int_member(int index) {
+  return INT_PARAMS[static_cast<std::size_t>(index)].member;
+}
+
 FirmKind parse_kind(Reader& r, std::string_view key) {
   const std::string kind = r.string(key);
   for (std::size_t i = 0; i < KIND_NAMES.size(); ++i) {

@@ -362,6 +362,18 @@ void check_headcounts(const toml::table& doc, const Scenario& s, const std::stri
   std::int64_t employed = 0, pinned_seekers = 0;
   for (const Firm& f : s.firms) employed += f.params.headcount;
   for (const PinnedResearcher& p : s.pinned) pinned_seekers += p.firm < 0 ? p.count : 0;
+  for (std::size_t f = 0; f < s.firms.size(); ++f) {
+    const FirmParams& p = s.firms[f].params;
+    if (p.enter_step > 0 && p.headcount > 0) {
+      const std::string& group = s.firms[f].group;
+      const std::string path =
+          group.empty() ? join_key("firms", s.firms[f].name) : join_key("firm_groups", group);
+      fail_at(doc.at_path(group.empty() ? "firms" : "firm_groups").node(), file, path,
+              "firm '" + s.firms[f].name + "' enters at step " + std::to_string(p.enter_step) +
+                  " but has headcount " + std::to_string(p.headcount) +
+                  "; a late entrant starts with no employees (headcount = 0)");
+    }
+  }
   if (employed + pinned_seekers > s.population.count) {
     const toml::node* at = doc.at_path("population.count").node();
     fail_at(at, file, "population.count",

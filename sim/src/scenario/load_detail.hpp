@@ -36,6 +36,10 @@ std::vector<std::string> apply_overrides(toml::table& doc, const std::vector<Ove
 int real_param_index(std::string_view name);
 int int_param_index(std::string_view name);
 
+//! Member pointers of the parameters named by firm_real_params() / firm_int_params().
+double FirmParams::*firm_real_member(int index);
+std::int64_t FirmParams::*firm_int_member(int index);
+
 //! Names a firm kind accepts; throws via the reader on an unknown one.
 FirmKind parse_kind(Reader& r, std::string_view key);
 

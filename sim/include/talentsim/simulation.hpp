@@ -1,0 +1,100 @@
+#pragma once
+//! A run: an immutable Scenario, the mutable state, and step().
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "talentsim/network.hpp"
+#include "talentsim/scenario.hpp"
+#include "talentsim/state.hpp"
+
+namespace talentsim {
+
+enum class EventKind : std::uint8_t {
+  hire = 0,         //!< a job seeker joins a firm
+  poach = 1,        //!< a researcher moves firm to firm
+  retention = 2,    //!< a counter-offer kept the researcher (new package)
+  layoff = 3,       //!< exogenous or budget layoff to job seeking
+  bankruptcy = 4,   //!< the employer failed; to job seeking
+  acquisition = 5,  //!< the employer was bought; moves with the team
+  spinout = 6,      //!< founded a startup
+  graduate = 7,     //!< entered the market as a job seeker
+  retirement = 8,   //!< left the market
+};
+inline constexpr std::size_t EVENT_KIND_COUNT = 9;
+std::string_view to_string(EventKind kind) noexcept;
+
+//! One row of the event log. Package fields describe the package after the
+//! event (zero when the researcher ends without a job).
+struct Event {
+  std::int32_t step = 0;
+  std::int32_t researcher = 0;
+  std::int32_t from_firm = NO_FIRM;
+  std::int32_t to_firm = NO_FIRM;
+  EventKind kind = EventKind::hire;
+  double salary = 0;        //!< USD/yr
+  double signing = 0;       //!< USD
+  double equity = 0;        //!< USD over the contract
+  double annual_value = 0;  //!< USD/yr
+  std::uint8_t outreach = 0;
+  bool operator==(const Event&) const = default;
+};
+
+//! Metrics of one step (MODEL.md "Metrics").
+struct StepMetrics {
+  double talent_hhi = 0;          //!< Herfindahl index of talent shares, 0..1
+  double top1pct_share_top3 = 0;  //!< share of top-1% researchers at the 3 firms holding most
+  double pay_median = 0, pay_p99 = 0, pay_max = 0;  //!< USD/yr over employed researchers
+  double pay_gini = 0;
+  std::int64_t moves = 0, poaches = 0, hires_from_pool = 0, retentions = 0;
+  std::int64_t bankruptcies = 0, acquisitions = 0, spinouts = 0, active_startups = 0;
+  double progress_leader = 0;  //!< firm index of the leader (as a number)
+  double progress_gap = 0;     //!< leader's progress minus the second's
+  // per country
+  std::vector<double> origin_count, employed_home, employed_abroad, brain_drain_share, employed_in;
+};
+
+struct SimulationOptions {
+  //! Check every invariant after each step (slow; for tests and debug builds).
+  bool check_invariants = false;
+};
+
+class Simulation {
+ public:
+  explicit Simulation(Scenario scenario, SimulationOptions options = {});
+  ~Simulation();
+  Simulation(const Simulation&) = delete;
+  Simulation& operator=(const Simulation&) = delete;
+
+  const Scenario& scenario() const noexcept;
+  //! Steps done so far; 0 before the first step.
+  std::int64_t step_index() const noexcept;
+  bool finished() const noexcept { return step_index() >= scenario().run.steps; }
+  //! Advances one week through every phase of MODEL.md.
+  void step();
+
+  const ResearcherTable& researchers() const noexcept;
+  const FirmTable& firms() const noexcept;
+  const CountryTable& countries() const noexcept;
+  const Network& network() const noexcept;
+  //! Names of every firm, spun-out firms included, by firm id.
+  const std::vector<std::string>& firm_names() const noexcept;
+  //! Events of the last step (of the initial state before any step).
+  const std::vector<Event>& events() const noexcept;
+  //! Metrics after the last step (of the initial state before any step).
+  const StepMetrics& metrics() const noexcept;
+
+  //! Throws internal_error if an invariant is broken (see docs/model.md).
+  void check_invariants() const;
+
+  //! Implementation state (sim/src/engine/world.hpp).
+  struct World;
+
+ private:
+  std::unique_ptr<World> world_;
+};
+
+}  // namespace talentsim

@@ -1,0 +1,76 @@
+#pragma once
+//! The mutable state of a run as struct-of-arrays tables with dense int32 ids.
+
+#include <cstdint>
+#include <vector>
+
+#include "talentsim/scenario.hpp"
+
+namespace talentsim {
+
+//! Employer code of a job seeker.
+inline constexpr std::int32_t NO_FIRM = -1;
+//! Employer code (in snapshots) of a researcher not present: not yet entered or retired.
+inline constexpr std::int32_t NOT_PRESENT = -2;
+
+//! Every researcher ever present, one entry per field, indexed by researcher id.
+struct ResearcherTable {
+  // static
+  std::vector<double> skill;
+  std::vector<std::uint8_t> field;
+  std::vector<std::int16_t> origin;
+  std::vector<std::int32_t> entered_step;  //!< step of entry (0 for the initial population)
+  std::vector<double> w_money, w_compute, w_mission, w_peers, w_home;
+  std::vector<double> switch_cost;  //!< utility
+  std::vector<double> reservation;  //!< USD/yr
+  // dynamic
+  std::vector<std::int32_t> employer;    //!< firm index, NO_FIRM, or NOT_PRESENT once retired
+  std::vector<double> salary;            //!< USD/yr
+  std::vector<double> signing;           //!< USD, paid at hiring
+  std::vector<double> equity;            //!< USD granted over the contract
+  std::vector<std::int32_t> hired_step;  //!< step the current job started
+  std::vector<std::int32_t> slot;        //!< position in its firm's employee list
+
+  std::size_t size() const noexcept { return skill.size(); }
+  //! Annual value of the current package (USD/yr): salary + (signing + equity)/H.
+  double annual_value(std::size_t r, double contract_years) const noexcept {
+    return salary[r] + (signing[r] + equity[r]) / contract_years;
+  }
+  void reserve(std::size_t n);
+  //! Appends a researcher with no job; returns its id.
+  std::int32_t push_back(double skill, std::uint8_t field, std::int16_t origin, std::int32_t step);
+};
+
+//! Firms: parameters (changed by timeline events) and state, indexed by firm id.
+struct FirmTable {
+  std::vector<FirmParams> params;
+  std::vector<FirmKind> kind;
+  std::vector<std::int32_t> country;
+  std::vector<std::vector<double>> needs;            //!< weight per field
+  std::vector<std::vector<std::int32_t>> rivals;     //!< sorted firm ids
+  std::vector<std::vector<std::int32_t>> employees;  //!< researcher ids (order: arrival)
+  // state
+  std::vector<double> cash;      //!< USD
+  std::vector<double> compute;   //!< GPU-equivalents
+  std::vector<double> payroll;   //!< USD/yr, sum of employees' annual values
+  std::vector<double> talent;    //!< T = sum of skill * needs[field]
+  std::vector<double> progress;  //!< P, cumulative output
+  std::vector<double> y_ref;     //!< reference output per step, fixed at entry
+  std::vector<std::uint8_t> active;
+  std::vector<std::int32_t> star_count;  //!< employees in the top 1% by skill
+  // per-step counters, reset at the start of each step
+  std::vector<std::int32_t> hires, departures, offers_made, offers_accepted;
+  std::vector<double> signing_paid;  //!< USD this step
+
+  std::size_t size() const noexcept { return params.size(); }
+  std::int32_t headcount(std::size_t f) const noexcept {
+    return static_cast<std::int32_t>(employees[f].size());
+  }
+};
+
+struct CountryTable {
+  std::vector<double> visa_friction, retention_subsidy, graduates_per_year;
+  std::size_t size() const noexcept { return visa_friction.size(); }
+};
+
+}  // namespace talentsim

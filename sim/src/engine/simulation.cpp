@@ -1,0 +1,176 @@
+#include "talentsim/simulation.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cmath>
+#include <string>
+
+#include "engine/world.hpp"
+#include "talentsim/errors.hpp"
+
+namespace talentsim {
+
+std::string_view to_string(EventKind kind) noexcept {
+  static constexpr std::array<std::string_view, EVENT_KIND_COUNT> names = {
+      "hire",        "poach",   "retention", "layoff",    "bankruptcy",
+      "acquisition", "spinout", "graduate",  "retirement"};
+  return names[static_cast<std::size_t>(kind)];
+}
+
+Simulation::Simulation(Scenario scenario, SimulationOptions options)
+    : world_(std::make_unique<World>(std::move(scenario))) {
+  World& w = *world_;
+  const Scenario& sc = w.sc;
+  w.check = options.check_invariants;
+  for (const Country& c : sc.countries) {
+    w.C.visa_friction.push_back(c.visa_friction);
+    w.C.retention_subsidy.push_back(c.retention_subsidy);
+    w.C.graduates_per_year.push_back(c.graduates_per_year);
+  }
+  w.tracker.reset(w.C.size());
+  const bool posted = sc.market.protocol == Protocol::posted_wage;
+  for (std::size_t f = 0; f < sc.firms.size(); ++f) {
+    Firm firm = sc.firms[f];
+    if (posted) {
+      // Posted wages: each firm's wage is drawn from F and paid to everyone.
+      detail::CounterRng rng(sc.run.seed, detail::Stream::posted_wage, 0, f, 1);
+      firm.params.pay_level = sc.market.posted_wage.wage.sample(rng);
+      firm.params.signing_share = firm.params.equity_share = 0;
+    }
+    const std::int32_t id = w.add_firm(firm);
+    w.firm_names.push_back(firm.name);
+    if (firm.params.enter_step > 0) w.entries.emplace_back(firm.params.enter_step, id);
+  }
+  // Latest first, so the next entrant is at the back.
+  std::sort(w.entries.begin(), w.entries.end(), std::greater<>());
+  detail::build_population(w);
+  for (std::size_t f = 0; f < w.F.size(); ++f) w.set_reference_output(f);
+  detail::build_network(w);
+  w.sampler.refresh();
+  w.held.assign(w.R.size(), -1);
+  w.stay_raise.assign(w.R.size(), 0.0);
+  w.touched_mark.assign(w.R.size(), 0);
+  std::fill(w.F.hires.begin(), w.F.hires.end(), 0);
+  std::fill(w.F.departures.begin(), w.F.departures.end(), 0);
+  detail::compute_metrics(w);
+  if (w.check) check_invariants();
+}
+
+Simulation::~Simulation() = default;
+
+const Scenario& Simulation::scenario() const noexcept {
+  return world_->sc;
+}
+std::int64_t Simulation::step_index() const noexcept {
+  return world_->step;
+}
+const ResearcherTable& Simulation::researchers() const noexcept {
+  return world_->R;
+}
+const FirmTable& Simulation::firms() const noexcept {
+  return world_->F;
+}
+const CountryTable& Simulation::countries() const noexcept {
+  return world_->C;
+}
+const Network& Simulation::network() const noexcept {
+  return world_->net;
+}
+const std::vector<Event>& Simulation::events() const noexcept {
+  return world_->events;
+}
+const StepMetrics& Simulation::metrics() const noexcept {
+  return world_->metrics;
+}
+const std::vector<std::string>& Simulation::firm_names() const noexcept {
+  return world_->firm_names;
+}
+
+void Simulation::step() {
+  World& w = *world_;
+  if (finished()) throw internal_error("step() after the last step");
+  ++w.step;
+  w.events.clear();
+  w.exits_acquired = w.exits_bankrupt = 0;
+  for (std::size_t f = 0; f < w.F.size(); ++f) {
+    w.F.hires[f] = w.F.departures[f] = w.F.offers_made[f] = w.F.offers_accepted[f] = 0;
+    w.F.signing_paid[f] = 0;
+    w.cash_start[f] = w.F.cash[f];
+    w.operating[f] = w.cash_other[f] = 0;
+  }
+  detail::apply_timeline_events(w);
+  detail::apply_exogenous_flows(w);
+  w.sampler.refresh();
+  if (w.sc.market.protocol == Protocol::auction) {
+    w.offers.clear();
+    std::fill(w.committed.begin(), w.committed.end(), 0.0);
+    std::fill(w.committed_signing.begin(), w.committed_signing.end(), 0.0);
+    std::fill(w.live_offers.begin(), w.live_offers.end(), 0);
+    detail::scout_candidates(w);
+    detail::run_auction_rounds(w);
+    detail::settle_moves(w);
+  } else {
+    detail::run_posted_wage_market(w);
+  }
+  detail::produce_and_account(w);
+  detail::resolve_exits(w);
+  detail::found_spinouts(w);
+  detail::enforce_budgets(w);
+  detail::compute_metrics(w);
+  if (w.check) check_invariants();
+}
+
+void Simulation::check_invariants() const {
+  const World& w = *world_;
+  const auto fail = [&](const std::string& what) {
+    throw internal_error("invariant broken at step " + std::to_string(w.step) + ": " + what);
+  };
+  const double h = w.contract_years();
+  std::int64_t employed = 0, present = 0;
+  for (std::size_t r = 0; r < w.R.size(); ++r) {
+    const std::int32_t e = w.R.employer[r];
+    if (e == NOT_PRESENT) continue;
+    ++present;
+    if (e == NO_FIRM) continue;
+    if (e < 0 || static_cast<std::size_t>(e) >= w.F.size()) fail("employer out of range");
+    const auto& list = w.F.employees[static_cast<std::size_t>(e)];
+    const auto slot = static_cast<std::size_t>(w.R.slot[r]);
+    if (slot >= list.size() || list[slot] != static_cast<std::int32_t>(r)) {
+      fail("researcher " + std::to_string(r) + " is not in its firm's employee list");
+    }
+    ++employed;
+  }
+  if (present != w.n_present || employed != w.n_employed) fail("present/employed counts drift");
+  std::int64_t listed = 0;
+  for (std::size_t f = 0; f < w.F.size(); ++f) {
+    listed += static_cast<std::int64_t>(w.F.employees[f].size());
+    double payroll = 0, talent = 0;
+    for (std::int32_t r : w.F.employees[f]) {
+      const auto ri = static_cast<std::size_t>(r);
+      if (w.R.employer[ri] != static_cast<std::int32_t>(f)) fail("employee list has a stranger");
+      payroll += w.R.annual_value(ri, h);
+      talent += w.delta(f, r);
+    }
+    const auto close = [](double a, double b) {
+      return std::abs(a - b) <= 1e-6 * std::max({1.0, std::abs(a), std::abs(b)});
+    };
+    const std::string name = w.firm_names[f];
+    if (!close(payroll, w.F.payroll[f])) fail("payroll of '" + name + "' drifts");
+    if (!close(talent, w.F.talent[f])) fail("talent of '" + name + "' drifts");
+    if (!w.F.active[f] && !w.F.employees[f].empty()) fail("inactive '" + name + "' has staff");
+    if (w.step > 0 && w.sc.market.budgets && w.F.active[f] &&
+        w.F.payroll[f] > w.comp_budget(f) * (1 + 1e-9) + 1e-6) {
+      fail("'" + name + "' exceeds its comp budget");
+    }
+    const bool fails = w.F.kind[f] != FirmKind::academia && w.F.kind[f] != FirmKind::state;
+    if (fails && w.F.active[f] && w.F.cash[f] < 0) fail("'" + name + "' ends the step in debt");
+    if (w.step > 0) {
+      const double expected =
+          w.cash_start[f] + w.operating[f] - w.F.signing_paid[f] + w.cash_other[f];
+      if (!close(expected, w.F.cash[f])) fail("cash accounting of '" + name + "' does not add up");
+    }
+  }
+  if (listed != employed) fail("headcounts do not match employers");
+}
+
+}  // namespace talentsim

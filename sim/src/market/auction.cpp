@@ -1,0 +1,274 @@
+// Phase 4: ascending rounds. Researchers tentatively hold their best offer;
+// incumbents counter; outbid firms raise or turn to other candidates; until
+// nothing changes or the round limit is reached.
+
+#include <algorithm>
+#include <cmath>
+#include <limits>
+
+#include "market/valuation.hpp"
+#include "util/parallel.hpp"
+
+namespace talentsim::detail {
+namespace {
+
+using World = Simulation::World;
+constexpr double INF = std::numeric_limits<double>::infinity();
+
+double held_utility_expected(const World& w, const Offer& o) {
+  return offer_utility(w, o.researcher, static_cast<std::size_t>(o.firm), o.value, o.outreach);
+}
+
+// Firm f offers to every candidate worth it, best surplus first, within its
+// budget, its cash for signing bonuses and its hiring limit.
+void fill(World& w, std::size_t f) {
+  auto& out = w.fill_buffers[f];
+  out.clear();
+  if (!w.F.active[f]) return;
+  const FirmParams& p = w.F.params[f];
+  const auto& cand = w.candidates[f];
+  const auto& wtp = w.candidate_wtp[f];
+  auto& last = w.candidate_last[f];
+  const auto& flags = w.candidate_flags[f];
+  struct Choice {
+    double profit;
+    std::size_t j;
+    double value;
+  };
+  std::vector<Choice> choices;
+  for (std::size_t j = 0; j < cand.size(); ++j) {
+    const std::int32_t r = cand[j];
+    const auto ri = static_cast<std::size_t>(r);
+    const std::int32_t h = w.held[ri];
+    if (h >= 0 && w.offers[static_cast<std::size_t>(h)].firm == static_cast<std::int32_t>(f)) {
+      continue;
+    }
+    const double raise = w.stay_raise[ri];
+    double target = stay_utility(w, r, raise) + w.R.switch_cost[ri];
+    bool contested = raise > 0;
+    if (h >= 0) {
+      const double u = held_utility_expected(w, w.offers[static_cast<std::size_t>(h)]);
+      if (u > target) {
+        target = u;
+        contested = true;
+      }
+    }
+    double a = value_for_utility(w, r, f, target, flags[j] != 0);
+    if (!std::isfinite(a)) continue;
+    a = contested ? raised(w, a) : a * (1.0 + p.bid_markup);
+    if (last[j] > 0) a = std::max(a, raised(w, last[j]));
+    if (!(a <= wtp[j])) continue;
+    choices.push_back({wtp[j] - a, j, a});
+  }
+  std::sort(choices.begin(), choices.end(), [&](const Choice& a, const Choice& b) {
+    return a.profit > b.profit || (a.profit == b.profit && cand[a.j] < cand[b.j]);
+  });
+  const bool budgets = w.sc.market.budgets;
+  std::int64_t capacity = p.max_hires_per_step > 0 ? p.max_hires_per_step - w.live_offers[f]
+                                                   : std::numeric_limits<std::int64_t>::max();
+  double budget = budgets ? w.comp_budget(f) - w.F.payroll[f] - w.committed[f] : INF;
+  double cash = budgets ? w.F.cash[f] - p.min_cash_reserve - w.committed_signing[f] : INF;
+  const double h = w.contract_years();
+  for (const Choice& c : choices) {
+    if (capacity <= 0) break;
+    const double signing = c.value * p.signing_share * h;
+    if (c.value > budget || signing > cash) continue;  // a cheaper candidate may still fit
+    budget -= c.value;
+    cash -= signing;
+    --capacity;
+    const std::int32_t r = cand[c.j];
+    Offer o;
+    o.researcher = r;
+    o.firm = static_cast<std::int32_t>(f);
+    o.value = c.value;
+    o.wtp = wtp[c.j];
+    o.outreach = flags[c.j];
+    o.utility = offer_utility(w, r, f, c.value, o.outreach != 0) +
+                taste_shock(w, r, static_cast<std::int32_t>(f));
+    out.push_back(o);
+    last[c.j] = c.value;
+    w.committed[f] += c.value;
+    w.committed_signing[f] += signing;
+    ++w.live_offers[f];
+  }
+  w.F.offers_made[f] += static_cast<std::int32_t>(out.size());
+}
+
+// Runs fill() for the firms flagged in `who` (all when empty) and appends
+// their offers in firm order; returns the ids of the new offers.
+std::vector<std::int32_t> make_offers(World& w, bool all) {
+  const std::size_t nf = w.F.size();
+  parallel_for(nf, [&](std::size_t f) {
+    if (all || w.needs_fill[f]) {
+      fill(w, f);
+    } else {
+      w.fill_buffers[f].clear();
+    }
+  });
+  std::vector<std::int32_t> pending;
+  for (std::size_t f = 0; f < nf; ++f) {
+    w.needs_fill[f] = 0;
+    for (const Offer& o : w.fill_buffers[f]) {
+      pending.push_back(static_cast<std::int32_t>(w.offers.size()));
+      w.offers.push_back(o);
+    }
+  }
+  return pending;
+}
+
+double stay_threshold(const World& w, std::int32_t r) {
+  const auto i = static_cast<std::size_t>(r);
+  return stay_utility(w, r, w.stay_raise[i]) + taste_shock(w, r, -1) + w.R.switch_cost[i];
+}
+
+// Researchers with new offers keep the best one if it beats staying by their
+// switching cost; every other offer is rejected.
+void decide(World& w, std::vector<std::int32_t>& pending, std::vector<std::int32_t>& rejected) {
+  std::sort(pending.begin(), pending.end(), [&](std::int32_t a, std::int32_t b) {
+    const Offer& x = w.offers[static_cast<std::size_t>(a)];
+    const Offer& y = w.offers[static_cast<std::size_t>(b)];
+    return x.researcher < y.researcher || (x.researcher == y.researcher && x.firm < y.firm);
+  });
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    if (i == 0 || w.offers[static_cast<std::size_t>(pending[i])].researcher !=
+                      w.offers[static_cast<std::size_t>(pending[i - 1])].researcher) {
+      starts.push_back(i);
+    }
+  }
+  starts.push_back(pending.size());
+  const std::size_t groups = starts.size() - 1;
+  std::vector<std::int32_t> choice(groups, -1);
+  parallel_for(groups, [&](std::size_t g) {
+    const std::int32_t r = w.offers[static_cast<std::size_t>(pending[starts[g]])].researcher;
+    std::int32_t best = w.held[static_cast<std::size_t>(r)];
+    double best_u = best >= 0 ? w.offers[static_cast<std::size_t>(best)].utility : -INF;
+    for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
+      const Offer& o = w.offers[static_cast<std::size_t>(pending[i])];
+      const bool better =
+          o.utility > best_u || (o.utility == best_u && best >= 0 &&
+                                 o.firm < w.offers[static_cast<std::size_t>(best)].firm);
+      if (better) {
+        best = pending[i];
+        best_u = o.utility;
+      }
+    }
+    if (best >= 0 && !(best_u > stay_threshold(w, r))) best = -1;
+    choice[g] = best;
+  });
+  for (std::size_t g = 0; g < groups; ++g) {
+    const std::int32_t r = w.offers[static_cast<std::size_t>(pending[starts[g]])].researcher;
+    const auto ri = static_cast<std::size_t>(r);
+    for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
+      if (pending[i] != choice[g]) rejected.push_back(pending[i]);
+    }
+    if (w.held[ri] >= 0 && w.held[ri] != choice[g]) rejected.push_back(w.held[ri]);
+    if (!w.touched_mark[ri]) {
+      w.touched_mark[ri] = 1;
+      w.touched.push_back(r);
+    }
+    w.held[ri] = choice[g];
+  }
+}
+
+// Incumbents that counter raise the package of employees who hold an outside
+// offer, up to their retention ceiling and budget. Returns whether any did.
+bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
+  struct Case {
+    std::int32_t firm;
+    std::int32_t researcher;
+    double raise;  // 0 = no counter
+  };
+  std::vector<Case> cases;
+  for (std::int32_t r : w.touched) {
+    const auto ri = static_cast<std::size_t>(r);
+    const std::int32_t e = w.R.employer[ri];
+    if (w.held[ri] < 0 || e < 0) continue;
+    const auto ei = static_cast<std::size_t>(e);
+    if (!w.F.params[ei].counter_offers || !w.F.active[ei]) continue;
+    cases.push_back({e, r, 0.0});
+  }
+  if (cases.empty()) return false;
+  std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
+    return a.firm < b.firm || (a.firm == b.firm && a.researcher < b.researcher);
+  });
+  cases.erase(std::unique(cases.begin(), cases.end(),
+                          [](const Case& a, const Case& b) {
+                            return a.firm == b.firm && a.researcher == b.researcher;
+                          }),
+              cases.end());
+  std::vector<std::size_t> starts;
+  for (std::size_t i = 0; i < cases.size(); ++i) {
+    if (i == 0 || cases[i].firm != cases[i - 1].firm) starts.push_back(i);
+  }
+  starts.push_back(cases.size());
+  const bool budgets = w.sc.market.budgets;
+  parallel_for(starts.size() - 1, [&](std::size_t g) {
+    const auto e = static_cast<std::size_t>(cases[starts[g]].firm);
+    for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
+      const std::int32_t r = cases[i].researcher;
+      const auto ri = static_cast<std::size_t>(r);
+      const Offer& outside = w.offers[static_cast<std::size_t>(w.held[ri])];
+      const double target = held_utility_expected(w, outside) - w.R.switch_cost[ri];
+      double a = value_for_utility(w, r, e, target, false);
+      if (!std::isfinite(a)) continue;
+      a = raised(w, a);
+      const double current =
+          w.stay_raise[ri] > 0 ? w.stay_raise[ri] : w.R.annual_value(ri, w.contract_years());
+      if (a <= current || a > retention_ceiling(w, r)) continue;
+      const double extra = a - current;
+      if (budgets && extra > w.comp_budget(e) - w.F.payroll[e] - w.committed[e]) continue;
+      const FirmParams& p = w.F.params[e];
+      const double new_signing = a * p.signing_share * w.contract_years();
+      const double signing = std::max(0.0, new_signing - w.R.signing[ri]);
+      if (budgets && signing > w.F.cash[e] - p.min_cash_reserve - w.committed_signing[e]) continue;
+      w.committed[e] += extra;
+      w.committed_signing[e] += signing;
+      cases[i].raise = a;
+    }
+  });
+  bool any = false;
+  for (const Case& c : cases) {
+    if (c.raise <= 0) continue;
+    any = true;
+    const auto ri = static_cast<std::size_t>(c.researcher);
+    w.stay_raise[ri] = c.raise;
+    const Offer& outside = w.offers[static_cast<std::size_t>(w.held[ri])];
+    if (!(outside.utility > stay_threshold(w, c.researcher))) {
+      rejected.push_back(w.held[ri]);
+      w.held[ri] = -1;
+    }
+  }
+  return any;
+}
+
+// Rejected offers free their firm's budget; the firm acts again next round.
+void release(World& w, std::vector<std::int32_t>& rejected) {
+  const double h = w.contract_years();
+  for (std::int32_t id : rejected) {
+    const Offer& o = w.offers[static_cast<std::size_t>(id)];
+    const auto f = static_cast<std::size_t>(o.firm);
+    w.committed[f] -= o.value;
+    w.committed_signing[f] -= o.value * w.F.params[f].signing_share * h;
+    --w.live_offers[f];
+    w.needs_fill[f] = 1;
+  }
+  rejected.clear();
+}
+
+}  // namespace
+
+void run_auction_rounds(Simulation::World& w) {
+  std::vector<std::int32_t> rejected;
+  std::vector<std::int32_t> pending = make_offers(w, true);
+  for (std::int64_t round = 0;; ++round) {
+    decide(w, pending, rejected);
+    counter_offers(w, rejected);
+    release(w, rejected);
+    if (round + 1 >= w.sc.market.auction_rounds) break;
+    pending = make_offers(w, false);
+    if (pending.empty()) break;
+  }
+}
+
+}  // namespace talentsim::detail

@@ -1,0 +1,99 @@
+#include "market/sampler.hpp"
+
+#include <algorithm>
+
+namespace talentsim::detail {
+
+void AliasTable::build(const double* weights, std::size_t n) {
+  prob_.assign(n, 0.0);
+  alias_.assign(n, 0);
+  total_ = 0;
+  for (std::size_t i = 0; i < n; ++i) total_ += weights[i];
+  if (n == 0 || total_ <= 0) {
+    total_ = 0;
+    return;
+  }
+  std::vector<std::uint32_t> small, large;
+  small.reserve(n);
+  large.reserve(n);
+  const double scale = static_cast<double>(n) / total_;
+  for (std::size_t i = 0; i < n; ++i) {
+    prob_[i] = weights[i] * scale;
+    (prob_[i] < 1.0 ? small : large).push_back(static_cast<std::uint32_t>(i));
+  }
+  while (!small.empty() && !large.empty()) {
+    const std::uint32_t s = small.back(), l = large.back();
+    small.pop_back();
+    alias_[s] = l;
+    prob_[l] = (prob_[l] + prob_[s]) - 1.0;
+    if (prob_[l] < 1.0) {
+      large.pop_back();
+      small.push_back(l);
+    }
+  }
+  // Leftovers are 1 up to rounding; a zero weight must never be drawn, so
+  // leftover small entries point to themselves only if they have weight.
+  for (std::uint32_t i : large) prob_[i] = 1.0;
+  for (std::uint32_t i : small) {
+    prob_[i] = weights[i] > 0 ? 1.0 : 0.0;
+    if (weights[i] <= 0) {
+      // Point at some entry with weight so the draw is valid.
+      for (std::size_t j = 0; j < n; ++j) {
+        if (weights[j] > 0) {
+          alias_[i] = static_cast<std::uint32_t>(j);
+          break;
+        }
+      }
+    }
+  }
+}
+
+std::uint32_t AliasTable::sample(double u1, double u2) const noexcept {
+  const auto n = prob_.size();
+  auto i = static_cast<std::size_t>(u1 * static_cast<double>(n));
+  if (i >= n) i = n - 1;
+  return u2 < prob_[i] ? static_cast<std::uint32_t>(i) : alias_[i];
+}
+
+void VisibilitySampler::set_weight(std::size_t r, double weight) {
+  if (r >= weights_.size()) {
+    const std::size_t n = r + 1;
+    weights_.resize(n, 0.0);
+    const std::size_t blocks = (n + BLOCK - 1) / BLOCK;
+    if (blocks > blocks_.size()) {
+      blocks_.resize(blocks);
+      block_totals_.resize(blocks, 0.0);
+      dirty_.resize(blocks, 0);
+    }
+  }
+  if (weights_[r] == weight) return;
+  weights_[r] = weight;
+  const std::size_t b = r / BLOCK;
+  if (!dirty_[b]) {
+    dirty_[b] = 1;
+    dirty_list_.push_back(b);
+  }
+}
+
+void VisibilitySampler::refresh() {
+  if (dirty_list_.empty()) return;
+  std::sort(dirty_list_.begin(), dirty_list_.end());
+  for (std::size_t b : dirty_list_) {
+    const std::size_t begin = b * BLOCK;
+    const std::size_t n = std::min(BLOCK, weights_.size() - begin);
+    blocks_[b].build(weights_.data() + begin, n);
+    block_totals_[b] = blocks_[b].total();
+    dirty_[b] = 0;
+  }
+  dirty_list_.clear();
+  top_.build(block_totals_.data(), block_totals_.size());
+}
+
+std::int32_t VisibilitySampler::sample(double u1, double u2, double u3, double u4) const noexcept {
+  if (top_.empty()) return -1;
+  const std::uint32_t b = top_.sample(u1, u2);
+  const std::uint32_t i = blocks_[b].sample(u3, u4);
+  return static_cast<std::int32_t>(b * BLOCK + i);
+}
+
+}  // namespace talentsim::detail

@@ -1,0 +1,53 @@
+#pragma once
+// What firms are willing to pay and what researchers want: the production
+// function, marginal value, rival denial, incumbent loss, and utility.
+// Firm-side computations use expected utility (without the taste shock, which
+// firms do not observe); researchers decide with it.
+
+#include <cstdint>
+
+#include "engine/world.hpp"
+
+namespace talentsim::detail {
+
+//! Y = A * T^alpha * C^(1-alpha); 0 when T or C is not positive.
+double production(double tfp, double alpha, double talent, double compute) noexcept;
+
+//! Annual value to firm f of adding talent `delta` (USD/yr).
+double marginal_value(const Simulation::World& w, std::size_t f, double delta) noexcept;
+//! Annual value firm e loses if talent `delta` leaves it (USD/yr).
+double incumbent_loss(const Simulation::World& w, std::size_t e, double delta) noexcept;
+//! Outside bidder's ceiling: MV plus gamma times the incumbent's loss when the
+//! incumbent is a rival.
+double willingness_to_pay(const Simulation::World& w, std::size_t f, std::int32_t r) noexcept;
+//! Incumbent's retention ceiling for its employee r: L_e(r).
+double retention_ceiling(const Simulation::World& w, std::int32_t r) noexcept;
+
+//! Colleagues of r (network neighbours) employed at firm f.
+int peers_at(const Simulation::World& w, std::int32_t r, std::int32_t f) noexcept;
+//! Effective annual money of a package worth `a` at f: a*(1 - haircut*equity_share)
+//! plus the retention subsidy when f is in r's origin country.
+double effective_money(const Simulation::World& w, std::int32_t r, std::size_t f,
+                       double a) noexcept;
+//! Utility of working at f apart from money and the taste shock.
+double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t f,
+                        bool outreach) noexcept;
+//! Expected utility of an offer worth `a` at f (no taste shock).
+double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a,
+                     bool outreach) noexcept;
+//! Expected utility of staying: the current package (or `raise` > 0, a
+//! counter-offer's annual value); a job seeker's is w_money * ln(reservation).
+double stay_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept;
+//! Gumbel(0, taste_noise) shock of r for firm f (f = -1: staying), fixed within a step.
+double taste_shock(const Simulation::World& w, std::int32_t r, std::int32_t f) noexcept;
+//! Smallest annual value whose expected utility at f reaches `target`;
+//! +inf when money cannot get there (w_money = 0).
+double value_for_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
+                         bool outreach) noexcept;
+//! The first annual value that beats `a` by the market's increment.
+double raised(const Simulation::World& w, double a) noexcept;
+
+//! Smallest annual value any package may have (keeps ln() finite), USD/yr.
+inline constexpr double MIN_ANNUAL_VALUE = 1000.0;
+
+}  // namespace talentsim::detail

@@ -1,0 +1,148 @@
+// The initial researchers: each firm's employees (its pinned researchers
+// first), then job seekers; attributes drawn from the scenario's
+// distributions with one counter-based generator per researcher.
+
+#include <algorithm>
+#include <cmath>
+
+#include "engine/world.hpp"
+#include "random/rng.hpp"
+#include "talentsim/errors.hpp"
+
+namespace talentsim::detail {
+namespace {
+
+using World = Simulation::World;
+
+}  // namespace
+
+void draw_preferences(World& w, std::int32_t r, CounterRng& rng) {
+  const Preferences& p = w.sc.population.preferences;
+  const auto i = static_cast<std::size_t>(r);
+  w.R.w_money[i] = p.w_money.sample(rng);
+  w.R.w_compute[i] = p.w_compute.sample(rng);
+  w.R.w_mission[i] = p.w_mission.sample(rng);
+  w.R.w_peers[i] = p.w_peers.sample(rng);
+  w.R.w_home[i] = p.w_home.sample(rng);
+  w.R.switch_cost[i] = p.switch_cost.sample(rng);
+  w.R.reservation[i] = w.sc.population.reservation.sample(rng);
+}
+
+namespace {
+
+void apply_pinned(World& w, std::int32_t r, const PinnedResearcher& p) {
+  const auto i = static_cast<std::size_t>(r);
+  if (p.w_money) w.R.w_money[i] = *p.w_money;
+  if (p.w_compute) w.R.w_compute[i] = *p.w_compute;
+  if (p.w_mission) w.R.w_mission[i] = *p.w_mission;
+  if (p.w_peers) w.R.w_peers[i] = *p.w_peers;
+  if (p.w_home) w.R.w_home[i] = *p.w_home;
+  if (p.switch_cost) w.R.switch_cost[i] = *p.switch_cost;
+}
+
+// Initial package: annual value split by the firm's package shares.
+void hire_initial(World& w, std::int32_t r, std::int32_t f, double annual) {
+  const FirmParams& p = w.F.params[static_cast<std::size_t>(f)];
+  const double h = w.contract_years();
+  w.join_firm(r, f, annual * (1.0 - p.signing_share - p.equity_share), annual * p.signing_share * h,
+              annual * p.equity_share * h);
+}
+
+}  // namespace
+
+std::int32_t add_researcher(World& w, double skill, int field, int origin, std::int32_t entered) {
+  const std::int32_t r = w.R.push_back(skill, static_cast<std::uint8_t>(field),
+                                       static_cast<std::int16_t>(origin), entered);
+  w.sampler.set_weight(static_cast<std::size_t>(r),
+                       std::pow(skill, w.sc.market.visibility_exponent));
+  if (skill >= w.sc.founders.min_skill) w.founder_pool.push_back(r);
+  if (skill >= w.star_threshold) ++w.stars_present;
+  w.tracker.presence(origin, +1);
+  ++w.n_present;
+  return r;
+}
+
+void build_population(World& w) {
+  const Scenario& sc = w.sc;
+  const Population& pop = sc.population;
+  w.R.reserve(static_cast<std::size_t>(pop.count));
+  const Distribution field_dist(Categorical{{}, {}, pop.field_shares});
+  const Distribution origin_dist(Categorical{{}, {}, pop.origin_shares});
+  std::vector<Distribution> origin_at;
+  for (const auto& shares : pop.origin_at) {
+    origin_at.push_back(shares.empty() ? origin_dist : Distribution(Categorical{{}, {}, shares}));
+  }
+
+  // Skill needs to be known before the star threshold, and the threshold
+  // before anyone joins a firm: first draw everyone, then place them.
+  struct Placement {
+    std::int32_t firm;
+    const PinnedResearcher* pinned;
+  };
+  std::vector<Placement> placements;
+  placements.reserve(static_cast<std::size_t>(pop.count));
+  for (std::size_t f = 0; f < sc.firms.size(); ++f) {
+    std::int64_t placed = 0;
+    for (const PinnedResearcher& p : sc.pinned) {
+      if (p.firm != static_cast<std::int32_t>(f)) continue;
+      for (std::int64_t k = 0; k < p.count; ++k) placements.push_back({p.firm, &p});
+      placed += p.count;
+    }
+    for (; placed < sc.firms[f].params.headcount; ++placed) {
+      placements.push_back({static_cast<std::int32_t>(f), nullptr});
+    }
+  }
+  for (const PinnedResearcher& p : sc.pinned) {
+    if (p.firm >= 0) continue;
+    for (std::int64_t k = 0; k < p.count; ++k) placements.push_back({NO_FIRM, &p});
+  }
+  while (static_cast<std::int64_t>(placements.size()) < pop.count) {
+    placements.push_back({NO_FIRM, nullptr});
+  }
+
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    const Placement& pl = placements[i];
+    CounterRng rng(sc.run.seed, Stream::population, i);
+    // Fixed draw order: skill, field, origin, then preferences.
+    double skill = pop.skill.sample(rng);
+    int field = static_cast<int>(field_dist.sample_index(rng));
+    const Distribution& od =
+        pl.firm >= 0
+            ? origin_at[static_cast<std::size_t>(w.F.country[static_cast<std::size_t>(pl.firm)])]
+            : origin_dist;
+    int origin = static_cast<int>(od.sample_index(rng));
+    if (pl.pinned != nullptr) {
+      skill = pl.pinned->skill;
+      field = pl.pinned->field;
+      origin = pl.pinned->origin;
+    }
+    const std::int32_t r = add_researcher(w, skill, field, origin, 0);
+    draw_preferences(w, r, rng);
+    if (pl.pinned != nullptr) apply_pinned(w, r, *pl.pinned);
+  }
+
+  // The top 1% by skill at step 0 defines "stars" for the concentration metric.
+  if (!w.R.skill.empty()) {
+    std::vector<double> skills = w.R.skill;
+    const std::size_t k = skills.size() - std::max<std::size_t>(1, skills.size() / 100);
+    std::nth_element(skills.begin(), skills.begin() + static_cast<long>(k), skills.end());
+    w.star_threshold = skills[k];
+    w.stars_present = std::count_if(w.R.skill.begin(), w.R.skill.end(),
+                                    [&](double s) { return s >= w.star_threshold; });
+  }
+
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    const Placement& pl = placements[i];
+    if (pl.firm < 0) continue;
+    const auto r = static_cast<std::int32_t>(i);
+    const FirmParams& p = w.F.params[static_cast<std::size_t>(pl.firm)];
+    // Under posted wages a firm pays its posted wage to everyone.
+    double annual = sc.market.protocol == Protocol::posted_wage
+                        ? p.pay_level
+                        : p.pay_level * std::pow(w.R.skill[i], pop.pay_skill_elasticity);
+    if (pl.pinned != nullptr && pl.pinned->annual_value) annual = *pl.pinned->annual_value;
+    hire_initial(w, r, pl.firm, annual);
+  }
+}
+
+}  // namespace talentsim::detail

@@ -1,0 +1,93 @@
+// Phase 2: exogenous flows. Graduates enter as job seekers (Poisson per
+// country); retirements and layoffs hit researchers chosen at random. The
+// number of retirements and layoffs is drawn first (binomial) and the people
+// then picked by rejection sampling, so the cost follows the flows, not the
+// population.
+
+#include <boost/random/binomial_distribution.hpp>
+#include <boost/random/poisson_distribution.hpp>
+
+#include <cmath>
+
+#include "engine/world.hpp"
+
+namespace talentsim::detail {
+namespace {
+
+using World = Simulation::World;
+
+std::int64_t binomial(std::int64_t n, double p, CounterRng& rng) {
+  if (n <= 0 || p <= 0) return 0;
+  boost::random::binomial_distribution<std::int64_t, double> d(n, std::min(1.0, p));
+  return d(rng);
+}
+
+// Picks up to k distinct researchers satisfying `ok`, uniformly.
+template <class Ok, class Act>
+void pick(World& w, std::int64_t k, CounterRng& rng, Ok ok, Act act) {
+  const auto n = static_cast<double>(w.R.size());
+  std::int64_t tries = 0;
+  const std::int64_t max_tries = 100 * k + 1000;
+  while (k > 0 && tries++ < max_tries) {
+    const auto r = static_cast<std::int32_t>(std::min(n - 1, std::floor(rng.uniform() * n)));
+    if (!ok(r)) continue;
+    act(r);  // act() makes ok(r) false, so nobody is picked twice
+    --k;
+  }
+}
+
+}  // namespace
+
+void apply_exogenous_flows(World& w) {
+  const Scenario& sc = w.sc;
+  const auto step = static_cast<std::uint64_t>(w.step);
+  // Graduates, country by country.
+  for (std::size_t c = 0; c < w.C.size(); ++c) {
+    const double mean = w.C.graduates_per_year[c] / STEPS_PER_YEAR;
+    if (mean <= 0) continue;
+    CounterRng count_rng(sc.run.seed, Stream::graduates, step, c);
+    boost::random::poisson_distribution<std::int64_t, double> poisson(mean);
+    const std::int64_t k = poisson(count_rng);
+    const Distribution field(Categorical{{}, {}, sc.population.field_shares});
+    for (std::int64_t i = 0; i < k; ++i) {
+      CounterRng rng(sc.run.seed, Stream::graduates, step, c, static_cast<std::uint64_t>(i) + 1);
+      const double skill = sc.countries[c].graduate_skill.sample(rng);
+      const int f = static_cast<int>(field.sample_index(rng));
+      const std::int32_t r = add_researcher(w, skill, f, static_cast<int>(c), w.step);
+      draw_preferences(w, r, rng);
+      w.touched_mark.push_back(0);
+      w.held.push_back(-1);
+      w.stay_raise.push_back(0);
+      w.record(EventKind::graduate, r, NO_FIRM, NO_FIRM);
+    }
+  }
+  // Retirements.
+  const double retire = -std::expm1(-sc.flows.retirement_rate / STEPS_PER_YEAR);
+  CounterRng rrng(sc.run.seed, Stream::retirements, step);
+  pick(
+      w, binomial(w.n_present, retire, rrng), rrng, [&](std::int32_t r) { return w.present(r); },
+      [&](std::int32_t r) {
+        const auto ri = static_cast<std::size_t>(r);
+        const std::int32_t from = w.R.employer[ri];
+        w.leave_firm(r, true);
+        w.R.employer[ri] = NOT_PRESENT;
+        w.sampler.set_weight(ri, 0.0);
+        w.tracker.presence(w.R.origin[ri], -1);
+        --w.n_present;
+        if (w.R.skill[ri] >= w.star_threshold) --w.stars_present;
+        w.record(EventKind::retirement, r, from, NO_FIRM);
+      });
+  // Exogenous layoffs (academia and state included: contracts end).
+  const double layoff = -std::expm1(-sc.flows.layoff_rate / STEPS_PER_YEAR);
+  CounterRng lrng(sc.run.seed, Stream::layoffs, step);
+  pick(
+      w, binomial(w.n_employed, layoff, lrng), lrng,
+      [&](std::int32_t r) { return w.R.employer[static_cast<std::size_t>(r)] >= 0; },
+      [&](std::int32_t r) {
+        const std::int32_t from = w.R.employer[static_cast<std::size_t>(r)];
+        w.leave_firm(r, true);
+        w.record(EventKind::layoff, r, from, NO_FIRM);
+      });
+}
+
+}  // namespace talentsim::detail
