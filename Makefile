@@ -24,10 +24,9 @@ configure: deps
 build: configure
 	@cmake --build $(BUILD_DIR) -j $(JOBS)
 
-# Until the engine lands (issue: the market engine), `run` checks the default
-# scenario and prints what it describes.
+# Runs the default scenario (the 2025 story, embedded in the binary) into runs/.
 run: build
-	@$(TALENTSIM) validate
+	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5
 
 test: build format-check
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)

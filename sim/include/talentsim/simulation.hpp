@@ -90,8 +90,11 @@ class Simulation {
   //! Throws internal_error if an invariant is broken (see docs/model.md).
   void check_invariants() const;
 
-  //! Implementation state (sim/src/engine/world.hpp).
+  //! Implementation state (sim/src/engine/world.hpp), for the engine's own
+  //! phases and white-box tests; not part of the stable API.
   struct World;
+  World& world() noexcept { return *world_; }
+  const World& world() const noexcept { return *world_; }
 
  private:
   std::unique_ptr<World> world_;

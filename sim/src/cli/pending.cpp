@@ -24,23 +24,6 @@ int parse_then_refuse(const Command& self, const std::vector<std::string>& args,
 
 }  // namespace
 
-int cmd_run(const Command& self, const std::vector<std::string>& args) {
-  po::options_description options("Options");
-  options.add_options()("scenario", po::value<std::string>(),
-                        "Scenario file (default: the embedded 2025 story scenario)")(
-      "output,o", po::value<std::string>(), "Output HDF5 file (default: output.path)")(
-      "steps", po::value<long>(), "Override run.steps")(
-      "seed", po::value<long>(), "Override run.seed")("threads", po::value<int>(),
-                                                      "Worker threads (never changes results)")(
-      "set", po::value<std::vector<std::string>>(), "Override a key: key.path=value (repeatable)")(
-      "quiet,q", "No progress bar")("checkpoint-every", po::value<long>(),
-                                    "Write a checkpoint every N steps")(
-      "resume", po::value<std::string>(), "Continue from a checkpoint");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
-  return parse_then_refuse(self, args, options, pos);
-}
-
 int cmd_inspect(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("file", po::value<std::string>()->required(), "Output file to describe");

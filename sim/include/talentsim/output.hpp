@@ -1,0 +1,40 @@
+#pragma once
+//! The HDF5 output file (layout in docs/output.md): an observer of a
+//! Simulation that writes each step as it happens, from one thread.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "talentsim/simulation.hpp"
+
+namespace talentsim {
+
+//! Output format name and schema version stored in every file.
+inline constexpr const char* OUTPUT_FORMAT = "talentsim";
+inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 1;
+
+class OutputWriter {
+ public:
+  //! Creates `path` + ".tmp", writes provenance and the initial state (step 0).
+  OutputWriter(const std::string& path, const Simulation& sim);
+  //! Without finish(), the temporary file is removed: no partial file is left.
+  ~OutputWriter();
+  OutputWriter(const OutputWriter&) = delete;
+  OutputWriter& operator=(const OutputWriter&) = delete;
+
+  //! Records the step the simulation just made.
+  void write_step(const Simulation& sim);
+  //! Writes the static tables, marks the file complete when every step ran,
+  //! and renames it to its final name.
+  void finish(const Simulation& sim);
+  //! Path of the file (final name).
+  const std::string& path() const noexcept;
+
+  struct Impl;
+
+ private:
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace talentsim

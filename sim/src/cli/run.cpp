@@ -1,0 +1,207 @@
+// talentsim run: load (or take the embedded default), simulate every step,
+// write the HDF5 output, and print a summary.
+
+#include <tbb/global_control.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+#include <sstream>
+#include <thread>
+
+#include "cli/cli.hpp"
+#include "talentsim/errors.hpp"
+#include "talentsim/output.hpp"
+#include "talentsim/simulation.hpp"
+
+namespace talentsim::cli {
+namespace {
+
+std::string money(double usd) {
+  char buf[32];
+  if (usd >= 1e9)
+    std::snprintf(buf, sizeof buf, "$%.2fB", usd / 1e9);
+  else if (usd >= 1e6)
+    std::snprintf(buf, sizeof buf, "$%.1fM", usd / 1e6);
+  else
+    std::snprintf(buf, sizeof buf, "$%.0fk", usd / 1e3);
+  return buf;
+}
+
+std::string count(std::int64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+class Progress {
+ public:
+  explicit Progress(bool on, std::int64_t total) : on_(on), total_(total) {}
+  void update(std::int64_t step) {
+    if (!on_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (step != total_ && now - last_ < std::chrono::milliseconds(100)) return;
+    last_ = now;
+    const double elapsed = std::chrono::duration<double>(now - start_).count();
+    const double rate = elapsed > 0 ? static_cast<double>(step) / elapsed : 0;
+    const double eta = rate > 0 ? static_cast<double>(total_ - step) / rate : 0;
+    const int width = 30;
+    const int filled = static_cast<int>(width * step / std::max<std::int64_t>(1, total_));
+    std::fprintf(stderr, "\r[%s%s] step %lld/%lld  %.1f steps/s  ETA %.0fs ",
+                 std::string(static_cast<std::size_t>(filled), '#').c_str(),
+                 std::string(static_cast<std::size_t>(width - filled), '.').c_str(),
+                 static_cast<long long>(step), static_cast<long long>(total_), rate, eta);
+    if (step == total_) std::fprintf(stderr, "\n");
+  }
+
+ private:
+  bool on_;
+  std::int64_t total_;
+  std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
+};
+
+struct Totals {
+  std::int64_t poaches = 0, hires = 0, retentions = 0, bankruptcies = 0, acquisitions = 0,
+               spinouts = 0;
+  std::vector<Event> top;  // largest packages of market moves
+  void add(const Simulation& sim) {
+    const StepMetrics& m = sim.metrics();
+    poaches += m.poaches;
+    hires += m.hires_from_pool;
+    retentions += m.retentions;
+    bankruptcies += m.bankruptcies;
+    acquisitions += m.acquisitions;
+    spinouts += m.spinouts;
+    for (const Event& e : sim.events()) {
+      if (e.kind != EventKind::poach && e.kind != EventKind::hire) continue;
+      top.push_back(e);
+    }
+    std::sort(top.begin(), top.end(), [](const Event& a, const Event& b) {
+      return a.annual_value > b.annual_value ||
+             (a.annual_value == b.annual_value && a.researcher < b.researcher);
+    });
+    if (top.size() > 5) top.resize(5);
+  }
+};
+
+}  // namespace
+
+int cmd_run(const Command& self, const std::vector<std::string>& args) {
+  po::options_description options("Options");
+  options.add_options()("scenario", po::value<std::string>(),
+                        "Scenario file (default: the embedded 2025 story scenario)")(
+      "output,o", po::value<std::string>(), "Output HDF5 file (default: output.path)")(
+      "steps", po::value<long>(), "Override run.steps")("seed", po::value<long>(),
+                                                        "Override run.seed")(
+      "threads", po::value<int>(), "Worker threads (never changes results; default: all cores)")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "Override a key: key.path=value (repeatable)")("quiet,q", "No progress bar")(
+      "checkpoint-every", po::value<long>(), "Write a checkpoint every N steps")(
+      "resume", po::value<std::string>(), "Continue from a checkpoint");
+  po::positional_options_description pos;
+  pos.add("scenario", 1);
+  po::variables_map vm;
+  if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
+  if (vm.count("checkpoint-every") != 0 || vm.count("resume") != 0) {
+    throw io_error("talentsim run: checkpoints are not implemented in this version yet");
+  }
+
+  std::vector<Override> overrides;
+  if (vm.count("set") != 0) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
+      overrides.push_back(parse_override(s));
+    }
+  }
+  if (vm.count("steps") != 0)
+    overrides.push_back({"run.steps", std::to_string(vm["steps"].as<long>())});
+  if (vm.count("seed") != 0)
+    overrides.push_back({"run.seed", std::to_string(vm["seed"].as<long>())});
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  if (vm.count("threads") != 0) {
+    threads = vm["threads"].as<int>();
+    if (threads < 1 || threads > 1024) {
+      throw user_error("talentsim run: --threads must be between 1 and 1024, got " +
+                       std::to_string(threads));
+    }
+  }
+  Scenario scenario;
+  if (vm.count("scenario") != 0) {
+    scenario = load_scenario(vm["scenario"].as<std::string>(), overrides);
+  } else {
+    const EmbeddedScenario& e = default_scenario();
+    scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
+  }
+  const std::string out =
+      vm.count("output") != 0 ? vm["output"].as<std::string>() : scenario.output.path;
+  if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw io_error("cannot create directory " + parent.string() + ": " + ec.message());
+  }
+
+  tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
+                            static_cast<std::size_t>(threads));
+  const auto start = std::chrono::steady_clock::now();
+  Simulation sim(std::move(scenario));
+  const StepMetrics first = sim.metrics();
+  OutputWriter writer(out, sim);
+  Progress progress(vm.count("quiet") == 0 && ::isatty(STDERR_FILENO) != 0,
+                    sim.scenario().run.steps);
+  Totals totals;
+  while (!sim.finished()) {
+    sim.step();
+    writer.write_step(sim);
+    totals.add(sim);
+    progress.update(sim.step_index());
+  }
+  writer.finish(sim);
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+
+  const StepMetrics& last = sim.metrics();
+  const Scenario& sc = sim.scenario();
+  const auto& names = sim.firm_names();
+  const auto firm = [&](std::int32_t f) {
+    return f >= 0 ? names[static_cast<std::size_t>(f)] : std::string("job seeking");
+  };
+  std::ostringstream s;
+  s.setf(std::ios::fixed);
+  s.precision(3);
+  s << "talentsim run: " << sc.name << ", " << sc.run.steps << " steps, seed " << sc.run.seed
+    << " (" << std::setprecision(1) << seconds << " s, " << threads << " threads)\n";
+  s.precision(3);
+  s << "  moves          " << count(totals.poaches + totals.hires) << " (" << count(totals.poaches)
+    << " firm to firm, " << count(totals.hires) << " from job seeking), "
+    << count(totals.retentions) << " kept by counter-offers\n";
+  s << "  firms          " << totals.bankruptcies << " bankruptcies, " << totals.acquisitions
+    << " acquisitions, " << totals.spinouts << " spin-outs; " << last.active_startups
+    << " startups active at the end\n";
+  for (std::size_t i = 0; i < totals.top.size(); ++i) {
+    const Event& e = totals.top[i];
+    s << (i == 0 ? "  top packages   " : "                 ") << money(e.annual_value) << "/yr  "
+      << firm(e.to_firm) << " <- " << firm(e.from_firm) << "  week " << e.step
+      << (e.outreach ? "  (personal outreach)" : "") << "\n";
+  }
+  s << "  pay            median " << money(last.pay_median) << "/yr, p99 " << money(last.pay_p99)
+    << "/yr, max " << money(last.pay_max) << "/yr, Gini " << last.pay_gini << "\n";
+  s << "  concentration  talent HHI " << first.talent_hhi << " -> " << last.talent_hhi
+    << "; top-1% researchers at the top 3 firms " << first.top1pct_share_top3 << " -> "
+    << last.top1pct_share_top3 << "\n";
+  s << "  brain drain   ";
+  for (std::size_t c = 0; c < sc.countries.size(); ++c) {
+    s << " " << sc.countries[c].name << " " << std::setprecision(2) << first.brain_drain_share[c]
+      << "->" << last.brain_drain_share[c];
+  }
+  s << "\n  output         " << out << "\n";
+  std::cout << s.str();
+  return EXIT_OK;
+}
+
+}  // namespace talentsim::cli

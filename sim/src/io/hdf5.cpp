@@ -1,0 +1,230 @@
+#include "io/hdf5.hpp"
+
+#include <algorithm>
+
+#include "talentsim/errors.hpp"
+
+namespace talentsim::detail::h5 {
+
+void check(herr_t status, std::string_view what) {
+  if (status < 0) throw io_error("HDF5: " + std::string(what) + " failed");
+}
+
+hid_t check_id(hid_t id, std::string_view what) {
+  if (id < 0) throw io_error("HDF5: " + std::string(what) + " failed");
+  return id;
+}
+
+void Handle::close() {
+  if (id_ >= 0) {
+    const herr_t status = close_(id_);
+    id_ = H5I_INVALID_HID;
+    check(status, "closing a handle");
+  }
+}
+
+void Handle::reset() noexcept {
+  if (id_ >= 0) close_(id_);
+  id_ = H5I_INVALID_HID;
+}
+
+void quiet_errors() {
+  H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
+}
+
+Handle create_file(const std::string& path) {
+  quiet_errors();
+  return {check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
+                   "creating " + path),
+          H5Fclose};
+}
+
+Handle open_file(const std::string& path) {
+  quiet_errors();
+  return {check_id(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), "opening " + path),
+          H5Fclose};
+}
+
+Handle create_group(hid_t parent, const std::string& name) {
+  return {check_id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+                   "creating group " + name),
+          H5Gclose};
+}
+
+Handle open_dataset(hid_t parent, const std::string& name) {
+  return {check_id(H5Dopen2(parent, name.c_str(), H5P_DEFAULT), "opening dataset " + name),
+          H5Dclose};
+}
+
+template <class T>
+Handle create_dataset(hid_t parent, const std::string& name, std::vector<hsize_t> dims,
+                      std::vector<hsize_t> chunk, int gzip, T fill, bool grow_columns) {
+  std::vector<hsize_t> max = dims;
+  max[0] = H5S_UNLIMITED;
+  if (grow_columns && max.size() > 1) max[1] = H5S_UNLIMITED;
+  Handle space(check_id(H5Screate_simple(static_cast<int>(dims.size()), dims.data(), max.data()),
+                        "dataspace for " + name),
+               H5Sclose);
+  Handle plist(check_id(H5Pcreate(H5P_DATASET_CREATE), "property list"), H5Pclose);
+  for (std::size_t i = 0; i < chunk.size(); ++i) chunk[i] = std::max<hsize_t>(1, chunk[i]);
+  check(H5Pset_chunk(plist.id(), static_cast<int>(chunk.size()), chunk.data()), "chunking");
+  check(H5Pset_fill_value(plist.id(), native_type<T>(), &fill), "fill value");
+  if (gzip > 0) {
+    check(H5Pset_shuffle(plist.id()), "shuffle filter");
+    check(H5Pset_deflate(plist.id(), static_cast<unsigned>(gzip)), "gzip filter");
+  }
+  return {check_id(H5Dcreate2(parent, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT,
+                              plist.id(), H5P_DEFAULT),
+                   "creating dataset " + name),
+          H5Dclose};
+}
+
+template <class T>
+void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
+                 std::vector<hsize_t> count) {
+  Handle space(check_id(H5Dget_space(dataset), "dataspace"), H5Sclose);
+  std::vector<hsize_t> dims(start.size());
+  check(H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr), "extent");
+  bool grow = false;
+  for (std::size_t i = 0; i < dims.size(); ++i) {
+    if (start[i] + count[i] > dims[i]) {
+      dims[i] = start[i] + count[i];
+      grow = true;
+    }
+  }
+  if (grow) {
+    check(H5Dset_extent(dataset, dims.data()), "growing a dataset");
+    space = Handle(check_id(H5Dget_space(dataset), "dataspace"), H5Sclose);
+  }
+  if (std::any_of(count.begin(), count.end(), [](hsize_t c) { return c == 0; })) return;
+  check(
+      H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
+      "selecting a block");
+  Handle mem(check_id(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
+                      "memory space"),
+             H5Sclose);
+  check(H5Dwrite(dataset, native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, data),
+        "writing a block");
+}
+
+template <class T>
+void write_vector(hid_t parent, const std::string& name, const std::vector<T>& data, int gzip) {
+  const hsize_t n = data.size();
+  Handle ds = create_dataset<T>(parent, name, {n}, {std::clamp<hsize_t>(n, 1, 65536)}, gzip);
+  write_block<T>(ds.id(), data.data(), {0}, {n});
+  ds.close();
+}
+
+#define TALENTSIM_H5_INSTANTIATE(T)                                                          \
+  template Handle create_dataset<T>(hid_t, const std::string&, std::vector<hsize_t>,         \
+                                    std::vector<hsize_t>, int, T, bool);                     \
+  template void write_block<T>(hid_t, const T*, std::vector<hsize_t>, std::vector<hsize_t>); \
+  template void write_vector<T>(hid_t, const std::string&, const std::vector<T>&, int);
+TALENTSIM_H5_INSTANTIATE(double)
+TALENTSIM_H5_INSTANTIATE(std::int64_t)
+TALENTSIM_H5_INSTANTIATE(std::int32_t)
+TALENTSIM_H5_INSTANTIATE(std::int16_t)
+TALENTSIM_H5_INSTANTIATE(std::int8_t)
+TALENTSIM_H5_INSTANTIATE(std::uint8_t)
+#undef TALENTSIM_H5_INSTANTIATE
+
+namespace {
+Handle string_type() {
+  Handle t(check_id(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  check(H5Tset_size(t.id(), H5T_VARIABLE), "string size");
+  check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "string charset");
+  return t;
+}
+}  // namespace
+
+void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& data) {
+  Handle type = string_type();
+  const hsize_t n = data.size();
+  Handle space(check_id(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
+  Handle ds(check_id(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT,
+                                H5P_DEFAULT, H5P_DEFAULT),
+                     "creating dataset " + name),
+            H5Dclose);
+  std::vector<const char*> ptrs;
+  for (const auto& s : data) ptrs.push_back(s.c_str());
+  if (n > 0) {
+    check(H5Dwrite(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+          "writing " + name);
+  }
+  ds.close();
+}
+
+void write_attribute(hid_t obj, const std::string& name, const std::string& value) {
+  Handle type = string_type();
+  Handle space(check_id(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
+  if (H5Aexists(obj, name.c_str()) > 0) check(H5Adelete(obj, name.c_str()), "replacing " + name);
+  Handle attr(
+      check_id(H5Acreate2(obj, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+               "creating attribute " + name),
+      H5Aclose);
+  const char* ptr = value.c_str();
+  check(H5Awrite(attr.id(), type.id(), &ptr), "writing attribute " + name);
+  attr.close();
+}
+
+template <class T>
+static void write_scalar_attribute(hid_t obj, const std::string& name, T value) {
+  Handle space(check_id(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
+  if (H5Aexists(obj, name.c_str()) > 0) check(H5Adelete(obj, name.c_str()), "replacing " + name);
+  Handle attr(check_id(H5Acreate2(obj, name.c_str(), native_type<T>(), space.id(), H5P_DEFAULT,
+                                  H5P_DEFAULT),
+                       "creating attribute " + name),
+              H5Aclose);
+  check(H5Awrite(attr.id(), native_type<T>(), &value), "writing attribute " + name);
+  attr.close();
+}
+
+void write_attribute(hid_t obj, const std::string& name, std::int64_t value) {
+  write_scalar_attribute(obj, name, value);
+}
+
+void write_attribute(hid_t obj, const std::string& name, double value) {
+  write_scalar_attribute(obj, name, value);
+}
+
+void write_attribute(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
+  Handle type = string_type();
+  const hsize_t n = values.size();
+  Handle space(check_id(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
+  Handle attr(
+      check_id(H5Acreate2(obj, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
+               "creating attribute " + name),
+      H5Aclose);
+  std::vector<const char*> ptrs;
+  for (const auto& s : values) ptrs.push_back(s.c_str());
+  check(H5Awrite(attr.id(), type.id(), ptrs.data()), "writing attribute " + name);
+  attr.close();
+}
+
+bool has_attribute(hid_t obj, const std::string& name) {
+  return H5Aexists(obj, name.c_str()) > 0;
+}
+
+std::string read_string_attribute(hid_t obj, const std::string& name) {
+  Handle attr(check_id(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
+              H5Aclose);
+  Handle type = string_type();
+  Handle ftype(check_id(H5Aget_type(attr.id()), "attribute type"), H5Tclose);
+  if (H5Tget_class(ftype.id()) != H5T_STRING)
+    throw io_error("attribute " + name + " is not a string");
+  char* ptr = nullptr;
+  check(H5Aread(attr.id(), type.id(), &ptr), "reading attribute " + name);
+  std::string out = ptr != nullptr ? ptr : "";
+  H5free_memory(ptr);
+  return out;
+}
+
+std::int64_t read_int_attribute(hid_t obj, const std::string& name) {
+  Handle attr(check_id(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
+              H5Aclose);
+  std::int64_t value = 0;
+  check(H5Aread(attr.id(), H5T_NATIVE_INT64, &value), "reading attribute " + name);
+  return value;
+}
+
+}  // namespace talentsim::detail::h5

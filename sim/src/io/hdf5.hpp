@@ -1,0 +1,115 @@
+#pragma once
+// A small RAII layer over the HDF5 C API: every handle is closed exactly once,
+// every return code is checked and turned into an io_error. HDF5 calls come
+// from one thread only (the library is built with a global lock).
+
+#include <hdf5.h>
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace talentsim::detail::h5 {
+
+//! Throws io_error("HDF5: <what>") when `status` is negative.
+void check(herr_t status, std::string_view what);
+hid_t check_id(hid_t id, std::string_view what);
+
+//! Owns one hid_t and its close function.
+class Handle {
+ public:
+  using Closer = herr_t (*)(hid_t);
+  Handle() = default;
+  Handle(hid_t id, Closer close) : id_(id), close_(close) {}
+  Handle(Handle&& o) noexcept : id_(std::exchange(o.id_, H5I_INVALID_HID)), close_(o.close_) {}
+  Handle& operator=(Handle&& o) noexcept {
+    if (this != &o) {
+      reset();
+      id_ = std::exchange(o.id_, H5I_INVALID_HID);
+      close_ = o.close_;
+    }
+    return *this;
+  }
+  Handle(const Handle&) = delete;
+  Handle& operator=(const Handle&) = delete;
+  ~Handle() { reset(); }
+
+  hid_t id() const noexcept { return id_; }
+  explicit operator bool() const noexcept { return id_ >= 0; }
+  //! Closes now, reporting failure (the destructor cannot).
+  void close();
+
+ private:
+  void reset() noexcept;
+  hid_t id_ = H5I_INVALID_HID;
+  Closer close_ = nullptr;
+};
+
+//! Type map: HDF5 native type of a C++ type.
+template <class T>
+hid_t native_type();
+template <>
+inline hid_t native_type<double>() {
+  return H5T_NATIVE_DOUBLE;
+}
+template <>
+inline hid_t native_type<std::int64_t>() {
+  return H5T_NATIVE_INT64;
+}
+template <>
+inline hid_t native_type<std::int32_t>() {
+  return H5T_NATIVE_INT32;
+}
+template <>
+inline hid_t native_type<std::int16_t>() {
+  return H5T_NATIVE_INT16;
+}
+template <>
+inline hid_t native_type<std::int8_t>() {
+  return H5T_NATIVE_INT8;
+}
+template <>
+inline hid_t native_type<std::uint8_t>() {
+  return H5T_NATIVE_UINT8;
+}
+
+//! Silences HDF5's own error printing (errors become exceptions instead).
+void quiet_errors();
+
+Handle create_file(const std::string& path);
+Handle open_file(const std::string& path);
+Handle create_group(hid_t parent, const std::string& name);
+Handle open_dataset(hid_t parent, const std::string& name);
+
+//! Creates a chunked, shuffled and gzip-compressed dataset of element type T
+//! with current dims `dims`, unlimited first dimension (and second, when
+//! `grow_columns`), chunk shape `chunk`, and fill value `fill`.
+template <class T>
+Handle create_dataset(hid_t parent, const std::string& name, std::vector<hsize_t> dims,
+                      std::vector<hsize_t> chunk, int gzip, T fill = T{},
+                      bool grow_columns = false);
+
+//! Writes `data` (row-major) at [row0, col0] with shape `count`, growing the
+//! dataset first if needed.
+template <class T>
+void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
+                 std::vector<hsize_t> count);
+
+//! Writes a whole 1-D dataset at once (compressed when larger than a chunk).
+template <class T>
+void write_vector(hid_t parent, const std::string& name, const std::vector<T>& data, int gzip);
+void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& data);
+
+void write_attribute(hid_t obj, const std::string& name, const std::string& value);
+void write_attribute(hid_t obj, const std::string& name, std::int64_t value);
+void write_attribute(hid_t obj, const std::string& name, double value);
+void write_attribute(hid_t obj, const std::string& name, const std::vector<std::string>& values);
+
+//! Reads back (for inspect and tests).
+std::string read_string_attribute(hid_t obj, const std::string& name);
+std::int64_t read_int_attribute(hid_t obj, const std::string& name);
+bool has_attribute(hid_t obj, const std::string& name);
+
+}  // namespace talentsim::detail::h5

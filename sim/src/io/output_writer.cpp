@@ -1,0 +1,441 @@
+// Writes the run to HDF5 step by step. Per-step series are buffered in
+// blocks of BLOCK steps (bounded memory) and written as one hyperslab per
+// dataset, so each compressed chunk is written once; events are flushed
+// every EVENT_BLOCK rows; snapshots are written as they are taken.
+
+#include <fcntl.h>
+#include <unistd.h>
+#include <array>
+#include <chrono>
+#include <cstdio>
+#include <ctime>
+#include <filesystem>
+
+#include "io/hdf5.hpp"
+#include "talentsim/errors.hpp"
+#include "talentsim/output.hpp"
+#include "talentsim/version.hpp"
+
+namespace talentsim {
+namespace {
+
+namespace h5 = detail::h5;
+constexpr std::size_t BLOCK = 32;
+constexpr std::size_t EVENT_BLOCK = 65536;
+constexpr std::size_t SNAPSHOT_CHUNK = 65536;
+
+struct SeriesSpec {
+  const char* name;
+  const char* units;
+};
+constexpr std::array<SeriesSpec, 6> FIRM_REAL = {{{"cash", "USD"},
+                                                  {"compute", "GPU"},
+                                                  {"payroll", "USD/yr"},
+                                                  {"talent", "skill"},
+                                                  {"progress", "output"},
+                                                  {"signing_paid", "USD"}}};
+constexpr std::array<SeriesSpec, 6> FIRM_INT = {{{"headcount", "researchers"},
+                                                 {"hires", "researchers"},
+                                                 {"departures", "researchers"},
+                                                 {"offers_made", "offers"},
+                                                 {"offers_accepted", "offers"},
+                                                 {"active", "flag"}}};
+constexpr std::array<SeriesSpec, 7> METRIC_REAL = {{{"talent_hhi", "1"},
+                                                    {"top1pct_share_top3", "1"},
+                                                    {"pay_median", "USD/yr"},
+                                                    {"pay_p99", "USD/yr"},
+                                                    {"pay_max", "USD/yr"},
+                                                    {"pay_gini", "1"},
+                                                    {"progress_gap", "output"}}};
+constexpr std::array<SeriesSpec, 9> METRIC_INT = {{{"moves", "researchers"},
+                                                   {"poaches", "researchers"},
+                                                   {"hires_from_pool", "researchers"},
+                                                   {"retentions", "researchers"},
+                                                   {"bankruptcies", "firms"},
+                                                   {"acquisitions", "firms"},
+                                                   {"spinouts", "firms"},
+                                                   {"active_startups", "firms"},
+                                                   {"progress_leader", "firm index"}}};
+constexpr std::array<SeriesSpec, 5> COUNTRY = {{{"origin_count", "researchers"},
+                                                {"employed_home", "researchers"},
+                                                {"employed_abroad", "researchers"},
+                                                {"brain_drain_share", "1"},
+                                                {"employed_in", "researchers"}}};
+
+std::string iso_now() {
+  const std::time_t t = std::time(nullptr);
+  std::tm tm{};
+  gmtime_r(&t, &tm);
+  char buf[32];
+  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+// A dataset of T with `width` columns, filled BLOCK rows at a time.
+template <class T>
+struct Series {
+  h5::Handle ds;
+  std::vector<T> buffer;
+  std::size_t width = 0;
+};
+
+}  // namespace
+
+struct OutputWriter::Impl {
+  std::string path, tmp;
+  h5::Handle file, firms, series, metrics, by_country, events, snapshots;
+  int gzip = 4;
+  std::size_t firm_capacity = 0, countries = 0;
+  std::size_t rows_buffered = 0, next_row = 0;
+  std::vector<Series<double>> firm_real, metric_real, country_real;
+  std::vector<Series<std::int32_t>> firm_int;
+  std::vector<Series<std::int64_t>> metric_int, country_int;
+  // events, by column
+  h5::Handle ev_step, ev_researcher, ev_from, ev_to, ev_kind, ev_salary, ev_signing, ev_equity,
+      ev_value, ev_outreach;
+  std::vector<std::int32_t> b_step, b_researcher, b_from, b_to;
+  std::vector<std::int8_t> b_kind, b_outreach;
+  std::vector<double> b_salary, b_signing, b_equity, b_value;
+  std::size_t events_written = 0;
+  h5::Handle snap_step, snap_employer, snap_value;
+  std::size_t snapshots_written = 0;
+  bool finished = false;
+
+  template <class T>
+  Series<T> make_series(hid_t group, const SeriesSpec& spec, std::size_t width, bool two_d) {
+    Series<T> s;
+    s.width = width;
+    if (two_d) {
+      s.ds = h5::create_dataset<T>(group, spec.name, {0, width},
+                                   {BLOCK, std::min<std::size_t>(width, 1024)}, gzip);
+    } else {
+      s.ds = h5::create_dataset<T>(group, spec.name, {0}, {BLOCK * 8}, gzip);
+    }
+    h5::write_attribute(s.ds.id(), "units", std::string(spec.units));
+    s.buffer.reserve(BLOCK * std::max<std::size_t>(1, width));
+    return s;
+  }
+
+  template <class T>
+  void flush_series(std::vector<Series<T>>& all, bool two_d) {
+    for (auto& s : all) {
+      if (two_d) {
+        h5::write_block<T>(s.ds.id(), s.buffer.data(), {next_row, 0}, {rows_buffered, s.width});
+      } else {
+        h5::write_block<T>(s.ds.id(), s.buffer.data(), {next_row}, {rows_buffered});
+      }
+      s.buffer.clear();
+    }
+  }
+
+  void flush_rows() {
+    if (rows_buffered == 0) return;
+    flush_series(firm_real, true);
+    flush_series(firm_int, true);
+    flush_series(metric_real, false);
+    flush_series(metric_int, false);
+    flush_series(country_real, true);
+    flush_series(country_int, true);
+    next_row += rows_buffered;
+    rows_buffered = 0;
+  }
+
+  void flush_events() {
+    const std::size_t n = b_step.size();
+    if (n == 0) return;
+    h5::write_block(ev_step.id(), b_step.data(), {events_written}, {n});
+    h5::write_block(ev_researcher.id(), b_researcher.data(), {events_written}, {n});
+    h5::write_block(ev_from.id(), b_from.data(), {events_written}, {n});
+    h5::write_block(ev_to.id(), b_to.data(), {events_written}, {n});
+    h5::write_block(ev_kind.id(), b_kind.data(), {events_written}, {n});
+    h5::write_block(ev_salary.id(), b_salary.data(), {events_written}, {n});
+    h5::write_block(ev_signing.id(), b_signing.data(), {events_written}, {n});
+    h5::write_block(ev_equity.id(), b_equity.data(), {events_written}, {n});
+    h5::write_block(ev_value.id(), b_value.data(), {events_written}, {n});
+    h5::write_block(ev_outreach.id(), b_outreach.data(), {events_written}, {n});
+    events_written += n;
+    for (auto* v : {&b_step, &b_researcher, &b_from, &b_to}) v->clear();
+    b_kind.clear();
+    b_outreach.clear();
+    for (auto* v : {&b_salary, &b_signing, &b_equity, &b_value}) v->clear();
+  }
+
+  void record(const Simulation& sim) {
+    const FirmTable& F = sim.firms();
+    const auto put_firms = [&](auto& series, auto get) {
+      for (std::size_t v = 0; v < series.size(); ++v) {
+        auto& buf = series[v].buffer;
+        for (std::size_t f = 0; f < firm_capacity; ++f) {
+          buf.push_back(f < F.size() ? get(v, f) : 0);
+        }
+      }
+    };
+    put_firms(firm_real, [&](std::size_t v, std::size_t f) -> double {
+      switch (v) {
+        case 0:
+          return F.cash[f];
+        case 1:
+          return F.compute[f];
+        case 2:
+          return F.payroll[f];
+        case 3:
+          return F.talent[f];
+        case 4:
+          return F.progress[f];
+        default:
+          return F.signing_paid[f];
+      }
+    });
+    put_firms(firm_int, [&](std::size_t v, std::size_t f) -> std::int32_t {
+      switch (v) {
+        case 0:
+          return F.headcount(f);
+        case 1:
+          return F.hires[f];
+        case 2:
+          return F.departures[f];
+        case 3:
+          return F.offers_made[f];
+        case 4:
+          return F.offers_accepted[f];
+        default:
+          return F.active[f];
+      }
+    });
+    const StepMetrics& m = sim.metrics();
+    const double reals[] = {m.talent_hhi, m.top1pct_share_top3, m.pay_median,  m.pay_p99,
+                            m.pay_max,    m.pay_gini,           m.progress_gap};
+    for (std::size_t i = 0; i < metric_real.size(); ++i) metric_real[i].buffer.push_back(reals[i]);
+    const std::int64_t ints[] = {
+        m.moves,      m.poaches,         m.hires_from_pool,
+        m.retentions, m.bankruptcies,    m.acquisitions,
+        m.spinouts,   m.active_startups, static_cast<std::int64_t>(m.progress_leader)};
+    for (std::size_t i = 0; i < metric_int.size(); ++i) metric_int[i].buffer.push_back(ints[i]);
+    for (std::size_t c = 0; c < countries; ++c) {
+      country_int[0].buffer.push_back(static_cast<std::int64_t>(m.origin_count[c]));
+      country_int[1].buffer.push_back(static_cast<std::int64_t>(m.employed_home[c]));
+      country_int[2].buffer.push_back(static_cast<std::int64_t>(m.employed_abroad[c]));
+      country_int[3].buffer.push_back(static_cast<std::int64_t>(m.employed_in[c]));
+      country_real[0].buffer.push_back(m.brain_drain_share[c]);
+    }
+    if (++rows_buffered == BLOCK) flush_rows();
+
+    for (const Event& e : sim.events()) {
+      b_step.push_back(e.step);
+      b_researcher.push_back(e.researcher);
+      b_from.push_back(e.from_firm);
+      b_to.push_back(e.to_firm);
+      b_kind.push_back(static_cast<std::int8_t>(e.kind));
+      b_salary.push_back(e.salary);
+      b_signing.push_back(e.signing);
+      b_equity.push_back(e.equity);
+      b_value.push_back(e.annual_value);
+      b_outreach.push_back(static_cast<std::int8_t>(e.outreach));
+    }
+    if (b_step.size() >= EVENT_BLOCK) flush_events();
+
+    const std::int64_t step = sim.step_index();
+    if (step == 0 || step % sim.scenario().output.snapshot_every == 0 ||
+        step == sim.scenario().run.steps) {
+      snapshot(sim);
+    }
+  }
+
+  void snapshot(const Simulation& sim) {
+    const ResearcherTable& R = sim.researchers();
+    const std::size_t n = R.size();
+    std::vector<std::int32_t> employer(R.employer.begin(), R.employer.end());
+    std::vector<double> value(n, 0.0);
+    const double h = sim.scenario().market.contract_years;
+    for (std::size_t r = 0; r < n; ++r) {
+      if (employer[r] >= 0) value[r] = R.annual_value(r, h);
+    }
+    const auto s = static_cast<hsize_t>(snapshots_written);
+    const auto step = static_cast<std::int32_t>(sim.step_index());
+    h5::write_block(snap_step.id(), &step, {s}, {1});
+    h5::write_block(snap_employer.id(), employer.data(), {s, 0}, {1, n});
+    h5::write_block(snap_value.id(), value.data(), {s, 0}, {1, n});
+    ++snapshots_written;
+  }
+};
+
+OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& o = *impl_;
+  const Scenario& sc = sim.scenario();
+  o.path = path;
+  o.tmp = path + ".tmp";
+  o.gzip = static_cast<int>(sc.output.compression);
+  o.firm_capacity = sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms);
+  o.countries = sc.countries.size();
+  o.file = h5::create_file(o.tmp);
+  const hid_t root = o.file.id();
+  h5::write_attribute(root, "format", std::string(OUTPUT_FORMAT));
+  h5::write_attribute(root, "schema_version", OUTPUT_SCHEMA_VERSION);
+  h5::write_attribute(root, "talentsim_version", std::string(version()));
+  h5::write_attribute(root, "git_commit", std::string(git_commit()));
+  h5::write_attribute(root, "scenario", to_toml(sc));
+  h5::write_attribute(root, "seed", static_cast<std::int64_t>(sc.run.seed));
+  h5::write_attribute(root, "steps", sc.run.steps);
+  h5::write_attribute(root, "steps_per_year", static_cast<std::int64_t>(STEPS_PER_YEAR));
+  h5::write_attribute(root, "created", iso_now());
+  h5::write_attribute(root, "complete", static_cast<std::int64_t>(0));
+
+  o.firms = h5::create_group(root, "firms");
+  o.series = h5::create_group(o.firms.id(), "series");
+  for (const auto& spec : FIRM_REAL)
+    o.firm_real.push_back(o.make_series<double>(o.series.id(), spec, o.firm_capacity, true));
+  for (const auto& spec : FIRM_INT)
+    o.firm_int.push_back(o.make_series<std::int32_t>(o.series.id(), spec, o.firm_capacity, true));
+  o.metrics = h5::create_group(root, "metrics");
+  for (const auto& spec : METRIC_REAL)
+    o.metric_real.push_back(o.make_series<double>(o.metrics.id(), spec, 1, false));
+  for (const auto& spec : METRIC_INT)
+    o.metric_int.push_back(o.make_series<std::int64_t>(o.metrics.id(), spec, 1, false));
+  o.by_country = h5::create_group(o.metrics.id(), "by_country");
+  for (const auto& spec : COUNTRY) {
+    if (std::string(spec.name) == "brain_drain_share") {
+      o.country_real.push_back(o.make_series<double>(o.by_country.id(), spec, o.countries, true));
+    } else {
+      o.country_int.push_back(
+          o.make_series<std::int64_t>(o.by_country.id(), spec, o.countries, true));
+    }
+  }
+
+  o.events = h5::create_group(root, "events");
+  const hid_t ev = o.events.id();
+  const auto col = [&](auto tag, const char* name, const char* units) {
+    using T = decltype(tag);
+    h5::Handle ds = h5::create_dataset<T>(ev, name, {0}, {EVENT_BLOCK}, o.gzip);
+    if (units[0] != '\0') h5::write_attribute(ds.id(), "units", std::string(units));
+    return ds;
+  };
+  o.ev_step = col(std::int32_t{}, "step", "step");
+  o.ev_researcher = col(std::int32_t{}, "researcher", "");
+  o.ev_from = col(std::int32_t{}, "from_firm", "");
+  o.ev_to = col(std::int32_t{}, "to_firm", "");
+  o.ev_kind = col(std::int8_t{}, "kind", "");
+  std::vector<std::string> kinds;
+  for (std::size_t k = 0; k < EVENT_KIND_COUNT; ++k)
+    kinds.emplace_back(to_string(static_cast<EventKind>(k)));
+  h5::write_attribute(o.ev_kind.id(), "kind_names", kinds);
+  o.ev_salary = col(double{}, "salary", "USD/yr");
+  o.ev_signing = col(double{}, "signing", "USD");
+  o.ev_equity = col(double{}, "equity", "USD");
+  o.ev_value = col(double{}, "annual_value", "USD/yr");
+  o.ev_outreach = col(std::int8_t{}, "outreach", "flag");
+
+  h5::Handle researchers = h5::create_group(root, "researchers");
+  o.snapshots = h5::create_group(researchers.id(), "snapshots");
+  o.snap_step = h5::create_dataset<std::int32_t>(o.snapshots.id(), "step", {0}, {64}, o.gzip);
+  const std::size_t chunk =
+      std::min(SNAPSHOT_CHUNK, std::max<std::size_t>(1, sim.researchers().size()));
+  o.snap_employer = h5::create_dataset<std::int32_t>(o.snapshots.id(), "employer", {0, 0},
+                                                     {1, chunk}, o.gzip, NOT_PRESENT, true);
+  o.snap_value = h5::create_dataset<double>(o.snapshots.id(), "annual_value", {0, 0}, {1, chunk},
+                                            o.gzip, 0.0, true);
+  h5::write_attribute(o.snap_value.id(), "units", std::string("USD/yr"));
+  researchers.close();
+  o.record(sim);
+}
+
+OutputWriter::~OutputWriter() {
+  if (impl_ && !impl_->finished) {
+    impl_->file = h5::Handle();  // close without checking: we are unwinding
+    std::error_code ec;
+    std::filesystem::remove(impl_->tmp, ec);
+  }
+}
+
+const std::string& OutputWriter::path() const noexcept {
+  return impl_->path;
+}
+
+void OutputWriter::write_step(const Simulation& sim) {
+  impl_->record(sim);
+}
+
+void OutputWriter::finish(const Simulation& sim) {
+  Impl& o = *impl_;
+  o.flush_rows();
+  o.flush_events();
+  const hid_t root = o.file.id();
+  const Scenario& sc = sim.scenario();
+  {
+    h5::Handle g = h5::create_group(root, "countries");
+    std::vector<std::string> names;
+    for (const Country& c : sc.countries) names.push_back(c.name);
+    h5::write_strings(g.id(), "name", names);
+    g.close();
+  }
+  {
+    h5::Handle g = h5::create_group(root, "fields");
+    h5::write_strings(g.id(), "name", sc.fields);
+    g.close();
+  }
+  {
+    const FirmTable& F = sim.firms();
+    std::vector<std::string> names = sim.firm_names(), kinds;
+    std::vector<std::int32_t> country;
+    names.resize(o.firm_capacity);
+    for (std::size_t f = 0; f < o.firm_capacity; ++f) {
+      kinds.emplace_back(f < F.size() ? std::string(to_string(F.kind[f])) : std::string());
+      country.push_back(f < F.size() ? F.country[f] : -1);
+    }
+    h5::write_strings(o.firms.id(), "name", names);
+    h5::write_strings(o.firms.id(), "kind", kinds);
+    h5::write_vector(o.firms.id(), "country", country, o.gzip);
+  }
+  {
+    const ResearcherTable& R = sim.researchers();
+    h5::Handle grp(h5::check_id(H5Gopen2(root, "researchers", H5P_DEFAULT), "opening researchers"),
+                   H5Gclose);
+    h5::write_vector(grp.id(), "skill", R.skill, o.gzip);
+    std::vector<std::int16_t> field(R.field.begin(), R.field.end());
+    h5::write_vector(grp.id(), "field", field, o.gzip);
+    h5::write_vector(grp.id(), "origin", R.origin, o.gzip);
+    h5::write_vector(grp.id(), "entered_step", R.entered_step, o.gzip);
+    grp.close();
+  }
+  if (sc.output.network) {
+    h5::Handle g = h5::create_group(root, "network");
+    const auto& ties = sim.network().tie_list();
+    const hsize_t n = ties.size();
+    h5::Handle ds = h5::create_dataset<std::int32_t>(g.id(), "edges", {n, 2},
+                                                     {std::clamp<hsize_t>(n, 1, 65536), 2}, o.gzip);
+    std::vector<std::int32_t> flat;
+    flat.reserve(2 * n);
+    for (const auto& [a, b] : ties) {
+      flat.push_back(static_cast<std::int32_t>(a));
+      flat.push_back(static_cast<std::int32_t>(b));
+    }
+    h5::write_block(ds.id(), flat.data(), {0, 0}, {n, 2});
+    ds.close();
+    g.close();
+  }
+  h5::write_attribute(root, "complete", static_cast<std::int64_t>(sim.finished() ? 1 : 0));
+  // Close every handle before the file so the file closes completely.
+  for (auto* v : {&o.firm_real, &o.metric_real, &o.country_real}) v->clear();
+  o.firm_int.clear();
+  o.metric_int.clear();
+  o.country_int.clear();
+  for (auto* h :
+       {&o.ev_step, &o.ev_researcher, &o.ev_from, &o.ev_to, &o.ev_kind, &o.ev_salary, &o.ev_signing,
+        &o.ev_equity, &o.ev_value, &o.ev_outreach, &o.snap_step, &o.snap_employer, &o.snap_value,
+        &o.snapshots, &o.events, &o.by_country, &o.metrics, &o.series, &o.firms}) {
+    h->close();
+  }
+  h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flushing the file");
+  o.file.close();
+  // Make the data durable before the rename makes it visible.
+  if (const int fd = ::open(o.tmp.c_str(), O_RDONLY); fd >= 0) {
+    ::fsync(fd);
+    ::close(fd);
+  }
+  std::error_code ec;
+  std::filesystem::rename(o.tmp, o.path, ec);
+  if (ec) throw io_error("cannot rename " + o.tmp + " to " + o.path + ": " + ec.message());
+  o.finished = true;
+}
+
+}  // namespace talentsim
