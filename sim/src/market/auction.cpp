@@ -153,7 +153,8 @@ void decide(World& w, std::vector<std::int32_t>& pending, std::vector<std::int32
         best_u = o.utility;
       }
     }
-    if (best >= 0 && !(best_u > stay_threshold(w, r))) best = -1;
+    // An offer moves r when it beats staying by at least the switching cost.
+    if (best >= 0 && !(best_u >= stay_threshold(w, r))) best = -1;
     choice[g] = best;
   });
   for (std::size_t g = 0; g < groups; ++g) {
@@ -234,7 +235,7 @@ bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
     const auto ri = static_cast<std::size_t>(c.researcher);
     w.stay_raise[ri] = c.raise;
     const Offer& outside = w.offers[static_cast<std::size_t>(w.held[ri])];
-    if (!(outside.utility > stay_threshold(w, c.researcher))) {
+    if (!(outside.utility >= stay_threshold(w, c.researcher))) {
       rejected.push_back(w.held[ri]);
       w.held[ri] = -1;
     }

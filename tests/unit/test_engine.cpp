@@ -1,0 +1,352 @@
+// Mechanisms of the step on tiny worlds with hand-computed expectations.
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+
+#include "engine/world.hpp"
+#include "market/valuation.hpp"
+#include "talentsim/simulation.hpp"
+
+using namespace talentsim;
+using detail::incumbent_loss;
+using detail::marginal_value;
+
+namespace {
+
+// One country, one field; firms and researchers given by the caller. With
+// tfp 1, alpha 0.5, compute 100 and a single researcher of skill 1, a firm's
+// reference output is 1^0.5 * 100^0.5 = 10 per step.
+std::string world(const std::string& firms, const std::string& extra = "", int population = 10,
+                  const std::string& market = "") {
+  return R"(format_version = 1
+name = "tiny"
+fields = ["ml"]
+[run]
+steps = 10
+seed = 1
+[[countries]]
+name = "US"
+[defaults.firm]
+country = "US"
+tfp = 1.0
+alpha = 0.5
+compute = 100.0
+compute_depreciation = 0.0
+opex_per_gpu = 0.0
+gpu_cost = 1.0
+ai_value = 1.0e6
+cash = 1.0e9
+income = 1.0e9
+comp_budget_share = 1.0
+signing_share = 0.0
+equity_share = 0.0
+equity_haircut = 0.0
+bid_markup = 0.0
+referral_share = 0.0
+attention = 50
+[population]
+count = )" +
+         std::to_string(population) + R"(
+origin = "US"
+skill = 1.0
+reservation = 1000.0
+[population.preferences]
+w_money = 1.0
+w_compute = 0.0
+w_mission = 0.0
+w_peers = 0.0
+w_home = 0.0
+switch_cost = 0.0
+[network]
+cross_firm_ties = 0.0
+[market]
+taste_noise = 0.0
+knowledge_loss = 0.0
+)" + market +
+         R"(
+[flows]
+retirement_rate = 0.0
+layoff_rate = 0.0
+)" + firms +
+         extra;
+}
+
+Simulation make(const std::string& text) {
+  return Simulation(load_scenario_text(text, "tiny.toml"), {true});
+}
+
+std::size_t count_events(const Simulation& sim, EventKind kind) {
+  std::size_t n = 0;
+  for (const Event& e : sim.events()) n += e.kind == kind;
+  return n;
+}
+
+}  // namespace
+
+TEST(Production, CobbDouglas) {
+  EXPECT_DOUBLE_EQ(detail::production(2.0, 0.5, 4.0, 9.0), 2.0 * 2.0 * 3.0);
+  EXPECT_EQ(detail::production(1.0, 0.5, 0.0, 9.0), 0.0);
+  EXPECT_EQ(detail::production(1.0, 0.5, 4.0, 0.0), 0.0);
+}
+
+TEST(Valuation, MarginalValueAndIncumbentLoss) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+headcount = 1
+[[firms]]
+name = "B"
+)"));
+  const auto& w = sim.world();
+  // A: T = 1, C = 100, Y_ref = 10. Adding 3: Y(4) = 20, so MV = 1e6 * 10 / 10.
+  EXPECT_DOUBLE_EQ(w.F.y_ref[0], 10.0);
+  EXPECT_NEAR(marginal_value(w, 0, 3.0), 1.0e6, 1e-6);
+  // Losing its only researcher: Y(1) - Y(0) = 10, L = 1e6.
+  EXPECT_NEAR(incumbent_loss(w, 0, 1.0), 1.0e6, 1e-6);
+  // B starts empty: Y_ref uses the talent floor 1, so adding 1 is worth ai_value.
+  EXPECT_NEAR(marginal_value(w, 1, 1.0), 1.0e6, 1e-6);
+}
+
+TEST(Valuation, RivalDenialAddsGammaTimesTheIncumbentLoss) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+headcount = 1
+[[firms]]
+name = "B"
+rivals = ["A"]
+denial_weight = 0.5
+[[firms]]
+name = "C"
+)"));
+  const auto& w = sim.world();
+  const std::int32_t r = w.F.employees[0][0];
+  // MV_B(r) = 1e6 (empty firm, floor 1), L_A(r) = 1e6, gamma = 0.5.
+  EXPECT_NEAR(detail::willingness_to_pay(w, 1, r), 1.5e6, 1e-6);
+  // C does not name A as a rival: no denial value.
+  EXPECT_NEAR(detail::willingness_to_pay(w, 2, r), 1.0e6, 1e-6);
+  EXPECT_NEAR(detail::retention_ceiling(w, r), 1.0e6, 1e-6);
+}
+
+TEST(Valuation, MinimumOfferThatMovesAJobSeeker) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+)",
+                              R"(
+[[pinned]]
+label = "seeker"
+field = "ml"
+origin = "US"
+skill = 1.0
+switch_cost = 0.5
+)"));
+  const auto& w = sim.world();
+  const std::int32_t r = 0;
+  ASSERT_EQ(w.R.employer[0], NO_FIRM);
+  // Money-only utility: ln(a) >= ln(reservation) + switch_cost.
+  const double target = detail::stay_utility(w, r, 0) + w.R.switch_cost[0];
+  EXPECT_NEAR(detail::value_for_utility(w, r, 0, target, false), 1000.0 * std::exp(0.5), 1e-6);
+}
+
+TEST(Valuation, EquityHaircutAndHomeSubsidyEnterEffectiveMoney) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+equity_share = 0.5
+equity_haircut = 0.4
+)",
+                              "", 1));
+  auto& w = sim.world();
+  w.C.retention_subsidy[0] = 5000;
+  // a * (1 - 0.4 * 0.5) + 5000 (same country as origin).
+  EXPECT_NEAR(detail::effective_money(w, 0, 0, 100000.0), 85000.0, 1e-9);
+}
+
+TEST(Market, JobSeekerIsHiredAtTheMinimumOffer) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+)",
+                              "", 1));
+  sim.step();
+  ASSERT_EQ(count_events(sim, EventKind::hire), 1u);
+  // No markup, no competition: the reservation value exactly.
+  EXPECT_NEAR(sim.events()[0].annual_value, 1000.0, 1e-6);
+  EXPECT_EQ(sim.researchers().employer[0], 0);
+}
+
+namespace {
+// Researcher 0 works at A for 100k; B (a much smaller prize) bids for it.
+std::string contest(bool counter) {
+  return world(R"(
+[[firms]]
+name = "A"
+headcount = 1
+counter_offers = )" +
+                   std::string(counter ? "true" : "false") + R"(
+ai_value = 1.0e9
+pay_level = 100000.0
+attention = 0
+[[firms]]
+name = "B"
+ai_value = 2.0e5
+pay_level = 100000.0
+)",
+               "", 1);
+}
+}  // namespace
+
+TEST(Market, CounterOfferKeepsTheResearcher) {
+  Simulation sim = make(contest(true));
+  sim.step();
+  // B's ceiling is 2e5; A's is L_A = 1e9 and it counters above B's best.
+  EXPECT_EQ(sim.researchers().employer[0], 0);
+  ASSERT_EQ(count_events(sim, EventKind::retention), 1u);
+  EXPECT_GT(sim.researchers().salary[0], 100000.0);
+  EXPECT_EQ(count_events(sim, EventKind::poach), 0u);
+}
+
+TEST(Market, WithoutCounterOffersTheResearcherIsPoached) {
+  Simulation sim = make(contest(false));
+  sim.step();
+  EXPECT_EQ(sim.researchers().employer[0], 1);
+  ASSERT_EQ(count_events(sim, EventKind::poach), 1u);
+  EXPECT_GT(sim.events()[0].annual_value, 100000.0);
+  EXPECT_LE(sim.events()[0].annual_value, 2.0e5);
+}
+
+TEST(Market, BudgetStopsABid) {
+  // B values the seeker at 1e6 but may spend only 0.5 * (0 + 900/3) = 150/yr.
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "B"
+income = 0.0
+cash = 900.0
+runway_years = 3.0
+comp_budget_share = 0.5
+)",
+                              "", 1));
+  sim.step();
+  EXPECT_EQ(sim.researchers().employer[0], NO_FIRM);
+  EXPECT_EQ(sim.firms().offers_made[0], 0);
+  // With the budget lifted, the same firm hires.
+  Simulation free = make(world(R"(
+[[firms]]
+name = "B"
+income = 0.0
+cash = 900.0
+)",
+                               "", 1, "budgets = false\n"));
+  free.step();
+  EXPECT_EQ(free.researchers().employer[0], 0);
+}
+
+TEST(Exit, InsolventStartupIsAcquiredByTheFirmThatValuesItsTeam) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "Buyer"
+kind = "bigtech"
+ai_value = 1.0e9
+attention = 0
+[[firms]]
+name = "Startup"
+kind = "startup"
+cash = 1000.0
+income = 0.0
+headcount = 3
+pay_level = 1.0e6
+attention = 0
+comp_budget_share = 1.0
+)",
+                              "", 3));
+  sim.step();
+  // Startup pays 3e6/yr: cash 1000 - 3e6/52 < 0; the buyer values its team of
+  // 3 at 1e9 * (Y(3) - Y(0)) / Y_ref = 1e9 * sqrt(3) far above the deficit.
+  EXPECT_EQ(sim.metrics().acquisitions, 1);
+  EXPECT_EQ(count_events(sim, EventKind::acquisition), 3u);
+  EXPECT_EQ(sim.firms().headcount(0), 3);
+  EXPECT_FALSE(sim.firms().active[1]);
+  // The buyer pays the deficit: 3e6/52 - 1000 after the startup's week of payroll.
+  const double deficit = 3.0e6 / 52.0 - 1000.0;
+  EXPECT_NEAR(sim.firms().cash[0], 1.0e9 + 1.0e9 / 52.0 - deficit, 1e-3);
+}
+
+TEST(Exit, InsolventStartupNobodyWantsGoesBankrupt) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "Other"
+kind = "bigtech"
+ai_value = 1.0
+attention = 0
+[[firms]]
+name = "Startup"
+kind = "startup"
+cash = 1000.0
+income = 0.0
+headcount = 3
+pay_level = 1.0e6
+attention = 0
+)",
+                              "", 3));
+  sim.step();
+  EXPECT_EQ(sim.metrics().bankruptcies, 1);
+  EXPECT_EQ(count_events(sim, EventKind::bankruptcy), 3u);
+  for (int r = 0; r < 3; ++r)
+    EXPECT_EQ(sim.researchers().employer[static_cast<std::size_t>(r)], NO_FIRM);
+}
+
+TEST(Exit, UniversitiesDoNotFail) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "Uni"
+kind = "academia"
+cash = 0.0
+income = 0.0
+headcount = 2
+pay_level = 1.0e6
+attention = 0
+)",
+                              "", 2, "budgets = false\n"));
+  sim.step();
+  EXPECT_LT(sim.firms().cash[0], 0);
+  EXPECT_TRUE(sim.firms().active[0]);
+  EXPECT_EQ(sim.metrics().bankruptcies, 0);
+}
+
+TEST(Spinout, AFounderLeavesToAFundedStartup) {
+  std::string text = world(R"(
+[[firms]]
+name = "A"
+headcount = 20
+attention = 0
+)",
+                           R"(
+[founders]
+min_skill = 0.5
+rate_per_year = 1.0
+funding_per_skill = 1.0e6
+vc_pool_per_year = 1.0e9
+max_new_firms = 5
+)",
+                           20);
+  text.replace(text.find("w_mission = 0.0"), 15, "w_mission = 1.0");
+  Simulation sim = make(text);
+  std::size_t spinouts = 0;
+  for (int s = 0; s < 10 && spinouts == 0; ++s) {
+    sim.step();
+    for (const Event& e : sim.events()) {
+      if (e.kind != EventKind::spinout) continue;
+      ++spinouts;
+      const auto f = static_cast<std::size_t>(e.to_firm);
+      EXPECT_EQ(e.from_firm, 0);
+      EXPECT_GE(f, 1u);
+      EXPECT_EQ(sim.firms().kind[f], FirmKind::startup);
+      EXPECT_EQ(sim.researchers().employer[static_cast<std::size_t>(e.researcher)], e.to_firm);
+      EXPECT_EQ(sim.firm_names()[f], "Spinout " + std::to_string(f));
+    }
+  }
+  // Hazard 1/52 per week for 20 researchers: P(no spin-out in 10 weeks) < 3%.
+  EXPECT_GT(spinouts, 0u);
+}
