@@ -58,8 +58,12 @@ struct StepMetrics {
 };
 
 struct SimulationOptions {
-  //! Check every invariant after each step (slow; for tests and debug builds).
+#ifdef NDEBUG
+  //! Check every invariant after each step (slow; on by default in debug builds).
   bool check_invariants = false;
+#else
+  bool check_invariants = true;
+#endif
 };
 
 class Simulation {
