@@ -119,7 +119,7 @@ TEST(Cli, MissingScenarioFileIsBadInput) {
 }
 
 TEST(Cli, CommandsNotYetImplementedSaySoWithStatus1) {
-  const Result r = run("inspect x.h5");
+  const Result r = run("sweep status x");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("not implemented"), std::string::npos);
 }

@@ -14,6 +14,12 @@ namespace talentsim {
 inline constexpr const char* OUTPUT_FORMAT = "talentsim";
 inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 1;
 
+//! Checks that `path` is a talentsim output file this build reads; throws
+//! user_error (exit status 2) for a missing, foreign, truncated or newer file.
+void check_output_file(const std::string& path);
+//! What `talentsim inspect` prints: provenance, sizes and a short summary.
+std::string describe_output(const std::string& path);
+
 class OutputWriter {
  public:
   //! Creates `path` + ".tmp", writes provenance and the initial state (step 0).

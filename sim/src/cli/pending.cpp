@@ -24,14 +24,6 @@ int parse_then_refuse(const Command& self, const std::vector<std::string>& args,
 
 }  // namespace
 
-int cmd_inspect(const Command& self, const std::vector<std::string>& args) {
-  po::options_description options("Options");
-  options.add_options()("file", po::value<std::string>()->required(), "Output file to describe");
-  po::positional_options_description pos;
-  pos.add("file", 1);
-  return parse_then_refuse(self, args, options, pos);
-}
-
 int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("sweep", po::value<std::string>()->required(), "Sweep file")(

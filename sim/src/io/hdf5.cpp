@@ -201,6 +201,86 @@ void write_attribute(hid_t obj, const std::string& name, const std::vector<std::
   attr.close();
 }
 
+std::vector<hsize_t> dataset_shape(hid_t parent, const std::string& name) {
+  Handle ds = open_dataset(parent, name);
+  Handle space(check_id(H5Dget_space(ds.id()), "dataspace of " + name), H5Sclose);
+  const int rank = H5Sget_simple_extent_ndims(space.id());
+  check(rank, "rank of " + name);
+  std::vector<hsize_t> dims(static_cast<std::size_t>(rank));
+  check(H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr), "extent of " + name);
+  return dims;
+}
+
+bool exists(hid_t parent, const std::string& path) {
+  // Check each prefix: H5Lexists fails on a missing intermediate group.
+  std::size_t pos = 0;
+  while (true) {
+    pos = path.find('/', pos + 1);
+    const std::string prefix = path.substr(0, pos);
+    if (H5Lexists(parent, prefix.c_str(), H5P_DEFAULT) <= 0) return false;
+    if (pos == std::string::npos) return true;
+  }
+}
+
+template <class T>
+std::vector<T> read_all(hid_t parent, const std::string& name) {
+  Handle ds = open_dataset(parent, name);
+  Handle space(check_id(H5Dget_space(ds.id()), "dataspace of " + name), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  check(static_cast<herr_t>(n < 0 ? -1 : 0), "size of " + name);
+  std::vector<T> out(static_cast<std::size_t>(n));
+  if (n > 0) {
+    check(H5Dread(ds.id(), native_type<T>(), H5S_ALL, H5S_ALL, H5P_DEFAULT, out.data()),
+          "reading " + name);
+  }
+  return out;
+}
+
+template <class T>
+std::vector<T> read_row(hid_t parent, const std::string& name, hsize_t row) {
+  Handle ds = open_dataset(parent, name);
+  Handle space(check_id(H5Dget_space(ds.id()), "dataspace of " + name), H5Sclose);
+  hsize_t dims[2] = {0, 0};
+  if (H5Sget_simple_extent_ndims(space.id()) != 2) throw io_error(name + " is not a table");
+  check(H5Sget_simple_extent_dims(space.id(), dims, nullptr), "extent of " + name);
+  if (row >= dims[0]) throw io_error(name + " has no row " + std::to_string(row));
+  const hsize_t start[2] = {row, 0}, count[2] = {1, dims[1]};
+  check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start, nullptr, count, nullptr),
+        "selecting a row");
+  Handle mem(check_id(H5Screate_simple(2, count, nullptr), "memory space"), H5Sclose);
+  std::vector<T> out(dims[1]);
+  if (dims[1] > 0) {
+    check(H5Dread(ds.id(), native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, out.data()),
+          "reading " + name);
+  }
+  return out;
+}
+
+template std::vector<double> read_all<double>(hid_t, const std::string&);
+template std::vector<std::int64_t> read_all<std::int64_t>(hid_t, const std::string&);
+template std::vector<std::int32_t> read_all<std::int32_t>(hid_t, const std::string&);
+template std::vector<std::int8_t> read_all<std::int8_t>(hid_t, const std::string&);
+template std::vector<double> read_row<double>(hid_t, const std::string&, hsize_t);
+template std::vector<std::int32_t> read_row<std::int32_t>(hid_t, const std::string&, hsize_t);
+
+std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
+  Handle ds = open_dataset(parent, name);
+  Handle space(check_id(H5Dget_space(ds.id()), "dataspace of " + name), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  Handle type = string_type();
+  Handle ftype(check_id(H5Dget_type(ds.id()), "type of " + name), H5Tclose);
+  if (H5Tget_class(ftype.id()) != H5T_STRING) throw io_error(name + " is not a string dataset");
+  std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(0, n)), nullptr);
+  if (n > 0) {
+    check(H5Dread(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+          "reading " + name);
+  }
+  std::vector<std::string> out;
+  for (char* p : ptrs) out.emplace_back(p != nullptr ? p : "");
+  if (n > 0) H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, ptrs.data());
+  return out;
+}
+
 bool has_attribute(hid_t obj, const std::string& name) {
   return H5Aexists(obj, name.c_str()) > 0;
 }

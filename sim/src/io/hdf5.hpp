@@ -107,6 +107,17 @@ void write_attribute(hid_t obj, const std::string& name, std::int64_t value);
 void write_attribute(hid_t obj, const std::string& name, double value);
 void write_attribute(hid_t obj, const std::string& name, const std::vector<std::string>& values);
 
+//! Shape of a dataset.
+std::vector<hsize_t> dataset_shape(hid_t parent, const std::string& name);
+bool exists(hid_t parent, const std::string& path);
+//! Reads a whole dataset (any rank) as T.
+template <class T>
+std::vector<T> read_all(hid_t parent, const std::string& name);
+//! Reads row `row` of a 2-D dataset as T.
+template <class T>
+std::vector<T> read_row(hid_t parent, const std::string& name, hsize_t row);
+std::vector<std::string> read_strings(hid_t parent, const std::string& name);
+
 //! Reads back (for inspect and tests).
 std::string read_string_attribute(hid_t obj, const std::string& name);
 std::int64_t read_int_attribute(hid_t obj, const std::string& name);
