@@ -123,6 +123,7 @@ std::int32_t Simulation::World::add_firm(const Firm& firm) {
   candidate_wtp.emplace_back();
   candidate_last.emplace_back();
   candidate_flags.emplace_back();
+  candidate_rest.emplace_back();
   needs_fill.push_back(0);
   fill_buffers.emplace_back();
   cash_start.push_back(firm.params.cash);

@@ -16,9 +16,10 @@ namespace talentsim {
 struct Offer {
   std::int32_t researcher = 0;
   std::int32_t firm = 0;
-  double value = 0;    //!< annual value a, USD/yr
-  double wtp = 0;      //!< the firm's ceiling for this researcher, USD/yr
-  double utility = 0;  //!< researcher's utility of it, taste shock included
+  double value = 0;     //!< annual value a, USD/yr
+  double wtp = 0;       //!< the firm's ceiling for this researcher, USD/yr
+  double expected = 0;  //!< researcher's utility of it without the taste shock
+  double utility = 0;   //!< researcher's utility of it, taste shock included
   std::uint8_t outreach = 0;
 };
 
@@ -65,7 +66,9 @@ struct Simulation::World {
   std::vector<std::vector<double>> candidate_wtp;          //!< per firm, aligned with candidates
   std::vector<std::vector<double>> candidate_last;         //!< per firm: last value offered, or 0
   std::vector<std::vector<std::uint8_t>> candidate_flags;  //!< per firm: 1 = outreach
-  std::vector<double> committed;                 //!< per firm: annual value of live offers
+  std::vector<std::vector<double>> candidate_rest;         //!< per firm: non-money utility there
+  std::vector<double> stay_rest;  //!< researcher -> non-money utility of staying (candidates only)
+  std::vector<double> committed;  //!< per firm: annual value of live offers
   std::vector<double> committed_signing;         //!< per firm: signing of live offers, USD
   std::vector<std::int32_t> live_offers;         //!< per firm: number of live offers
   std::vector<std::uint8_t> needs_fill;          //!< per firm: act in the next round

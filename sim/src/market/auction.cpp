@@ -15,8 +15,9 @@ namespace {
 using World = Simulation::World;
 constexpr double INF = std::numeric_limits<double>::infinity();
 
-double held_utility_expected(const World& w, const Offer& o) {
-  return offer_utility(w, o.researcher, static_cast<std::size_t>(o.firm), o.value, o.outreach);
+double stay_expected(const World& w, std::int32_t r) {
+  const auto i = static_cast<std::size_t>(r);
+  return stay_money_utility(w, r, w.stay_raise[i]) + w.stay_rest[i];
 }
 
 // Firm f offers to every candidate worth it, best surplus first, within its
@@ -30,6 +31,8 @@ void fill(World& w, std::size_t f) {
   const auto& wtp = w.candidate_wtp[f];
   auto& last = w.candidate_last[f];
   const auto& flags = w.candidate_flags[f];
+  const auto& rest = w.candidate_rest[f];
+  const double bonus = w.sc.market.outreach_bonus;
   struct Choice {
     double profit;
     std::size_t j;
@@ -43,17 +46,16 @@ void fill(World& w, std::size_t f) {
     if (h >= 0 && w.offers[static_cast<std::size_t>(h)].firm == static_cast<std::int32_t>(f)) {
       continue;
     }
-    const double raise = w.stay_raise[ri];
-    double target = stay_utility(w, r, raise) + w.R.switch_cost[ri];
-    bool contested = raise > 0;
+    double target = stay_expected(w, r) + w.R.switch_cost[ri];
+    bool contested = w.stay_raise[ri] > 0;
     if (h >= 0) {
-      const double u = held_utility_expected(w, w.offers[static_cast<std::size_t>(h)]);
+      const double u = w.offers[static_cast<std::size_t>(h)].expected;
       if (u > target) {
         target = u;
         contested = true;
       }
     }
-    double a = value_for_utility(w, r, f, target, flags[j] != 0);
+    double a = value_given_rest(w, r, f, target, rest[j] + (flags[j] != 0 ? bonus : 0.0));
     if (!std::isfinite(a)) continue;
     a = contested ? raised(w, a) : a * (1.0 + p.bid_markup);
     if (last[j] > 0) a = std::max(a, raised(w, last[j]));
@@ -83,8 +85,8 @@ void fill(World& w, std::size_t f) {
     o.value = c.value;
     o.wtp = wtp[c.j];
     o.outreach = flags[c.j];
-    o.utility = offer_utility(w, r, f, c.value, o.outreach != 0) +
-                taste_shock(w, r, static_cast<std::int32_t>(f));
+    o.expected = money_utility(w, r, f, c.value) + rest[c.j] + (o.outreach != 0 ? bonus : 0.0);
+    o.utility = o.expected + taste_shock(w, r, static_cast<std::int32_t>(f));
     out.push_back(o);
     last[c.j] = c.value;
     w.committed[f] += c.value;
@@ -118,7 +120,7 @@ std::vector<std::int32_t> make_offers(World& w, bool all) {
 
 double stay_threshold(const World& w, std::int32_t r) {
   const auto i = static_cast<std::size_t>(r);
-  return stay_utility(w, r, w.stay_raise[i]) + taste_shock(w, r, -1) + w.R.switch_cost[i];
+  return stay_expected(w, r) + taste_shock(w, r, -1) + w.R.switch_cost[i];
 }
 
 // Researchers with new offers keep the best one if it beats staying by their
@@ -210,8 +212,8 @@ bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
       const std::int32_t r = cases[i].researcher;
       const auto ri = static_cast<std::size_t>(r);
       const Offer& outside = w.offers[static_cast<std::size_t>(w.held[ri])];
-      const double target = held_utility_expected(w, outside) - w.R.switch_cost[ri];
-      double a = value_for_utility(w, r, e, target, false);
+      const double target = outside.expected - w.R.switch_cost[ri];
+      double a = value_given_rest(w, r, e, target, w.stay_rest[ri]);
       if (!std::isfinite(a)) continue;
       a = raised(w, a);
       const double current =
@@ -257,9 +259,26 @@ void release(World& w, std::vector<std::int32_t>& rejected) {
   rejected.clear();
 }
 
+// Non-money utility of staying, for every candidate of the step, computed
+// once (in parallel, each researcher its own slot) instead of at each use.
+void cache_stay_utilities(World& w) {
+  if (w.stay_rest.size() < w.R.size()) w.stay_rest.resize(w.R.size(), 0.0);
+  std::vector<std::int32_t> all;
+  for (const auto& cand : w.candidates) all.insert(all.end(), cand.begin(), cand.end());
+  std::sort(all.begin(), all.end());
+  all.erase(std::unique(all.begin(), all.end()), all.end());
+  parallel_for(all.size(), [&](std::size_t i) {
+    const std::int32_t r = all[i];
+    const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
+    w.stay_rest[static_cast<std::size_t>(r)] =
+        e >= 0 ? nonmoney_utility(w, r, static_cast<std::size_t>(e), false) : 0.0;
+  });
+}
+
 }  // namespace
 
 void run_auction_rounds(Simulation::World& w) {
+  cache_stay_utilities(w);
   std::vector<std::int32_t> rejected;
   std::vector<std::int32_t> pending = make_offers(w, true);
   for (std::int64_t round = 0;; ++round) {

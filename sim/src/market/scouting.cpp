@@ -17,7 +17,9 @@ void scout_candidates(Simulation::World& w) {
     auto& wtp = w.candidate_wtp[f];
     auto& last = w.candidate_last[f];
     auto& flags = w.candidate_flags[f];
+    auto& rest = w.candidate_rest[f];
     cand.clear();
+    rest.clear();
     wtp.clear();
     last.clear();
     flags.clear();
@@ -54,6 +56,8 @@ void scout_candidates(Simulation::World& w) {
       if (!(v > 0)) continue;
       cand[kept++] = r;
       wtp.push_back(v);
+      // Non-money utility at f does not change during the market phase.
+      rest.push_back(nonmoney_utility(w, r, f, false));
     }
     cand.resize(kept);
     last.assign(kept, 0.0);

@@ -78,14 +78,17 @@ double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t 
   return u;
 }
 
-double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a,
-                     bool outreach) noexcept {
+double money_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a) noexcept {
   const double money = std::max(MIN_ANNUAL_VALUE, effective_money(w, r, f, a));
-  return w.R.w_money[static_cast<std::size_t>(r)] * std::log(money) +
-         nonmoney_utility(w, r, f, outreach);
+  return w.R.w_money[static_cast<std::size_t>(r)] * std::log(money);
 }
 
-double stay_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
+double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a,
+                     bool outreach) noexcept {
+  return money_utility(w, r, f, a) + nonmoney_utility(w, r, f, outreach);
+}
+
+double stay_money_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = w.R.employer[ri];
   if (e < 0) return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, w.R.reservation[ri]));
@@ -101,8 +104,13 @@ double stay_utility(const Simulation::World& w, std::int32_t r, double raise) no
       money += w.C.retention_subsidy[static_cast<std::size_t>(w.F.country[ei])];
     }
   }
-  return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, money)) +
-         nonmoney_utility(w, r, ei, false);
+  return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, money));
+}
+
+double stay_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
+  const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
+  const double rest = e < 0 ? 0.0 : nonmoney_utility(w, r, static_cast<std::size_t>(e), false);
+  return stay_money_utility(w, r, raise) + rest;
 }
 
 double taste_shock(const Simulation::World& w, std::int32_t r, std::int32_t f) noexcept {
@@ -117,8 +125,12 @@ double taste_shock(const Simulation::World& w, std::int32_t r, std::int32_t f) n
 
 double value_for_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
                          bool outreach) noexcept {
+  return value_given_rest(w, r, f, target, nonmoney_utility(w, r, f, outreach));
+}
+
+double value_given_rest(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
+                        double rest) noexcept {
   const auto ri = static_cast<std::size_t>(r);
-  const double rest = nonmoney_utility(w, r, f, outreach);
   const double wm = w.R.w_money[ri];
   if (wm <= 1e-12) {
     return rest >= target ? MIN_ANNUAL_VALUE : std::numeric_limits<double>::infinity();

@@ -44,6 +44,13 @@ double taste_shock(const Simulation::World& w, std::int32_t r, std::int32_t f) n
 //! +inf when money cannot get there (w_money = 0).
 double value_for_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
                          bool outreach) noexcept;
+//! The same when the non-money utility `rest` at f is already known.
+double value_given_rest(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
+                        double rest) noexcept;
+//! The money term of utility for an offer worth `a` at f.
+double money_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a) noexcept;
+//! The money term of staying (current package, or `raise` > 0).
+double stay_money_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept;
 //! The first annual value that beats `a` by the market's increment.
 double raised(const Simulation::World& w, double a) noexcept;
 
