@@ -7,9 +7,9 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 TALENTSIM := $(BUILD_DIR)/bin/talentsim
 PYTHON := /usr/bin/python3
-SOURCES = $(shell git ls-files '*.cpp' '*.hpp' 2>/dev/null)
+SOURCES = $(shell find sim tests -name '*.cpp' -o -name '*.hpp')
 
-.PHONY: all deps configure build run test test-cpp test-python format format-check docs clean
+.PHONY: all deps configure build run test format format-check docs notebook clean
 
 all: build
 
@@ -30,8 +30,15 @@ run: build
 
 test: build format-check
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
-	@if [ -d analysis/tests ] || [ -d tests/python ]; then \
-	  $(PYTHON) -m pytest -q tests/python; fi
+	@TALENTSIM_BINARY=$(CURDIR)/$(TALENTSIM) $(PYTHON) -m pytest -q tests/python
+
+# Runs the 2025 story notebook on a fresh run and renders it with its outputs.
+notebook: run
+	@TALENTSIM_RUN=$(CURDIR)/runs/meta_superintelligence_2025.h5 PYTHONPATH=$(CURDIR)/analysis \
+	  $(PYTHON) -m nbconvert --to html --execute --ExecutePreprocessor.kernel_name=python3 \
+	  --ExecutePreprocessor.timeout=600 --output-dir runs --output talent_war_2025 \
+	  analysis/notebooks/talent_war_2025.ipynb
+	@echo "notebook: runs/talent_war_2025.html"
 
 format:
 	@clang-format -i $(SOURCES)

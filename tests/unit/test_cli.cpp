@@ -118,10 +118,19 @@ TEST(Cli, MissingScenarioFileIsBadInput) {
   EXPECT_NE(r.err.find("cannot open"), std::string::npos);
 }
 
-TEST(Cli, CommandsNotYetImplementedSaySoWithStatus1) {
-  const Result r = run("sweep status x");
+TEST(Cli, CheckpointOptionsSayTheyAreNotImplementedYetWithStatus1) {
+  const Result r = run("run --resume x.ckpt");
   EXPECT_EQ(r.status, 1);
   EXPECT_NE(r.err.find("not implemented"), std::string::npos);
+}
+
+TEST(Cli, SweepCommandsRefuseADirectoryThatIsNotASweep) {
+  for (const std::string cmd : {"status", "collect", "run-local", "run-task"}) {
+    const Result r =
+        run("sweep " + cmd + " /nonexistent/sweep" + (cmd == "run-task" ? " --task-id 0" : ""));
+    EXPECT_EQ(r.status, 2) << cmd << ": " << r.err;
+    EXPECT_NE(r.err.find("not a sweep directory"), std::string::npos) << r.err;
+  }
 }
 
 TEST(Cli, BadScenarioCorpusGivesStatus2AndTheExpectedLine) {

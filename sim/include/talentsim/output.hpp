@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "talentsim/simulation.hpp"
 
@@ -17,6 +18,11 @@ inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 1;
 //! Checks that `path` is a talentsim output file this build reads; throws
 //! user_error (exit status 2) for a missing, foreign, truncated or newer file.
 void check_output_file(const std::string& path);
+//! True when `path` is a readable talentsim output marked complete.
+bool is_complete_output(const std::string& path) noexcept;
+//! Names of the datasets under /metrics and /metrics/by_country.
+const std::vector<std::string>& metric_names();
+const std::vector<std::string>& country_metric_names();
 //! What `talentsim inspect` prints: provenance, sizes and a short summary.
 std::string describe_output(const std::string& path);
 

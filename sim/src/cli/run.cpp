@@ -123,6 +123,15 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     overrides.push_back({"run.steps", std::to_string(vm["steps"].as<long>())});
   if (vm.count("seed") != 0)
     overrides.push_back({"run.seed", std::to_string(vm["seed"].as<long>())});
+  // The stored scenario names the file it was written to.
+  if (vm.count("output") != 0) {
+    std::string quoted = "\"";
+    for (char c : vm["output"].as<std::string>()) {
+      if (c == '"' || c == '\\') quoted += '\\';
+      quoted += c;
+    }
+    overrides.push_back({"output.path", quoted + "\""});
+  }
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (vm.count("threads") != 0) {
     threads = vm["threads"].as<int>();

@@ -215,3 +215,16 @@ std::string describe_output(const std::string& path) {
 }
 
 }  // namespace talentsim
+
+namespace talentsim {
+
+bool is_complete_output(const std::string& path) noexcept {
+  try {
+    detail::h5::Handle file = open_checked(path);
+    return detail::h5::read_int_attribute(file.id(), "complete") == 1;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
+}  // namespace talentsim

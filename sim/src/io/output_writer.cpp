@@ -81,6 +81,25 @@ struct Series {
 
 }  // namespace
 
+const std::vector<std::string>& metric_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& s : METRIC_REAL) out.emplace_back(s.name);
+    for (const auto& s : METRIC_INT) out.emplace_back(s.name);
+    return out;
+  }();
+  return names;
+}
+
+const std::vector<std::string>& country_metric_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> out;
+    for (const auto& s : COUNTRY) out.emplace_back(s.name);
+    return out;
+  }();
+  return names;
+}
+
 struct OutputWriter::Impl {
   std::string path, tmp;
   h5::Handle file, firms, series, metrics, by_country, events, snapshots;
@@ -277,6 +296,7 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
   h5::write_attribute(root, "scenario", to_toml(sc));
   h5::write_attribute(root, "seed", static_cast<std::int64_t>(sc.run.seed));
   h5::write_attribute(root, "steps", sc.run.steps);
+  h5::write_attribute(root, "start_date", sc.run.start_date);
   h5::write_attribute(root, "steps_per_year", static_cast<std::int64_t>(STEPS_PER_YEAR));
   h5::write_attribute(root, "created", iso_now());
   h5::write_attribute(root, "complete", static_cast<std::int64_t>(0));
@@ -328,6 +348,7 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
   h5::Handle researchers = h5::create_group(root, "researchers");
   o.snapshots = h5::create_group(researchers.id(), "snapshots");
   o.snap_step = h5::create_dataset<std::int32_t>(o.snapshots.id(), "step", {0}, {64}, o.gzip);
+  h5::write_attribute(o.snap_step.id(), "units", std::string("step"));
   const std::size_t chunk =
       std::min(SNAPSHOT_CHUNK, std::max<std::size_t>(1, sim.researchers().size()));
   o.snap_employer = h5::create_dataset<std::int32_t>(o.snapshots.id(), "employer", {0, 0},
@@ -395,6 +416,8 @@ void OutputWriter::finish(const Simulation& sim) {
     h5::write_vector(grp.id(), "field", field, o.gzip);
     h5::write_vector(grp.id(), "origin", R.origin, o.gzip);
     h5::write_vector(grp.id(), "entered_step", R.entered_step, o.gzip);
+    h5::write_attribute(h5::open_dataset(grp.id(), "entered_step").id(), "units",
+                        std::string("step"));
     grp.close();
   }
   if (sc.output.network) {

@@ -57,6 +57,9 @@ void fill(World& w, std::size_t f) {
     }
     double a = value_given_rest(w, r, f, target, rest[j] + (flags[j] != 0 ? bonus : 0.0));
     if (!std::isfinite(a)) continue;
+    // No package pays less than the researcher's outside option, even when a
+    // home-country subsidy would make less acceptable.
+    a = std::max(a, w.R.reservation[ri]);
     a = contested ? raised(w, a) : a * (1.0 + p.bid_markup);
     if (last[j] > 0) a = std::max(a, raised(w, last[j]));
     if (!(a <= wtp[j])) continue;

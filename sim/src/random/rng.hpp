@@ -23,6 +23,7 @@ enum class Stream : std::uint64_t {
   taste = 8,
   spinouts = 9,
   posted_wage = 10,
+  sweep = 11,  //!< sweep designs (Latin hypercube, Sobol shifts)
 };
 
 //! A Philox4x64-10 generator for one (seed, stream, a, b, c) tuple. It

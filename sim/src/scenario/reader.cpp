@@ -44,20 +44,6 @@ std::string describe_type(const toml::node& node) {
   }
 }
 
-// Parsed schema defaults, built once (thread-safe static initialisation).
-const std::map<const KeySpec*, toml::table>& default_nodes() {
-  static const std::map<const KeySpec*, toml::table> nodes = [] {
-    std::map<const KeySpec*, toml::table> out;
-    for (const KeySpec& spec : scenario_schema()) {
-      if (spec.default_toml.empty()) continue;
-      const std::string text = "v = " + std::string(spec.default_toml);
-      out.emplace(&spec, toml::parse(std::string_view(text), std::string_view("<schema default>")));
-    }
-    return out;
-  }();
-  return nodes;
-}
-
 void check_range(const toml::node& node, const std::string& file, const std::string& key,
                  double value, const Range& range) {
   if (!range.contains(value)) {
@@ -289,10 +275,11 @@ std::vector<double> parse_label_shares(const toml::node& node, const std::string
 }
 
 Reader::Reader(const toml::table& table, std::string path, std::vector<std::string_view> patterns,
-               std::string file)
+               std::string file, const Schema* schema)
     : table_(table),
       path_(std::move(path)),
       patterns_(std::move(patterns)),
+      schema_(schema != nullptr ? schema : &scenario_schema()),
       file_(std::move(file)) {}
 
 bool Reader::has(std::string_view key) const {
@@ -301,7 +288,7 @@ bool Reader::has(std::string_view key) const {
 
 const KeySpec& Reader::spec(std::string_view key) const {
   for (std::string_view p : patterns_) {
-    if (const KeySpec* s = find_key(p, key)) return *s;
+    if (const KeySpec* s = find_key(*schema_, p, key)) return *s;
   }
   throw internal_error("scenario loader reads key '" + std::string(key) +
                        "' that the schema does not list");
@@ -320,8 +307,10 @@ const toml::node* Reader::node_or_default(std::string_view key) {
   if (s.required) {
     fail_node(&table_, key, "missing required key '" + std::string(key) + "'");
   }
-  const auto it = default_nodes().find(&s);
-  return it == default_nodes().end() ? nullptr : it->second.get("v");
+  if (s.default_toml.empty()) return nullptr;
+  const std::string text = "v = " + std::string(s.default_toml);
+  defaults_.push_back(toml::parse(std::string_view(text), std::string_view("<schema default>")));
+  return defaults_.back().get("v");
 }
 
 std::int64_t Reader::integer(std::string_view key) {
@@ -455,7 +444,7 @@ void Reader::finish() const {
     if (std::find(used_.begin(), used_.end(), name) != used_.end()) continue;
     std::vector<std::string_view> candidates;
     for (std::string_view p : patterns_) {
-      for (std::string_view c : keys_of(p)) candidates.push_back(c);
+      for (std::string_view c : keys_of(*schema_, p)) candidates.push_back(c);
     }
     std::string where = path_.empty() ? "at the top level" : "in '" + path_ + "'";
     fail_at(&v, file_, key_path(name),

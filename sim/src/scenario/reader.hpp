@@ -6,6 +6,7 @@
 #include <toml++/toml.h>
 
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -42,7 +43,7 @@ class Reader {
  public:
   //! `patterns`: schema tables whose keys this table may hold.
   Reader(const toml::table& table, std::string path, std::vector<std::string_view> patterns,
-         std::string file);
+         std::string file, const Schema* schema = nullptr);
 
   const std::string& file() const noexcept { return file_; }
   const std::string& path() const noexcept { return path_; }
@@ -80,6 +81,8 @@ class Reader {
   const toml::table& table_;
   std::string path_;
   std::vector<std::string_view> patterns_;
+  const Schema* schema_;
+  std::deque<toml::table> defaults_;  // parsed schema defaults, alive as long as the reader
   std::string file_;
   std::vector<std::string> used_;
 };

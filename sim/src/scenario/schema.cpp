@@ -360,16 +360,20 @@ const std::vector<KeySpec>& scenario_schema() {
   return schema;
 }
 
-const KeySpec* find_key(std::string_view table, std::string_view key) {
-  for (const KeySpec& spec : scenario_schema()) {
+const KeySpec* find_key(const Schema& schema, std::string_view table, std::string_view key) {
+  for (const KeySpec& spec : schema) {
     if (spec.table == table && spec.key == key) return &spec;
   }
   return nullptr;
 }
 
-std::vector<std::string_view> keys_of(std::string_view table) {
+const KeySpec* find_key(std::string_view table, std::string_view key) {
+  return find_key(scenario_schema(), table, key);
+}
+
+std::vector<std::string_view> keys_of(const Schema& schema, std::string_view table) {
   std::vector<std::string_view> keys;
-  for (const KeySpec& spec : scenario_schema()) {
+  for (const KeySpec& spec : schema) {
     if (spec.table == table) keys.push_back(spec.key);
   }
   return keys;
@@ -387,6 +391,8 @@ std::string_view type_name(KeyType type) {
       return "string";
     case KeyType::string_list:
       return "array of strings";
+    case KeyType::array:
+      return "array";
     case KeyType::dist:
       return "number or distribution";
     case KeyType::label_dist:
@@ -400,9 +406,13 @@ std::string_view type_name(KeyType type) {
 }
 
 std::string schema_markdown() {
+  return schema_markdown(scenario_schema());
+}
+
+std::string schema_markdown(const Schema& schema) {
   std::string out;
   std::string_view current = "\x01";
-  for (const KeySpec& spec : scenario_schema()) {
+  for (const KeySpec& spec : schema) {
     if (spec.table != current) {
       current = spec.table;
       out += "\n### `";

@@ -21,6 +21,7 @@ enum class KeyType {
   label_dist,  // a label (string) or a categorical distribution over labels
   table,
   tables,  // array of tables
+  array,   // array of values (read by hand)
 };
 
 struct Range {
@@ -46,15 +47,21 @@ struct KeySpec {
   std::string_view meaning;
 };
 
-//! Every key, grouped by table, in documentation order.
-const std::vector<KeySpec>& scenario_schema();
+using Schema = std::vector<KeySpec>;
+
+//! Every key of a scenario, grouped by table, in documentation order.
+const Schema& scenario_schema();
+//! Every key of a sweep file (sim/src/sweep/sweep_schema.cpp).
+const Schema& sweep_schema();
 //! The spec of `key` in `table`, or nullptr.
+const KeySpec* find_key(const Schema& schema, std::string_view table, std::string_view key);
 const KeySpec* find_key(std::string_view table, std::string_view key);
 //! Keys of one table.
-std::vector<std::string_view> keys_of(std::string_view table);
+std::vector<std::string_view> keys_of(const Schema& schema, std::string_view table);
 //! Name of a type as documented ("number or distribution", ...).
 std::string_view type_name(KeyType type);
-//! The Markdown key reference (docs/scenarios.md embeds it verbatim).
+//! The Markdown key reference (docs embed it verbatim).
+std::string schema_markdown(const Schema& schema);
 std::string schema_markdown();
 
 }  // namespace talentsim::detail

@@ -1,0 +1,100 @@
+// Running one task of a sweep, and telling a task's state from the files it
+// leaves: complete outputs (done), a .running marker (running, or gone when
+// its process on this host no longer exists), a .failed marker (failed).
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "sweep/sweep.hpp"
+#include "talentsim/errors.hpp"
+#include "talentsim/output.hpp"
+#include "talentsim/simulation.hpp"
+
+namespace talentsim::detail {
+namespace {
+
+namespace fs = std::filesystem;
+
+std::string hostname() {
+  char buf[256] = {0};
+  ::gethostname(buf, sizeof buf - 1);
+  return buf;
+}
+
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
+void write_text(const std::string& path, const std::string& text) {
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << text;
+  }
+  std::error_code ec;
+  fs::rename(tmp, path, ec);
+}
+
+void run_point(const SweepPlan& plan, const SweepDir& dir, std::size_t p) {
+  Scenario sc = load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), dir.root);
+  Simulation sim(std::move(sc));
+  OutputWriter writer(dir.run(p), sim);
+  while (!sim.finished()) {
+    sim.step();
+    writer.write_step(sim);
+  }
+  writer.finish(sim);
+}
+
+}  // namespace
+
+TaskStatus task_status(const SweepPlan& plan, const SweepDir& dir, std::size_t task) {
+  const auto [first, last] = plan.task_points(task);
+  bool all = true;
+  for (std::size_t p = first; p < last && all; ++p) all = is_complete_output(dir.run(p));
+  if (all) return {TaskState::done, ""};
+  std::error_code ec;
+  if (fs::exists(dir.failed(task), ec)) return {TaskState::failed, read_text(dir.failed(task))};
+  if (fs::exists(dir.running(task), ec)) {
+    std::istringstream marker(read_text(dir.running(task)));
+    std::string host;
+    long pid = 0;
+    marker >> host >> pid;
+    if (host == hostname() && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
+        errno == ESRCH) {
+      return {TaskState::failed, "the process running it (pid " + std::to_string(pid) +
+                                     ") is gone: killed or crashed"};
+    }
+    return {TaskState::running, ""};
+  }
+  return {TaskState::missing, ""};
+}
+
+bool run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task, int threads) {
+  (void)threads;  // the caller limits the thread pool
+  std::error_code ec;
+  fs::remove(dir.failed(task), ec);
+  write_text(dir.running(task), hostname() + " " + std::to_string(::getpid()) + "\n");
+  const auto [first, last] = plan.task_points(task);
+  for (std::size_t p = first; p < last; ++p) {
+    if (is_complete_output(dir.run(p))) continue;  // re-running a finished point is a no-op
+    try {
+      run_point(plan, dir, p);
+    } catch (const std::exception& e) {
+      write_text(dir.failed(task), "point " + std::to_string(p) + ": " + e.what() + "\n");
+      fs::remove(dir.running(task), ec);
+      return false;
+    }
+  }
+  fs::remove(dir.running(task), ec);
+  return true;
+}
+
+}  // namespace talentsim::detail

@@ -1,0 +1,78 @@
+"""Every plot helper renders to a non-empty PNG with labelled axes."""
+
+from __future__ import annotations
+
+import pytest
+from matplotlib.figure import Figure
+
+import talentsim as ts
+
+
+def _save(fig, path):
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() and ax.get_ylabel() and ax.get_title()
+    fig.savefig(path, dpi=60)
+    assert path.stat().st_size > 5000
+    return path
+
+
+@pytest.mark.parametrize("by", ["talent", "headcount"])
+def test_plot_top_firms(small_run, tmp_path, by):
+    fig = ts.plot_top_firms(small_run, k=4, by=by)
+    assert len(fig.axes[0].get_lines()) >= 4
+    _save(fig, tmp_path / f"top_{by}.png")
+    with pytest.raises(ValueError):
+        ts.plot_top_firms(small_run, by="cash")
+
+
+def test_plot_pay(small_run, tmp_path):
+    fig = ts.plot_pay(small_run, timeline=True)
+    assert fig.axes[0].get_yscale() == "log"
+    assert "USD/yr" in fig.axes[0].get_ylabel()
+    _save(fig, tmp_path / "pay.png")
+
+
+def test_plot_flows(small_run, tmp_path):
+    _save(ts.plot_flows(small_run, 10, 30, top=5), tmp_path / "flows.png")
+    _save(ts.plot_flows(small_run), tmp_path / "flows_all.png")
+
+
+def test_plot_brain_drain(small_run, tmp_path):
+    fig = ts.plot_brain_drain(small_run, timeline=True)
+    assert len(fig.axes[0].get_lines()) >= 3
+    _save(fig, tmp_path / "brain_drain.png")
+
+
+def test_plot_sweep_heatmap(sweep_dir, tmp_path):
+    ds = ts.open_sweep(sweep_dir)
+    _save(ts.plot_sweep_heatmap(ds, "talent_hhi", x="market.taste_noise", y="run.seed"), tmp_path / "hm.png")
+    fig = ts.plot_sweep_heatmap(ds, "brain_drain_share", x="market.taste_noise", y="run.seed",
+                                reduce="median", step=10, country="US")
+    _save(fig, tmp_path / "hm_country.png")
+    with pytest.raises(ValueError, match="country"):
+        ts.plot_sweep_heatmap(ds, "brain_drain_share", x="market.taste_noise", y="run.seed")
+    with pytest.raises(KeyError):
+        ts.plot_sweep_heatmap(ds, "talent_hhi", x="market.nope", y="run.seed")
+
+
+def test_plots_module_exports():
+    for name in ("plot_top_firms", "plot_pay", "plot_flows", "plot_brain_drain", "plot_sweep_heatmap"):
+        assert getattr(ts, name) is getattr(ts.plots, name)
+
+
+def test_no_pyplot_or_backend_change(tmp_path):
+    """The package must not pick a backend (notebooks use inline); it never imports pyplot."""
+    import subprocess
+    import sys
+
+    from conftest import ANALYSIS
+
+    code = (
+        "import sys, matplotlib; before = matplotlib.get_backend(); import talentsim; "
+        "assert 'matplotlib.pyplot' not in sys.modules, 'pyplot imported'; "
+        "assert matplotlib.get_backend() == before; print('ok')"
+    )
+    env = {"PYTHONPATH": str(ANALYSIS), "PATH": "/usr/bin:/bin", "MPLBACKEND": "svg"}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0 and "ok" in out.stdout, out.stderr
