@@ -46,9 +46,10 @@ format:
 format-check:
 	@clang-format --dry-run -Werror $(SOURCES)
 
-# Regenerates the key reference in docs/scenarios.md from the schema.
+# Regenerates the key references in docs/scenarios.md and docs/sweeps.md.
 docs: build
 	@$(PYTHON) tests/tools/update_key_reference.py $(TALENTSIM) docs/scenarios.md
+	@$(PYTHON) tests/tools/update_key_reference.py $(TALENTSIM) docs/sweeps.md sweep plan --schema
 
 clean:
 	@rm -rf build

@@ -1,17 +1,18 @@
-"""Stacking several runs into one dataset (interim sweep reader).
+"""Sweeps as xarray datasets.
 
-``talentsim sweep collect`` (see shared/spec/INTERFACES.md) will merge a
-sweep into ``DIR/sweep.h5``; until that producer exists, :func:`open_sweep`
-builds the same kind of dataset from a directory of ordinary run files. When
-the sweep issue lands, :func:`open_sweep` will read ``sweep.h5`` instead and
-keep this directory reader as a fallback; the returned dataset's shape (a
-``run`` dimension with the swept parameters as coordinates) is the contract.
+``talentsim sweep collect DIR`` merges a sweep into ``DIR/sweep.h5`` with one
+dimension per swept parameter (plus ``seed`` and ``step``);
+:func:`open_sweep` reads it. For a plain directory of run files (no
+``sweep.h5``), it stacks the runs along a ``run`` dimension instead, with the
+parameters that differ between them as coordinates.
 """
 
 from __future__ import annotations
 
 import glob
 import os
+
+import h5py
 import re
 from typing import Any, Dict, Iterable, List, Sequence
 
@@ -20,7 +21,7 @@ import xarray as xr
 
 from .run import open_run
 
-__all__ = ["flatten_scenario", "varying_parameters", "open_sweep"]
+__all__ = ["flatten_scenario", "varying_parameters", "open_sweep", "read_sweep_file"]
 
 _BARE_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
@@ -128,6 +129,62 @@ def _coord_values(values: List[Any]) -> np.ndarray:
     return np.asarray([v if isinstance(v, str) or v is None else repr(v) for v in values], dtype=object)
 
 
+def _text(x: Any) -> str:
+    return x.decode() if isinstance(x, bytes) else str(x)
+
+
+def read_sweep_file(path: "str | os.PathLike[str]") -> xr.Dataset:
+    """Read a ``sweep.h5`` written by ``talentsim sweep collect``.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The collected file.
+
+    Returns
+    -------
+    xarray.Dataset
+        One variable per collected output, with dims named after the sweep's
+        dimensions (each swept key path, ``zip<k>``/``sample`` for grouped
+        keys, ``seed``, ``step``, ``country``); missing or failed points are
+        NaN and listed in ``attrs["missing_points"]``.
+    """
+    from .errors import TalentsimFormatError
+
+    try:
+        f = h5py.File(os.fspath(path), "r")
+    except OSError as e:
+        raise TalentsimFormatError(f"{path}: cannot open as HDF5 ({e})") from e
+    with f:
+        if _text(f.attrs.get("format", "")) != "talentsim-sweep":
+            raise TalentsimFormatError(f"{path}: not a talentsim sweep file")
+        if int(f.attrs.get("schema_version", 0)) > 1:
+            raise TalentsimFormatError(f"{path}: written by a newer talentsim")
+        coords: Dict[str, Any] = {}
+        for name, ds in f["coords"].items():
+            values = ds[()]
+            if values.dtype.kind in "OS":
+                values = np.array([_text(v) for v in values])
+            dim = _text(ds.attrs.get("dim", "country" if name == "country" else name))
+            coords[name] = ((dim,), values)
+        data_vars = {}
+        for group in ("metrics", "by_country"):
+            for name, ds in f[group].items():
+                dims = tuple(_text(d) for d in ds.attrs["dims"])
+                values = ds[()]
+                # A final-only collection keeps a step axis of length 1.
+                if "step" in dims and "step" not in coords:
+                    values = values.squeeze(axis=dims.index("step"))
+                    dims = tuple(d for d in dims if d != "step")
+                data_vars[name] = (dims, values)
+        out = xr.Dataset(data_vars, coords=coords)
+        out.attrs.update({k: (_text(v) if isinstance(v, (bytes, str)) else v) for k, v in f.attrs.items()
+                          if k != "dims"})
+        out.attrs["dims"] = [_text(d) for d in f.attrs["dims"]]
+        out.attrs["missing_points"] = f["points/missing"][()].tolist()
+        return out
+
+
 def open_sweep(
     directory: "str | os.PathLike[str]",
     pattern: str = "*.h5",
@@ -177,6 +234,9 @@ def open_sweep(
     >>> ds.talent_hhi.isel(step=-1).groupby("market.taste_noise").mean()  # doctest: +SKIP
     """
     directory = os.fspath(directory)
+    collected = os.path.join(directory, "sweep.h5")
+    if os.path.isfile(collected):
+        return read_sweep_file(collected)
     files = sorted(glob.glob(os.path.join(directory, pattern)))
     if not files:
         raise FileNotFoundError(f"{directory}: no run files matching {pattern!r}")

@@ -13,6 +13,7 @@
 #include <thread>
 
 #include "cli/cli.hpp"
+#include "scenario/schema.hpp"
 #include "sweep/sweep.hpp"
 #include "talentsim/errors.hpp"
 
@@ -42,12 +43,20 @@ int cores() {
 
 int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("sweep", po::value<std::string>()->required(), "Sweep file")(
-      "output,o", po::value<std::string>()->required(), "Sweep directory to create");
+  options.add_options()("sweep", po::value<std::string>(), "Sweep file")(
+      "output,o", po::value<std::string>(), "Sweep directory to create")(
+      "schema", "Print the reference of every sweep-file key (Markdown) and exit");
   po::positional_options_description pos;
   pos.add("sweep", 1);
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
+  if (vm.count("schema") != 0) {
+    std::cout << detail::schema_markdown(detail::sweep_schema());
+    return EXIT_OK;
+  }
+  if (vm.count("sweep") == 0 || vm.count("output") == 0) {
+    throw user_error("talentsim sweep plan: give a sweep file and -o DIR (see --help)");
+  }
   const SweepPlan plan = detail::load_sweep_file(vm["sweep"].as<std::string>());
   const std::string dir = vm["output"].as<std::string>();
   const auto scripts = detail::write_plan(plan, dir, self_binary());

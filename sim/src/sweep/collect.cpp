@@ -73,7 +73,8 @@ std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir) {
       for (const auto& path : d.paths) steps_swept = steps_swept || path == "run.steps";
     const std::size_t stride = steps_swept ? plan.seeds.size() : plan.points();
     for (std::size_t p = 0; p < plan.points(); p += std::max<std::size_t>(1, stride)) {
-      const Scenario sc = load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p));
+      const Scenario sc =
+          load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), plan.base_dir);
       most = std::max(most, sc.run.steps);
       if (countries.empty()) {
         for (const Country& c : sc.countries) countries.push_back(c.name);
@@ -127,13 +128,15 @@ std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir) {
     }
   }
   {
-    std::vector<std::string> seeds;
-    for (auto s : plan.seeds) seeds.push_back(std::to_string(s));
-    write_coord(coords.id(), "seed", seeds, "seed");
-    std::vector<std::string> step_values;
+    const auto index_coord = [&](const std::string& name, std::vector<std::int64_t> values) {
+      h5::write_vector(coords.id(), name, values, 0);
+      h5::write_attribute(h5::open_dataset(coords.id(), name).id(), "dim", name);
+    };
+    index_coord("seed", {plan.seeds.begin(), plan.seeds.end()});
     if (!final_only) {
-      for (hsize_t s = 0; s < S; ++s) step_values.push_back(std::to_string(s));
-      write_coord(coords.id(), "step", step_values, "step");
+      std::vector<std::int64_t> step_values(S);
+      for (hsize_t s = 0; s < S; ++s) step_values[s] = static_cast<std::int64_t>(s);
+      index_coord("step", step_values);
     }
     h5::write_strings(coords.id(), "country", countries);
   }

@@ -64,6 +64,7 @@ std::string plan_toml(const SweepPlan& p) {
   t.insert("format_version", 1);
   t.insert("name", p.name);
   t.insert("description", p.description);
+  t.insert("base_dir", p.base_dir);
   toml::array seeds;
   for (auto s : p.seeds) seeds.push_back(static_cast<std::int64_t>(s));
   t.insert("seeds", std::move(seeds));
@@ -256,6 +257,7 @@ SweepPlan read_plan(const std::string& dir) {
   SweepPlan p;
   p.name = t["name"].value_or(std::string());
   p.description = t["description"].value_or(std::string());
+  p.base_dir = t["base_dir"].value_or(std::string("."));
   p.base_text = read_text(d.base());
   if (const auto* seeds = t["seeds"].as_array()) {
     for (const auto& s : *seeds)

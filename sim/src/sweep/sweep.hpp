@@ -37,6 +37,7 @@ struct SlurmSpec {
 struct SweepPlan {
   std::string name, description;
   std::string base_text;  //!< the base scenario's TOML (stored as DIR/base.toml)
+  std::string base_dir;   //!< folder that relative paths in swept values resolve against
   std::vector<std::uint64_t> seeds;
   std::vector<SweepDim> dims;  //!< parameter dimensions; seed is the last dimension
   CollectSpec collect;

@@ -187,6 +187,7 @@ SweepPlan load_sweep_file(const std::string& path) {
   plan.description = root.string("description");
   const std::string base = root.string("base");
   plan.base_text = read_base(base, path, root);
+  plan.base_dir = fs::absolute(fs::path(path).parent_path()).lexically_normal().string();
 
   // Seeds: explicit list, or `replicates` consecutive seeds from `seed`.
   const std::int64_t replicates = root.integer("replicates");
@@ -369,7 +370,8 @@ SweepPlan load_sweep_file(const std::string& path) {
   // Every point through the scenario loader, before anything runs.
   for (std::size_t p = 0; p < plan.points(); ++p) {
     try {
-      (void)load_scenario_text(plan.base_text, "base scenario", plan.overrides_of(p));
+      (void)load_scenario_text(plan.base_text, "base scenario", plan.overrides_of(p),
+                               plan.base_dir);
     } catch (const scenario_error& e) {
       for (const auto& [key, node] : origin) {
         if (e.file().find("--set " + key + "=") == 0 || e.key() == key) {

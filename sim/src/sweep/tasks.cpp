@@ -43,7 +43,7 @@ void write_text(const std::string& path, const std::string& text) {
 }
 
 void run_point(const SweepPlan& plan, const SweepDir& dir, std::size_t p) {
-  Scenario sc = load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), dir.root);
+  Scenario sc = load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), plan.base_dir);
   Simulation sim(std::move(sc));
   OutputWriter writer(dir.run(p), sim);
   while (!sim.finished()) {
