@@ -326,7 +326,8 @@ def plot_sweep_heatmap(
     Parameters
     ----------
     ds : xarray.Dataset
-        From :func:`talentsim.open_sweep` (dimension ``run``).
+        From :func:`talentsim.open_sweep`: a collected sweep (one dimension
+        per parameter, plus ``seed``) or a stack of runs (dimension ``run``).
     var : str
         Variable, e.g. ``"talent_hhi"`` or ``"brain_drain_share"``.
     x, y : str
@@ -347,8 +348,12 @@ def plot_sweep_heatmap(
     """
     if var not in ds:
         raise KeyError(f"{var!r} is not a variable of the dataset")
+    collected = "run" not in ds.dims  # sweep.h5: one dimension per parameter
     for c in (x, y):
-        if c not in ds.coords or ds[c].dims != ("run",):
+        if collected:
+            if c not in ds.coords:
+                raise KeyError(f"{c!r} is not a coordinate of the sweep (have: {sorted(ds.coords)})")
+        elif c not in ds.coords or ds[c].dims != ("run",):
             raise KeyError(f"{c!r} is not a coordinate along 'run' (have: {list(ds.attrs.get('parameters', []))})")
     if isinstance(reduce, str) and reduce not in _REDUCERS:
         raise ValueError(f"reduce must be one of {sorted(_REDUCERS)} or a callable")
@@ -362,10 +367,16 @@ def plot_sweep_heatmap(
         step_label = f" at step {int(da['step'])}"
     if sel:
         da = da.sel(sel)
-    extra = [d for d in da.dims if d != "run"]
-    if extra:
-        raise ValueError(f"{var!r} still has dimension(s) {extra}; select them, e.g. {extra[0]}=...")
-    frame = pd.DataFrame({"x": ds[x].values, "y": ds[y].values, "v": da.values})
+    if collected:
+        if "country" in da.dims:
+            raise ValueError(f"{var!r} still has dimension 'country'; select it, e.g. country='US'")
+        da = da.stack(run=list(da.dims))
+        frame = pd.DataFrame({"x": da[x].values, "y": da[y].values, "v": da.values})
+    else:
+        extra = [d for d in da.dims if d != "run"]
+        if extra:
+            raise ValueError(f"{var!r} still has dimension(s) {extra}; select them, e.g. {extra[0]}=...")
+        frame = pd.DataFrame({"x": ds[x].values, "y": ds[y].values, "v": da.values})
     table = frame.pivot_table(index="y", columns="x", values="v", aggfunc=reduce, dropna=False)
     counts = frame.pivot_table(index="y", columns="x", values="v", aggfunc="count", dropna=False)
     fig = _new_figure((8, 6))

@@ -41,3 +41,26 @@ def test_notebook_executes(story_path, tmp_path, monkeypatch):
     images = [o for o in outputs if "data" in o and "image/png" in o["data"]]
     assert len(images) >= 8, f"expected the story's figures, got {len(images)}"
     assert not list(Path(tmp_path).glob("runs/*")), "the notebook must use TALENTSIM_RUN, not run the binary"
+
+
+SWEEP_NOTEBOOK = ANALYSIS / "notebooks" / "sweep_example.ipynb"
+
+
+def test_sweep_notebook_committed_without_outputs():
+    nb = nbformat.read(SWEEP_NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
+
+
+def test_sweep_notebook_plans_runs_collects_and_plots(tmp_path, monkeypatch):
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ANALYSIS), os.environ.get("PYTHONPATH")])))
+    monkeypatch.setenv("TALENTSIM_BINARY", str(binary_path()))
+    monkeypatch.delenv("TALENTSIM_SWEEP", raising=False)
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = nbformat.read(SWEEP_NOTEBOOK, as_version=4)
+    client = NotebookClient(nb, timeout=180, kernel_name="python3",
+                            resources={"metadata": {"path": str(tmp_path)}})
+    asyncio.run(client.async_execute())
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert len([o for o in outputs if "data" in o and "image/png" in o["data"]]) >= 2
