@@ -73,6 +73,7 @@ struct FirmParams {
   double equity_haircut = 0;            //!< researchers' discount on this firm's equity
   double denial_weight = 0;             //!< gamma: value of a rival's loss
   double mission = 0;                   //!< non-pecuniary attractiveness (utility)
+  double skill_scale = 1;               //!< multiplier of initial employees' skill draws
   double pay_level = 0;                 //!< USD/yr initial annual value at skill 1
   std::int64_t attention = 0;           //!< candidates scouted per step
   std::int64_t outreach = 0;            //!< personal outreach offers per step

@@ -105,6 +105,7 @@ void build_population(World& w) {
     CounterRng rng(sc.run.seed, Stream::population, i);
     // Fixed draw order: skill, field, origin, then preferences.
     double skill = pop.skill.sample(rng);
+    if (pl.firm >= 0) skill *= w.F.params[static_cast<std::size_t>(pl.firm)].skill_scale;
     int field = static_cast<int>(field_dist.sample_index(rng));
     const Distribution& od =
         pl.firm >= 0

@@ -45,6 +45,7 @@ constexpr std::array REAL_PARAMS = {
     RealParam{"equity_haircut", &FirmParams::equity_haircut},
     RealParam{"denial_weight", &FirmParams::denial_weight},
     RealParam{"mission", &FirmParams::mission},
+    RealParam{"skill_scale", &FirmParams::skill_scale},
     RealParam{"pay_level", &FirmParams::pay_level},
 };
 

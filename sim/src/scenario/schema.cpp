@@ -133,6 +133,8 @@ std::vector<KeySpec> make_schema() {
       {"firm", "denial_weight", dist, "", "0.0", OPT, ge(0), "",
        "gamma: value of a rival's loss relative to its own gain."},
       {"firm", "mission", dist, "utility", "0.0", OPT, any(), "", "Non-pecuniary attractiveness."},
+      {"firm", "skill_scale", dist, "", "1.0", OPT, gt(0), "",
+       "Multiplies the population's skill draws for this firm's initial employees."},
       {"firm", "pay_level", dist, "USD/yr", "300000.0", OPT, gt(0), "",
        "Initial annual value of a researcher of skill 1 (scaled by skill^elasticity)."},
       {"firm", "attention", dist, "researchers/step", "10", OPT, closed(0, 1e6), "",
