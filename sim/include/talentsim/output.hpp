@@ -26,6 +26,11 @@ const std::vector<std::string>& country_metric_names();
 //! What `talentsim inspect` prints: provenance, sizes and a short summary.
 std::string describe_output(const std::string& path);
 
+//! Where a writer stands after flush(): rows, events and snapshots written.
+struct OutputState {
+  std::size_t rows = 0, events = 0, snapshots = 0;
+};
+
 class OutputWriter {
  public:
   //! Creates `path` + ".tmp", writes provenance and the initial state (step 0).
@@ -34,6 +39,15 @@ class OutputWriter {
   ~OutputWriter();
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
+
+  //! Reopens the temporary file `path` + ".tmp" of an interrupted run at
+  //! `state` (from a checkpoint) to continue writing.
+  OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state);
+  //! Writes everything buffered and flushes the file so that its bytes on
+  //! disk are a consistent HDF5 file (checkpoints copy them).
+  OutputState flush();
+  //! The temporary file being written.
+  const std::string& temp_path() const noexcept;
 
   //! Records the step the simulation just made.
   void write_step(const Simulation& sim);

@@ -66,6 +66,10 @@ struct SimulationOptions {
 #endif
 };
 
+//! Estimated peak memory of a run of `scenario` in bytes (researchers ever
+//! present, network ties, firms, output buffers), for the resource guard.
+double estimated_memory_bytes(const Scenario& scenario);
+
 class Simulation {
  public:
   explicit Simulation(Scenario scenario, SimulationOptions options = {});
@@ -90,6 +94,12 @@ class Simulation {
   const std::vector<Event>& events() const noexcept;
   //! Metrics after the last step (of the initial state before any step).
   const StepMetrics& metrics() const noexcept;
+
+  //! The dynamic state, for checkpoints (engine/state_io.cpp).
+  std::vector<char> save_state() const;
+  //! Restores save_state() output into a Simulation built from the same
+  //! scenario; throws user_error when the data is damaged.
+  void restore_state(const char* data, std::size_t size, const std::string& what);
 
   //! Throws internal_error if an invariant is broken (see docs/model.md).
   void check_invariants() const;

@@ -7,16 +7,20 @@
 #include <algorithm>
 #include <chrono>
 #include <cmath>
+#include <csignal>
 #include <cstdio>
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <sstream>
 #include <thread>
 
 #include "cli/cli.hpp"
+#include "talentsim/checkpoint.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/fault.hpp"
 
 namespace talentsim::cli {
 namespace {
@@ -91,6 +95,88 @@ struct Totals {
   }
 };
 
+// SIGINT and SIGTERM ask the run to stop after the current step. The flag
+// is the one piece of process-wide state: a signal handler can set nothing else.
+volatile std::sig_atomic_t stop_requested = 0;
+
+extern "C" void on_stop_signal(int) {
+  stop_requested = 1;
+}
+
+class StopSignals {
+ public:
+  StopSignals() {
+    struct sigaction sa {};
+    sa.sa_handler = on_stop_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, &old_int_);
+    sigaction(SIGTERM, &sa, &old_term_);
+  }
+  ~StopSignals() {
+    sigaction(SIGINT, &old_int_, nullptr);
+    sigaction(SIGTERM, &old_term_, nullptr);
+  }
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+  static bool requested() noexcept { return stop_requested != 0; }
+
+ private:
+  struct sigaction old_int_ {
+  }, old_term_{};
+};
+
+std::uint64_t parse_memory(const std::string& text) {
+  char* end = nullptr;
+  const double x = std::strtod(text.c_str(), &end);
+  std::string unit(end);
+  double scale = 1;
+  if (unit == "K" || unit == "k")
+    scale = 1024.0;
+  else if (unit == "M" || unit == "m")
+    scale = 1024.0 * 1024;
+  else if (unit == "G" || unit == "g")
+    scale = 1024.0 * 1024 * 1024;
+  else if (unit == "T" || unit == "t")
+    scale = 1024.0 * 1024 * 1024 * 1024;
+  else if (!unit.empty())
+    scale = -1;
+  if (end == text.c_str() || scale < 0 || !(x > 0)) {
+    throw user_error("talentsim run: --max-memory expects a size such as 8G or 512M, got '" + text +
+                     "'");
+  }
+  return static_cast<std::uint64_t>(x * scale);
+}
+
+std::uint64_t available_memory() {
+  std::ifstream in("/proc/meminfo");
+  std::string key;
+  std::uint64_t kb = 0;
+  std::string unit;
+  while (in >> key >> kb >> unit) {
+    if (key == "MemAvailable:") return kb * 1024;
+  }
+  return 0;
+}
+
+std::string gib(double bytes) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  return buf;
+}
+
+// Refuses a scenario whose estimated memory exceeds the limit (or what the
+// machine has available), before anything large is allocated.
+void check_memory(const Scenario& sc, std::uint64_t limit) {
+  const double estimate = estimated_memory_bytes(sc);
+  const std::uint64_t available = limit > 0 ? limit : available_memory();
+  if (available > 0 && estimate > static_cast<double>(available)) {
+    throw user_error("scenario needs an estimated " + gib(estimate) + " of memory but " +
+                     (limit > 0 ? "--max-memory allows " : "this machine has ") +
+                     gib(static_cast<double>(available)) + (limit > 0 ? "" : " available") +
+                     "; reduce population.count or firms");
+  }
+}
+
 }  // namespace
 
 int cmd_run(const Command& self, const std::vector<std::string>& args) {
@@ -104,13 +190,24 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
       "set", po::value<std::vector<std::string>>()->composing(),
       "Override a key: key.path=value (repeatable)")("quiet,q", "No progress bar")(
       "checkpoint-every", po::value<long>(), "Write a checkpoint every N steps")(
-      "resume", po::value<std::string>(), "Continue from a checkpoint");
+      "checkpoint", po::value<std::string>(), "Checkpoint file (default: OUTPUT.ckpt)")(
+      "resume", po::value<std::string>(), "Continue from a checkpoint")(
+      "max-memory", po::value<std::string>(),
+      "Refuse scenarios whose estimated memory exceeds this (e.g. 8G; default: available memory)");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
-  if (vm.count("checkpoint-every") != 0 || vm.count("resume") != 0) {
-    throw io_error("talentsim run: checkpoints are not implemented in this version yet");
+  long checkpoint_every = 0;
+  if (vm.count("checkpoint-every") != 0) {
+    checkpoint_every = vm["checkpoint-every"].as<long>();
+    if (checkpoint_every < 1) throw user_error("talentsim run: --checkpoint-every must be >= 1");
+  }
+  const bool resuming = vm.count("resume") != 0;
+  if (resuming && (vm.count("set") != 0 || vm.count("steps") != 0 || vm.count("seed") != 0)) {
+    throw user_error(
+        "talentsim run: --resume continues the checkpointed run as it was; "
+        "--set, --steps and --seed cannot change it");
   }
 
   std::vector<Override> overrides;
@@ -143,12 +240,30 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   Scenario scenario;
   if (vm.count("scenario") != 0) {
     scenario = load_scenario(vm["scenario"].as<std::string>(), overrides);
-  } else {
+  } else if (!resuming) {
     const EmbeddedScenario& e = default_scenario();
     scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
   }
-  const std::string out =
-      vm.count("output") != 0 ? vm["output"].as<std::string>() : scenario.output.path;
+  if (resuming && vm.count("scenario") != 0) {
+    // A scenario given with --resume must be the checkpoint's (output path aside).
+    const std::string ckpt = vm["resume"].as<std::string>();
+    Scenario stored =
+        load_scenario_text(checkpoint_scenario(ckpt), ckpt, {{"output.path", "\"\""}});
+    Scenario given = scenario;
+    given.output.path = stored.output.path = "";
+    if (to_toml(stored) != to_toml(given)) {
+      throw user_error(ckpt + ": this checkpoint belongs to another scenario than " +
+                       vm["scenario"].as<std::string>());
+    }
+  }
+  if (!resuming) {
+    std::uint64_t limit = 0;
+    if (vm.count("max-memory") != 0) limit = parse_memory(vm["max-memory"].as<std::string>());
+    check_memory(scenario, limit);
+  }
+  const std::string out = vm.count("output") != 0 ? vm["output"].as<std::string>()
+                          : resuming              ? std::string()
+                                                  : scenario.output.path;
   if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
     std::error_code ec;
     std::filesystem::create_directories(parent, ec);
@@ -158,19 +273,52 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   const auto start = std::chrono::steady_clock::now();
-  Simulation sim(std::move(scenario));
+  std::unique_ptr<Simulation> sim_ptr;
+  std::unique_ptr<OutputWriter> writer_ptr;
+  if (resuming) {
+    ResumedRun r = resume_run(vm["resume"].as<std::string>(), out);
+    sim_ptr = std::move(r.sim);
+    writer_ptr = std::move(r.writer);
+  } else {
+    sim_ptr = std::make_unique<Simulation>(std::move(scenario));
+    writer_ptr = std::make_unique<OutputWriter>(out, *sim_ptr);
+  }
+  Simulation& sim = *sim_ptr;
+  OutputWriter& writer = *writer_ptr;
+  const std::string checkpoint = vm.count("checkpoint") != 0 ? vm["checkpoint"].as<std::string>()
+                                 : resuming                  ? vm["resume"].as<std::string>()
+                                                             : writer.path() + ".ckpt";
   const StepMetrics first = sim.metrics();
-  OutputWriter writer(out, sim);
   Progress progress(vm.count("quiet") == 0 && ::isatty(STDERR_FILENO) != 0,
                     sim.scenario().run.steps);
   Totals totals;
+  StopSignals signals;
   while (!sim.finished()) {
     sim.step();
     writer.write_step(sim);
     totals.add(sim);
     progress.update(sim.step_index());
+    detail::fault_point("step");
+    if (StopSignals::requested()) {
+      // Interrupted (Ctrl-C, or Slurm's SIGTERM before the time limit): keep
+      // everything computed: a checkpoint, then a valid file marked incomplete.
+      write_checkpoint(checkpoint, sim, writer);
+      writer.finish(sim);
+      std::cerr << "\ninterrupted at step " << sim.step_index() << ": checkpoint " << checkpoint
+                << ", incomplete output " << writer.path()
+                << " (resume with talentsim run --resume " << checkpoint << ")\n";
+      return EXIT_INTERRUPTED;
+    }
+    if (checkpoint_every > 0 && sim.step_index() % checkpoint_every == 0 && !sim.finished()) {
+      write_checkpoint(checkpoint, sim, writer);
+    }
   }
   writer.finish(sim);
+  // The run is complete; its checkpoint would only be a stale copy.
+  if (checkpoint_every > 0 || resuming) {
+    std::error_code ec;
+    std::filesystem::remove(checkpoint, ec);
+  }
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 
@@ -208,7 +356,7 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     s << " " << sc.countries[c].name << " " << std::setprecision(2) << first.brain_drain_share[c]
       << "->" << last.brain_drain_share[c];
   }
-  s << "\n  output         " << out << "\n";
+  s << "\n  output         " << writer.path() << "\n";
   std::cout << s.str();
   return EXIT_OK;
 }

@@ -17,6 +17,24 @@ std::string_view to_string(EventKind kind) noexcept {
   return names[static_cast<std::size_t>(kind)];
 }
 
+double estimated_memory_bytes(const Scenario& sc) {
+  // Per researcher: the table (~115 bytes), market scratch, sampler weight,
+  // employee list entry, snapshot buffers: about 200 bytes in all.
+  double graduates = 0;
+  for (const Country& c : sc.countries) graduates += c.graduates_per_year;
+  const double researchers = static_cast<double>(sc.population.count) +
+                             1.1 * graduates * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR;
+  // Network: team ties plus cross-firm ties; ~40 bytes each at the peak of
+  // construction (pair list, sorted directed copy, CSR arrays).
+  const double team = std::max(1.0, sc.network.team_size.mean());
+  const double ties =
+      static_cast<double>(sc.initial_employed()) * (team - 1) / 2 * sc.network.team_density +
+      static_cast<double>(sc.population.count) * sc.network.cross_firm_ties / 2;
+  const double firms =
+      static_cast<double>(sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms));
+  return researchers * 200 + ties * 40 + firms * 4096 + 64.0 * 1024 * 1024;
+}
+
 Simulation::Simulation(Scenario scenario, SimulationOptions options)
     : world_(std::make_unique<World>(std::move(scenario))) {
   World& w = *world_;

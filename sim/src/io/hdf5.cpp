@@ -45,6 +45,11 @@ Handle open_file(const std::string& path) {
           H5Fclose};
 }
 
+Handle open_file_rw(const std::string& path) {
+  quiet_errors();
+  return {check_id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "opening " + path), H5Fclose};
+}
+
 Handle create_group(hid_t parent, const std::string& name) {
   return {check_id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
                    "creating group " + name),

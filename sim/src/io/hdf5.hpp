@@ -80,6 +80,7 @@ void quiet_errors();
 
 Handle create_file(const std::string& path);
 Handle open_file(const std::string& path);
+Handle open_file_rw(const std::string& path);
 Handle create_group(hid_t parent, const std::string& name);
 Handle open_dataset(hid_t parent, const std::string& name);
 

@@ -15,6 +15,7 @@
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/version.hpp"
+#include "util/fault.hpp"
 
 namespace talentsim {
 namespace {
@@ -119,11 +120,25 @@ struct OutputWriter::Impl {
   h5::Handle snap_step, snap_employer, snap_value;
   std::size_t snapshots_written = 0;
   bool finished = false;
+  bool reopen = false;  // resuming: open what exists instead of creating it
+
+  h5::Handle group(hid_t parent, const std::string& name) {
+    if (reopen) {
+      return h5::Handle(
+          h5::check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), "opening " + name), H5Gclose);
+    }
+    return h5::create_group(parent, name);
+  }
 
   template <class T>
   Series<T> make_series(hid_t group, const SeriesSpec& spec, std::size_t width, bool two_d) {
     Series<T> s;
     s.width = width;
+    s.buffer.reserve(BLOCK * std::max<std::size_t>(1, width));
+    if (reopen) {
+      s.ds = h5::open_dataset(group, spec.name);
+      return s;
+    }
     if (two_d) {
       s.ds = h5::create_dataset<T>(group, spec.name, {0, width},
                                    {BLOCK, std::min<std::size_t>(width, 1024)}, gzip);
@@ -278,41 +293,38 @@ struct OutputWriter::Impl {
   }
 };
 
-OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
-    : impl_(std::make_unique<Impl>()) {
-  Impl& o = *impl_;
-  const Scenario& sc = sim.scenario();
-  o.path = path;
-  o.tmp = path + ".tmp";
-  o.gzip = static_cast<int>(sc.output.compression);
-  o.firm_capacity = sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms);
-  o.countries = sc.countries.size();
-  o.file = h5::create_file(o.tmp);
-  const hid_t root = o.file.id();
-  h5::write_attribute(root, "format", std::string(OUTPUT_FORMAT));
-  h5::write_attribute(root, "schema_version", OUTPUT_SCHEMA_VERSION);
-  h5::write_attribute(root, "talentsim_version", std::string(version()));
-  h5::write_attribute(root, "git_commit", std::string(git_commit()));
-  h5::write_attribute(root, "scenario", to_toml(sc));
-  h5::write_attribute(root, "seed", static_cast<std::int64_t>(sc.run.seed));
-  h5::write_attribute(root, "steps", sc.run.steps);
-  h5::write_attribute(root, "start_date", sc.run.start_date);
-  h5::write_attribute(root, "steps_per_year", static_cast<std::int64_t>(STEPS_PER_YEAR));
-  h5::write_attribute(root, "created", iso_now());
-  h5::write_attribute(root, "complete", static_cast<std::int64_t>(0));
+namespace {
 
-  o.firms = h5::create_group(root, "firms");
-  o.series = h5::create_group(o.firms.id(), "series");
+// Creates (or, when resuming, reopens) every group and dataset.
+void setup(OutputWriter::Impl& o, const Simulation& sim) {
+  const Scenario& sc = sim.scenario();
+  const hid_t root = o.file.id();
+  if (!o.reopen) {
+    h5::write_attribute(root, "format", std::string(OUTPUT_FORMAT));
+    h5::write_attribute(root, "schema_version", OUTPUT_SCHEMA_VERSION);
+    h5::write_attribute(root, "talentsim_version", std::string(version()));
+    h5::write_attribute(root, "git_commit", std::string(git_commit()));
+    h5::write_attribute(root, "scenario", to_toml(sc));
+    h5::write_attribute(root, "seed", static_cast<std::int64_t>(sc.run.seed));
+    h5::write_attribute(root, "steps", sc.run.steps);
+    h5::write_attribute(root, "start_date", sc.run.start_date);
+    h5::write_attribute(root, "steps_per_year", static_cast<std::int64_t>(STEPS_PER_YEAR));
+    h5::write_attribute(root, "created", iso_now());
+    h5::write_attribute(root, "complete", static_cast<std::int64_t>(0));
+  }
+
+  o.firms = o.group(root, "firms");
+  o.series = o.group(o.firms.id(), "series");
   for (const auto& spec : FIRM_REAL)
     o.firm_real.push_back(o.make_series<double>(o.series.id(), spec, o.firm_capacity, true));
   for (const auto& spec : FIRM_INT)
     o.firm_int.push_back(o.make_series<std::int32_t>(o.series.id(), spec, o.firm_capacity, true));
-  o.metrics = h5::create_group(root, "metrics");
+  o.metrics = o.group(root, "metrics");
   for (const auto& spec : METRIC_REAL)
     o.metric_real.push_back(o.make_series<double>(o.metrics.id(), spec, 1, false));
   for (const auto& spec : METRIC_INT)
     o.metric_int.push_back(o.make_series<std::int64_t>(o.metrics.id(), spec, 1, false));
-  o.by_country = h5::create_group(o.metrics.id(), "by_country");
+  o.by_country = o.group(o.metrics.id(), "by_country");
   for (const auto& spec : COUNTRY) {
     if (std::string(spec.name) == "brain_drain_share") {
       o.country_real.push_back(o.make_series<double>(o.by_country.id(), spec, o.countries, true));
@@ -322,10 +334,11 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
     }
   }
 
-  o.events = h5::create_group(root, "events");
+  o.events = o.group(root, "events");
   const hid_t ev = o.events.id();
   const auto col = [&](auto tag, const char* name, const char* units) {
     using T = decltype(tag);
+    if (o.reopen) return h5::open_dataset(ev, name);
     h5::Handle ds = h5::create_dataset<T>(ev, name, {0}, {EVENT_BLOCK}, o.gzip);
     if (units[0] != '\0') h5::write_attribute(ds.id(), "units", std::string(units));
     return ds;
@@ -338,26 +351,78 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
   std::vector<std::string> kinds;
   for (std::size_t k = 0; k < EVENT_KIND_COUNT; ++k)
     kinds.emplace_back(to_string(static_cast<EventKind>(k)));
-  h5::write_attribute(o.ev_kind.id(), "kind_names", kinds);
+  if (!o.reopen) h5::write_attribute(o.ev_kind.id(), "kind_names", kinds);
   o.ev_salary = col(double{}, "salary", "USD/yr");
   o.ev_signing = col(double{}, "signing", "USD");
   o.ev_equity = col(double{}, "equity", "USD");
   o.ev_value = col(double{}, "annual_value", "USD/yr");
   o.ev_outreach = col(std::int8_t{}, "outreach", "flag");
 
-  h5::Handle researchers = h5::create_group(root, "researchers");
-  o.snapshots = h5::create_group(researchers.id(), "snapshots");
-  o.snap_step = h5::create_dataset<std::int32_t>(o.snapshots.id(), "step", {0}, {64}, o.gzip);
-  h5::write_attribute(o.snap_step.id(), "units", std::string("step"));
-  const std::size_t chunk =
-      std::min(SNAPSHOT_CHUNK, std::max<std::size_t>(1, sim.researchers().size()));
-  o.snap_employer = h5::create_dataset<std::int32_t>(o.snapshots.id(), "employer", {0, 0},
-                                                     {1, chunk}, o.gzip, NOT_PRESENT, true);
-  o.snap_value = h5::create_dataset<double>(o.snapshots.id(), "annual_value", {0, 0}, {1, chunk},
-                                            o.gzip, 0.0, true);
-  h5::write_attribute(o.snap_value.id(), "units", std::string("USD/yr"));
+  h5::Handle researchers = o.group(root, "researchers");
+  o.snapshots = o.group(researchers.id(), "snapshots");
+  if (o.reopen) {
+    o.snap_step = h5::open_dataset(o.snapshots.id(), "step");
+    o.snap_employer = h5::open_dataset(o.snapshots.id(), "employer");
+    o.snap_value = h5::open_dataset(o.snapshots.id(), "annual_value");
+  } else {
+    o.snap_step = h5::create_dataset<std::int32_t>(o.snapshots.id(), "step", {0}, {64}, o.gzip);
+    h5::write_attribute(o.snap_step.id(), "units", std::string("step"));
+    const std::size_t chunk =
+        std::min(SNAPSHOT_CHUNK, std::max<std::size_t>(1, sim.researchers().size()));
+    o.snap_employer = h5::create_dataset<std::int32_t>(o.snapshots.id(), "employer", {0, 0},
+                                                       {1, chunk}, o.gzip, NOT_PRESENT, true);
+    o.snap_value = h5::create_dataset<double>(o.snapshots.id(), "annual_value", {0, 0}, {1, chunk},
+                                              o.gzip, 0.0, true);
+    h5::write_attribute(o.snap_value.id(), "units", std::string("USD/yr"));
+  }
   researchers.close();
+  researchers.close();
+}
+
+}  // namespace
+
+OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& o = *impl_;
+  const Scenario& sc = sim.scenario();
+  o.path = path;
+  o.tmp = path + ".tmp";
+  o.gzip = static_cast<int>(sc.output.compression);
+  o.firm_capacity = sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms);
+  o.countries = sc.countries.size();
+  o.file = h5::create_file(o.tmp);
+  setup(o, sim);
   o.record(sim);
+}
+
+OutputWriter::OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& o = *impl_;
+  const Scenario& sc = sim.scenario();
+  o.path = path;
+  o.tmp = path + ".tmp";
+  o.gzip = static_cast<int>(sc.output.compression);
+  o.firm_capacity = sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms);
+  o.countries = sc.countries.size();
+  o.reopen = true;
+  o.file = h5::open_file_rw(o.tmp);
+  setup(o, sim);
+  o.next_row = state.rows;
+  o.events_written = state.events;
+  o.snapshots_written = state.snapshots;
+}
+
+OutputState OutputWriter::flush() {
+  Impl& o = *impl_;
+  o.flush_rows();
+  o.flush_events();
+  detail::fault_point("flush");
+  h5::check(H5Fflush(o.file.id(), H5F_SCOPE_GLOBAL), "flushing the output");
+  return {o.next_row, o.events_written, o.snapshots_written};
+}
+
+const std::string& OutputWriter::temp_path() const noexcept {
+  return impl_->tmp;
 }
 
 OutputWriter::~OutputWriter() {
@@ -450,6 +515,7 @@ void OutputWriter::finish(const Simulation& sim) {
   }
   h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flushing the file");
   o.file.close();
+  detail::fault_point("finish");
   // Make the data durable before the rename makes it visible.
   if (const int fd = ::open(o.tmp.c_str(), O_RDONLY); fd >= 0) {
     ::fsync(fd);

@@ -77,7 +77,8 @@ void MetricsTracker::reset(std::size_t countries) {
 
 void MetricsTracker::employ(std::int32_t r, int origin, int where, double value) {
   pay_.add(value);
-  top_.push({value, r});
+  top_.push_back({value, r});
+  std::push_heap(top_.begin(), top_.end());
   ++employed_[static_cast<std::size_t>(origin) * countries_ + static_cast<std::size_t>(where)];
 }
 
@@ -88,6 +89,37 @@ void MetricsTracker::unemploy(int origin, int where, double value) {
 
 void MetricsTracker::presence(int origin, int delta) {
   present_[static_cast<std::size_t>(origin)] += delta;
+}
+
+void PayHistogram::save(BinaryWriter& out) const {
+  out.vector(counts_);
+  out.vector(sums_);
+  out.value(total_count_);
+}
+
+void PayHistogram::load(BinaryReader& in) {
+  counts_ = in.vector<std::int64_t>();
+  sums_ = in.vector<double>();
+  total_count_ = in.value<std::int64_t>();
+  if (counts_.size() != static_cast<std::size_t>(BINS) || sums_.size() != counts_.size()) {
+    throw user_error("damaged checkpoint (pay histogram)");
+  }
+}
+
+void MetricsTracker::save(BinaryWriter& out) const {
+  pay_.save(out);
+  out.vector(top_);
+  out.value<std::uint64_t>(countries_);
+  out.vector(employed_);
+  out.vector(present_);
+}
+
+void MetricsTracker::load(BinaryReader& in) {
+  pay_.load(in);
+  top_ = in.vector<Top>();
+  countries_ = in.value<std::uint64_t>();
+  employed_ = in.vector<std::int64_t>();
+  present_ = in.vector<std::int64_t>();
 }
 
 }  // namespace talentsim::detail

@@ -7,9 +7,11 @@
 //  - a lazy max-heap for the exact maximum;
 //  - origin x work-country counts for the geography metrics.
 
+#include <algorithm>
 #include <cstdint>
-#include <queue>
 #include <vector>
+
+#include "util/binary_io.hpp"
 
 namespace talentsim::detail {
 
@@ -24,6 +26,8 @@ class PayHistogram {
   void add(double value);
   void remove(double value);
   std::int64_t count() const noexcept { return total_count_; }
+  void save(BinaryWriter& out) const;
+  void load(BinaryReader& in);
   //! q-quantile (0..1) interpolated geometrically inside its bin.
   double quantile(double q) const noexcept;
   //! Gini coefficient with values inside a bin taken as equal to the bin mean.
@@ -55,6 +59,9 @@ class MetricsTracker {
   //! employed[o * C + w]: researchers of origin o employed in country w.
   const std::vector<std::int64_t>& employed() const noexcept { return employed_; }
   const std::vector<std::int64_t>& present() const noexcept { return present_; }
+  //! Checkpoint support: the exact state, floating-point sums included.
+  void save(BinaryWriter& out) const;
+  void load(BinaryReader& in);
 
  private:
   struct Top {
@@ -65,7 +72,7 @@ class MetricsTracker {
     }
   };
   PayHistogram pay_;
-  std::priority_queue<Top> top_;
+  std::vector<Top> top_;  // a max-heap (std::push_heap / pop_heap)
   std::size_t countries_ = 0;
   std::vector<std::int64_t> employed_;
   std::vector<std::int64_t> present_;
@@ -74,9 +81,10 @@ class MetricsTracker {
 template <class Current>
 double MetricsTracker::max_pay(Current&& current) {
   while (!top_.empty()) {
-    const Top t = top_.top();
+    const Top t = top_.front();
     if (current(t.researcher) == t.value) return t.value;
-    top_.pop();  // stale: the researcher's pay changed or the job ended
+    std::pop_heap(top_.begin(), top_.end());  // stale: the pay changed or the job ended
+    top_.pop_back();
   }
   return 0;
 }

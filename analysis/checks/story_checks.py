@@ -1,0 +1,174 @@
+#!/usr/bin/python3
+"""The 10-seed checks of the 2025 story (project issue 5, section 1).
+
+Runs the story scenario and its counterfactual without the launch events
+for each seed, measures every criterion with ``talentsim.story`` and prints
+one row per criterion with its value for each seed, how many seeds pass and
+whether the criterion holds (in at least ``--need`` of the seeds). Exit
+status 0 when every criterion holds, 1 otherwise, 2 on a usage or run error.
+
+    PYTHONPATH=analysis /usr/bin/python3 analysis/checks/story_checks.py
+    PYTHONPATH=analysis /usr/bin/python3 analysis/checks/story_checks.py --seeds 3 --need 3
+
+Run files go to ``--out`` (default runs/story_checks); ``--reuse`` keeps run
+files that already exist (same scenario files and seeds).
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import json
+import math
+import os
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve()
+ROOT = HERE.parents[2]
+sys.path.insert(0, str(ROOT / "analysis"))
+
+import talentsim as ts  # noqa: E402
+from talentsim import story  # noqa: E402
+
+LAB = ROOT / "scenarios" / "meta_superintelligence_2025.toml"
+NOLAB = ROOT / "scenarios" / "meta_superintelligence_2025_no_lab.toml"
+
+
+def _m(x: float) -> str:
+    return f"{x / 1e6:.1f}"
+
+
+# (key, label, format of one seed's value, pass test or None for report-only)
+CRITERIA = [
+    ("hires", "Meta hires from OpenAI in 2 weeks (core) >= 5, most core",
+     lambda m: f"{m['leader_to_entrant']}({m['core_to_entrant']})",
+     lambda m: m["leader_to_entrant"] >= 5 and 2 * m["core_to_entrant"] > m["leader_to_entrant"]),
+    ("core_kept", "core team intact before the launch (lost)",
+     lambda m: f"{m['core_lost_before']}",
+     lambda m: m["core_lost_before"] == 0),
+    ("largest", "largest package >= $100M/yr ($M/yr)",
+     lambda m: _m(m["largest_package"]),
+     lambda m: m["largest_package"] >= 1e8),
+    ("contract", "largest package over the contract in $300-500M ($M)",
+     lambda m: _m(m["largest_contract"]),
+     lambda m: 3e8 <= m["largest_contract"] <= 5e8),
+    ("median", "frontier-lab median pay in $0.5-2M, min..max ($M/yr)",
+     lambda m: f"{m['frontier_median_min'] / 1e6:.2f}..{m['frontier_median_max'] / 1e6:.2f}",
+     lambda m: 5e5 <= m["frontier_median_min"] and m["frontier_median_max"] <= 2e6),
+    ("ratio", "star package / frontier median >= 50",
+     lambda m: f"{m['star_ratio']:.0f}",
+     lambda m: m["star_ratio"] >= 50),
+    ("retention", "OpenAI retentions 8 wk before -> after (no lab)",
+     lambda m: f"{m['retentions_before']}->{m['retentions_after']}({m.get('retentions_after_nolab', '-')})",
+     lambda m: m["retentions_after"] > m["retentions_before"]),
+    ("retention_value", "OpenAI retention packages 8 wk before -> after ($M/yr)",
+     lambda m: f"{m['retention_value_before'] / 1e6:.0f}->{m['retention_value_after'] / 1e6:.0f}",
+     lambda m: m["retention_value_after"] > m["retention_value_before"]),
+    ("cn", "CN share of Meta's 2-week hires vs pool (report)",
+     lambda m: f"{m['cn_share_hires']:.2f}/{m['cn_share_pool']:.2f}",
+     None),
+    ("entrant", "Meta hires in 2 weeks; top package ($M/yr) (report)",
+     lambda m: f"{m['entrant_hires']};{_m(m['entrant_top_package'])}",
+     None),
+    ("progress", "OpenAI progress growth 26 wk, lab - no lab (%)",
+     lambda m: f"{100 * m['progress_diff_rel']:+.1f}",
+     lambda m: m["progress_diff"] < 0),
+    ("exits", "startup exits 52 wk, lab - no lab",
+     lambda m: f"{m['startup_exits']}-{m['startup_exits_nolab']}",
+     lambda m: m["exits_diff"] > 0),
+    ("turnover", "firm-to-firm moves / hires from pool, 104 wk (report)",
+     lambda m: f"{m['poaches']}/{m['hires_from_pool']}",
+     None),
+]
+
+
+def run_pair(binary: str, out: Path, seed: int, lab: Path, nolab: Path, reuse: bool):
+    paths = []
+    for scen, stem in ((lab, "lab"), (nolab, "nolab")):
+        path = out / f"{stem}_s{seed}.h5"
+        if not (reuse and path.exists()):
+            ts.simulate(path, scen, seed=seed, binary=binary, threads=1)
+        paths.append(path)
+    with ts.open_run(paths[0]) as a, ts.open_run(paths[1]) as b:
+        return story.story_measures(a, b)
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seeds", type=int, default=10, help="seeds 1..N (default 10)")
+    ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--need", type=int, default=None,
+                    help="seeds that must pass each criterion (default: 8 of 10, i.e. 80%%)")
+    ap.add_argument("--scenario", type=Path, default=LAB)
+    ap.add_argument("--counterfactual", type=Path, default=NOLAB)
+    ap.add_argument("--out", type=Path, default=ROOT / "runs" / "story_checks")
+    ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--reuse", action="store_true", help="keep run files that exist")
+    ap.add_argument("--binary", default=None)
+    ap.add_argument("--json", type=Path, default=None, help="also write the measures as JSON")
+    args = ap.parse_args(argv)
+
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    need = args.need if args.need is not None else math.ceil(0.8 * len(seeds))
+    try:
+        binary = str(args.binary or ts.default_binary())
+    except FileNotFoundError as e:
+        print(f"error: {e}", file=sys.stderr)
+        return 2
+    args.out.mkdir(parents=True, exist_ok=True)
+    with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
+        futs = {s: pool.submit(run_pair, binary, args.out, s, args.scenario,
+                               args.counterfactual, args.reuse) for s in seeds}
+        try:
+            res = {s: f.result() for s, f in futs.items()}
+        except RuntimeError as e:
+            print(f"error: {e}", file=sys.stderr)
+            return 2
+
+    first = res[seeds[0]]
+    print(f"story checks: {args.scenario.name} vs {args.counterfactual.name}, seeds "
+          f"{seeds[0]}..{seeds[-1]}; launch week {first['launch_step']} ({first['entrant']}); "
+          f"a criterion holds when at least {need} of {len(seeds)} seeds pass")
+    width = max(len(c[1]) for c in CRITERIA)
+    cols = [f"s{s}" for s in seeds]
+    cw = max(9, *(len(c[2](res[s])) for c in CRITERIA for s in seeds))
+    print(f"{'criterion':<{width}}  " + " ".join(f"{c:>{cw}}" for c in cols) + "   pass  verdict")
+    failed = []
+    for key, label, fmt, test in CRITERIA:
+        cells = [fmt(res[s]) for s in seeds]
+        if test is None:
+            verdict, count = "report", ""
+        else:
+            ok = [bool(test(res[s])) for s in seeds]
+            cells = [c + ("" if o else "*") for c, o in zip(cells, ok)]
+            count = f"{sum(ok)}/{len(seeds)}"
+            verdict = "PASS" if sum(ok) >= need else "FAIL"
+            if verdict == "FAIL":
+                failed.append(key)
+        print(f"{label:<{width}}  " + " ".join(f"{c:>{cw}}" for c in cells)
+              + f"  {count:>5}  {verdict}")
+    print("(* = this seed fails the criterion)")
+    # Counterfactual summaries: mean difference and 95% interval over seeds.
+    pd_ = [res[s]["progress_diff"] for s in seeds]
+    pr = [100 * res[s]["progress_diff_rel"] for s in seeds]
+    ed = [res[s]["exits_diff"] for s in seeds]
+    m, lo, hi = story.mean_ci(pd_)
+    mr, lor, hir = story.mean_ci(pr)
+    print(f"OpenAI progress growth over 26 weeks, lab - no lab: mean {m:.4g} "
+          f"(95% CI {lo:.4g} .. {hi:.4g}) output units; {mr:+.2f}% (95% CI {lor:+.2f} .. {hir:+.2f})")
+    m, lo, hi = story.mean_ci(ed)
+    print(f"startup exits over 52 weeks, lab - no lab: mean {m:+.2f} (95% CI {lo:+.2f} .. {hi:+.2f})")
+    cn = [res[s]["cn_hires"] for s in seeds]
+    hires = [res[s]["entrant_hires"] for s in seeds]
+    pool = sum(res[s]["cn_share_pool"] for s in seeds) / len(seeds)
+    print(f"Chinese-origin share of Meta's 2-week hires: {sum(cn)}/{sum(hires)} = "
+          f"{sum(cn) / max(1, sum(hires)):.2f} over all seeds (pool {pool:.2f})")
+    print("overall: " + ("PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"))
+    if args.json:
+        args.json.write_text(json.dumps({str(s): res[s] for s in seeds}, indent=1, default=float))
+    return 0 if not failed else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
