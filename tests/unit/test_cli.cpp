@@ -118,10 +118,15 @@ TEST(Cli, MissingScenarioFileIsBadInput) {
   EXPECT_NE(r.err.find("cannot open"), std::string::npos);
 }
 
-TEST(Cli, CheckpointOptionsSayTheyAreNotImplementedYetWithStatus1) {
-  const Result r = run("run --resume x.ckpt");
-  EXPECT_EQ(r.status, 1);
-  EXPECT_NE(r.err.find("not implemented"), std::string::npos);
+TEST(Cli, CheckpointOptionsAreChecked) {
+  Result r = run("run --resume /nonexistent/x.ckpt");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot read the checkpoint"), std::string::npos) << r.err;
+  r = run("run --checkpoint-every 0");
+  EXPECT_EQ(r.status, 2);
+  r = run("run --resume x.ckpt --seed 3");
+  EXPECT_EQ(r.status, 2);
+  EXPECT_NE(r.err.find("cannot change it"), std::string::npos) << r.err;
 }
 
 TEST(Cli, SweepCommandsRefuseADirectoryThatIsNotASweep) {
