@@ -96,7 +96,10 @@ def test_sigterm_leaves_checkpoint_and_incomplete_output_then_resumes(tmp_path):
     out, ckpt = tmp_path / "story.h5", tmp_path / "story.h5.ckpt"
     p = subprocess.Popen([str(binary_path()), "run", str(STORY), "-o", str(out), "--quiet"],
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    time.sleep(0.5)
+    deadline = time.monotonic() + 20
+    while not Path(str(out) + ".tmp").exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.1)  # a few steps in
     start = time.monotonic()
     p.send_signal(signal.SIGTERM)
     _, err = p.communicate(timeout=30)

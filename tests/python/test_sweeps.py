@@ -283,3 +283,35 @@ max_array_size = 2
     scripts = sorted(d.glob("*.sbatch"))
     assert len(scripts) == 3
     assert "--task-id $(( 4 + SLURM_ARRAY_TASK_ID ))" in (d / "sweep_part2.sbatch").read_text()
+
+
+def test_sigterm_checkpoints_the_task_and_a_rerun_resumes_it(tmp_path):
+    sweep = write(tmp_path / "term.toml", '''format_version = 1
+name = "term"
+base = "embedded:meta_superintelligence_2025"
+seeds = [3]
+''')
+    d = tmp_path / "d"
+    tsim("sweep", "plan", sweep, "-o", d)
+    p = subprocess.Popen([str(binary_path()), "sweep", "run-task", str(d), "--task-id", "0"],
+                         stderr=subprocess.PIPE, text=True)
+    tmp = d / "runs" / "p000000.h5.tmp"
+    deadline = time.monotonic() + 20
+    while not tmp.exists() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    p.send_signal(signal.SIGTERM)  # the run has started; it stops after its current step
+    _, err = p.communicate(timeout=30)
+    assert p.returncode == 130, err
+    assert (d / "runs" / "p000000.h5.ckpt").exists()
+    status = tsim("sweep", "status", d).stdout
+    assert "0 failed, 1 missing" in status, status
+    tsim("sweep", "run-task", d, "--task-id", "0")
+    assert not (d / "runs" / "p000000.h5.ckpt").exists()
+    # The resumed run equals a run that was never interrupted.
+    ref = tmp_path / "ref.h5"
+    subprocess.run([str(binary_path()), "run", "--quiet", "--seed", "3", "-o", str(ref)], check=True,
+                   capture_output=True)
+    a, b = datasets(ref), datasets(d / "runs" / "p000000.h5")
+    assert set(a) == set(b)
+    for name in a:
+        assert np.array_equal(a[name], b[name]), name

@@ -21,6 +21,7 @@
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
 #include "util/fault.hpp"
+#include "util/stop.hpp"
 
 namespace talentsim::cli {
 namespace {
@@ -93,36 +94,6 @@ struct Totals {
     });
     if (top.size() > 5) top.resize(5);
   }
-};
-
-// SIGINT and SIGTERM ask the run to stop after the current step. The flag
-// is the one piece of process-wide state: a signal handler can set nothing else.
-volatile std::sig_atomic_t stop_requested = 0;
-
-extern "C" void on_stop_signal(int) {
-  stop_requested = 1;
-}
-
-class StopSignals {
- public:
-  StopSignals() {
-    struct sigaction sa {};
-    sa.sa_handler = on_stop_signal;
-    sigemptyset(&sa.sa_mask);
-    sigaction(SIGINT, &sa, &old_int_);
-    sigaction(SIGTERM, &sa, &old_term_);
-  }
-  ~StopSignals() {
-    sigaction(SIGINT, &old_int_, nullptr);
-    sigaction(SIGTERM, &old_term_, nullptr);
-  }
-  StopSignals(const StopSignals&) = delete;
-  StopSignals& operator=(const StopSignals&) = delete;
-  static bool requested() noexcept { return stop_requested != 0; }
-
- private:
-  struct sigaction old_int_ {
-  }, old_term_{};
 };
 
 std::uint64_t parse_memory(const std::string& text) {
@@ -292,14 +263,14 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   Progress progress(vm.count("quiet") == 0 && ::isatty(STDERR_FILENO) != 0,
                     sim.scenario().run.steps);
   Totals totals;
-  StopSignals signals;
+  detail::StopSignals signals;
   while (!sim.finished()) {
     sim.step();
     writer.write_step(sim);
     totals.add(sim);
     progress.update(sim.step_index());
     detail::fault_point("step");
-    if (StopSignals::requested()) {
+    if (detail::stop_requested()) {
       // Interrupted (Ctrl-C, or Slurm's SIGTERM before the time limit): keep
       // everything computed: a checkpoint, then a valid file marked incomplete.
       write_checkpoint(checkpoint, sim, writer);

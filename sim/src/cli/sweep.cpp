@@ -102,8 +102,13 @@ int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args
   threads = std::max(1, threads);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
-  const bool ok = detail::run_task(plan, dir, static_cast<std::size_t>(task), threads);
-  if (!ok) {
+  const auto result = detail::run_task(plan, dir, static_cast<std::size_t>(task));
+  if (result == detail::TaskResult::interrupted) {
+    std::cerr << "task " << task << " interrupted: its current run is checkpointed; "
+              << "resubmitting the task continues it\n";
+    return EXIT_INTERRUPTED;
+  }
+  if (result == detail::TaskResult::failed) {
     const auto st = detail::task_status(plan, dir, static_cast<std::size_t>(task));
     std::cerr << "error: task " << task << " failed: " << st.error;
     return EXIT_FAILURE_RUNTIME;

@@ -88,6 +88,7 @@ std::string plan_toml(const SweepPlan& p) {
                                 {"throttle", s.throttle},
                                 {"points_per_task", s.points_per_task},
                                 {"max_array_size", s.max_array_size},
+                                {"checkpoint_every", s.checkpoint_every},
                                 {"extra", strings(s.extra)}});
   std::ostringstream out;
   out << "# Expanded sweep written by talentsim sweep plan; read by the other sweep commands.\n"
@@ -288,6 +289,7 @@ SweepPlan read_plan(const std::string& dir) {
   s.throttle = t.at_path("slurm.throttle").value_or(std::int64_t{0});
   s.points_per_task = t.at_path("slurm.points_per_task").value_or(std::int64_t{1});
   s.max_array_size = t.at_path("slurm.max_array_size").value_or(std::int64_t{1000});
+  s.checkpoint_every = t.at_path("slurm.checkpoint_every").value_or(std::int64_t{0});
   s.extra = strings_of(t.at_path("slurm.extra").node());
   if (p.seeds.empty() || p.slurm.points_per_task < 1 || p.slurm.max_array_size < 1) {
     throw user_error(d.plan() + ": damaged plan");

@@ -29,6 +29,7 @@ struct CollectSpec {
 struct SlurmSpec {
   std::string partition, time = "01:00:00", mem = "2G", account;
   std::int64_t cpus_per_task = 1, throttle = 0, points_per_task = 1, max_array_size = 1000;
+  std::int64_t checkpoint_every = 0;
   std::vector<std::string> extra;
 };
 
@@ -87,9 +88,12 @@ struct TaskStatus {
 };
 TaskStatus task_status(const SweepPlan& plan, const SweepDir& dir, std::size_t task);
 
-//! Runs task t's points (skipping finished ones); returns false on failure
-//! (the failure marker then holds the error).
-bool run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task, int threads);
+enum class TaskResult { done, failed, interrupted };
+//! Runs task t's points (skipping finished ones, resuming a point from its
+//! checkpoint). On failure the failure marker holds the error; when SIGINT or
+//! SIGTERM arrives, the current point is checkpointed and `interrupted`
+//! returned (no failure marker: resubmitting continues it).
+TaskResult run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task);
 
 //! Merges the runs into DIR/sweep.h5; returns the number of missing points.
 std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir);

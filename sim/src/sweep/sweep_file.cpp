@@ -350,6 +350,7 @@ SweepPlan load_sweep_file(const std::string& path) {
     s.throttle = r.integer("throttle");
     s.points_per_task = r.integer("points_per_task");
     s.max_array_size = r.integer("max_array_size");
+    s.checkpoint_every = r.integer("checkpoint_every");
     s.extra = r.string_list("extra");
     for (const std::string& line : s.extra) {
       if (!line.starts_with("#SBATCH")) r.fail("extra", "each extra line must start with #SBATCH");

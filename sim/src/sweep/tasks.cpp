@@ -10,9 +10,11 @@
 #include <sstream>
 
 #include "sweep/sweep.hpp"
+#include "talentsim/checkpoint.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/stop.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -42,15 +44,36 @@ void write_text(const std::string& path, const std::string& text) {
   fs::rename(tmp, path, ec);
 }
 
+struct Interrupted {};
+
 void run_point(const SweepPlan& plan, const SweepDir& dir, std::size_t p) {
-  Scenario sc = load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), plan.base_dir);
-  Simulation sim(std::move(sc));
-  OutputWriter writer(dir.run(p), sim);
-  while (!sim.finished()) {
-    sim.step();
-    writer.write_step(sim);
+  const std::string out = dir.run(p), ckpt = out + ".ckpt";
+  std::unique_ptr<Simulation> sim;
+  std::unique_ptr<OutputWriter> writer;
+  std::error_code ec;
+  if (fs::exists(ckpt, ec)) {
+    ResumedRun r = resume_run(ckpt, out);
+    sim = std::move(r.sim);
+    writer = std::move(r.writer);
+  } else {
+    sim = std::make_unique<Simulation>(
+        load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), plan.base_dir));
+    writer = std::make_unique<OutputWriter>(out, *sim);
   }
-  writer.finish(sim);
+  const std::int64_t every = plan.slurm.checkpoint_every;
+  while (!sim->finished()) {
+    sim->step();
+    writer->write_step(*sim);
+    if (stop_requested()) {
+      write_checkpoint(ckpt, *sim, *writer);
+      throw Interrupted{};
+    }
+    if (every > 0 && sim->step_index() % every == 0 && !sim->finished()) {
+      write_checkpoint(ckpt, *sim, *writer);
+    }
+  }
+  writer->finish(*sim);
+  fs::remove(ckpt, ec);
 }
 
 }  // namespace
@@ -77,24 +100,27 @@ TaskStatus task_status(const SweepPlan& plan, const SweepDir& dir, std::size_t t
   return {TaskState::missing, ""};
 }
 
-bool run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task, int threads) {
-  (void)threads;  // the caller limits the thread pool
+TaskResult run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task) {
   std::error_code ec;
   fs::remove(dir.failed(task), ec);
   write_text(dir.running(task), hostname() + " " + std::to_string(::getpid()) + "\n");
+  StopSignals signals;
   const auto [first, last] = plan.task_points(task);
   for (std::size_t p = first; p < last; ++p) {
     if (is_complete_output(dir.run(p))) continue;  // re-running a finished point is a no-op
     try {
       run_point(plan, dir, p);
+    } catch (const Interrupted&) {
+      fs::remove(dir.running(task), ec);
+      return TaskResult::interrupted;
     } catch (const std::exception& e) {
       write_text(dir.failed(task), "point " + std::to_string(p) + ": " + e.what() + "\n");
       fs::remove(dir.running(task), ec);
-      return false;
+      return TaskResult::failed;
     }
   }
   fs::remove(dir.running(task), ec);
-  return true;
+  return TaskResult::done;
 }
 
 }  // namespace talentsim::detail
