@@ -7,9 +7,11 @@ JOBS ?= $(shell nproc 2>/dev/null || echo 2)
 CMAKE_FLAGS ?=
 TALENTSIM := $(BUILD_DIR)/bin/talentsim
 PYTHON := /usr/bin/python3
+SHELL := /bin/bash
 SOURCES = $(shell find sim tests -name '*.cpp' -o -name '*.hpp')
 
-.PHONY: all deps configure build run test format format-check docs notebook clean
+.PHONY: all deps configure build run test test-quick test-asan test-tsan fuzz fuzz-build fuzz-smoke \
+  format format-check docs notebook clean
 
 all: build
 
@@ -28,9 +30,53 @@ build: configure
 run: build
 	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5
 
-test: build format-check
+# Every test: the Release suite (C++ and Python) and a bounded fuzz run of
+# the scenario loader. The sanitizer suites are `make test-asan` and
+# `make test-tsan` (see docs/reliability.md for their status).
+test: test-quick fuzz-smoke
+
+# The Release suite only (what to run while developing).
+test-quick: build format-check
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 	@TALENTSIM_BINARY=$(CURDIR)/$(TALENTSIM) $(PYTHON) -m pytest -q tests/python
+
+test-asan: deps
+	@cmake --preset asan > build.asan.log 2>&1 || (cat build.asan.log; exit 1)
+	@cmake --build build/asan -j $(JOBS)
+	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  ctest --test-dir build/asan --output-on-failure -j $(JOBS)
+
+test-tsan: deps
+	@cmake --preset tsan > build.tsan.log 2>&1 || (cat build.tsan.log; exit 1)
+	@cmake --build build/tsan -j $(JOBS)
+	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
+	  ctest --test-dir build/tsan --output-on-failure -j $(JOBS)
+
+FUZZ_DIR := build/fuzz
+FUZZ_SECONDS ?= 300
+fuzz-build: deps
+	@mkdir -p $(FUZZ_DIR) && cd $(FUZZ_DIR) && CC=clang CXX=clang++ cmake $(CURDIR) \
+	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTALENTSIM_FUZZ=ON -DTALENTSIM_SANITIZE=address,undefined \
+	  -DTALENTSIM_BUILD_TESTS=OFF -DTALENTSIM_WARNINGS_AS_ERRORS=ON > configure.log 2>&1 \
+	  || (cat configure.log; exit 1)
+	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_scenario
+
+# Fuzzes the scenario loader for FUZZ_SECONDS; a crash leaves its input in
+# build/fuzz/artifacts/ (add it to tests/data/fuzz_regressions/).
+fuzz: fuzz-build
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	@$(FUZZ_DIR)/bin/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
+	  -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 $(FUZZ_DIR)/corpus \
+	  scenarios tests/data/bad_scenarios tests/data/fuzz_regressions
+
+# A bounded run for make test: fails on a crash (the input is kept in
+# build/fuzz/artifacts/) and prints the fuzzer's closing statistics.
+fuzz-smoke: fuzz-build
+	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
+	@set -o pipefail; $(FUZZ_DIR)/bin/fuzz_scenario -max_total_time=30 -timeout=10 \
+	  -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 \
+	  $(FUZZ_DIR)/corpus scenarios tests/data/bad_scenarios tests/data/fuzz_regressions 2>&1 \
+	  | grep -E "^(Done|==[0-9]+==|SUMMARY)|stat::number_of_executed_units"
 
 # Runs the 2025 story notebook on a fresh run and renders it with its outputs.
 notebook: run
@@ -52,4 +98,4 @@ docs: build
 	@$(PYTHON) tests/tools/update_key_reference.py $(TALENTSIM) docs/sweeps.md sweep plan --schema
 
 clean:
-	@rm -rf build
+	@rm -rf build build.asan.log build.tsan.log

@@ -40,13 +40,28 @@ def _m(x: float) -> str:
 
 
 # (key, label, format of one seed's value, pass test or None for report-only)
+# MacroPolo Global AI Talent Tracker 2022 (TT, shared/spec/CALIBRATION.md):
+# undergraduate origin and work location of top-tier researchers, percent.
+MACROPOLO_2022 = {"origin": {"CN": 47, "US": 18}, "work": {"US": 42, "CN": 28}, "abroad": 42}
+
+
+def geo_gap(m) -> float:
+    """Largest week-0 gap to MacroPolo 2022, percentage points."""
+    gaps = [abs(100 * m["origin_share0"][c] - v) for c, v in MACROPOLO_2022["origin"].items()]
+    gaps += [abs(100 * m["work_share0"][c] - v) for c, v in MACROPOLO_2022["work"].items()]
+    return max(gaps)
+
+
 CRITERIA = [
+    ("geo", "week 0 origin/work shares vs MacroPolo 2022, gap <= 2 pp",
+     lambda m: f"{geo_gap(m):.1f}",
+     lambda m: geo_gap(m) <= 2.0),
     ("hires", "Meta hires from OpenAI in 2 weeks (core) >= 5, most core",
      lambda m: f"{m['leader_to_entrant']}({m['core_to_entrant']})",
      lambda m: m["leader_to_entrant"] >= 5 and 2 * m["core_to_entrant"] > m["leader_to_entrant"]),
-    ("core_kept", "core team intact before the launch (lost)",
-     lambda m: f"{m['core_lost_before']}",
-     lambda m: m["core_lost_before"] == 0),
+    ("core_kept", "core poached before the launch (other losses)",
+     lambda m: f"{m['core_poached_before']}({m['core_lost_before']})",
+     lambda m: m["core_poached_before"] == 0),
     ("largest", "largest package >= $100M/yr ($M/yr)",
      lambda m: _m(m["largest_package"]),
      lambda m: m["largest_package"] >= 1e8),
@@ -83,12 +98,12 @@ CRITERIA = [
 ]
 
 
-def run_pair(binary: str, out: Path, seed: int, lab: Path, nolab: Path, reuse: bool):
+def run_pair(binary: str, out: Path, seed: int, lab: Path, nolab: Path, reuse: bool, sets=()):
     paths = []
     for scen, stem in ((lab, "lab"), (nolab, "nolab")):
         path = out / f"{stem}_s{seed}.h5"
         if not (reuse and path.exists()):
-            ts.simulate(path, scen, seed=seed, binary=binary, threads=1)
+            ts.simulate(path, scen, seed=seed, binary=binary, threads=1, sets=list(sets))
         paths.append(path)
     with ts.open_run(paths[0]) as a, ts.open_run(paths[1]) as b:
         return story.story_measures(a, b)
@@ -107,6 +122,8 @@ def main(argv=None) -> int:
     ap.add_argument("--reuse", action="store_true", help="keep run files that exist")
     ap.add_argument("--binary", default=None)
     ap.add_argument("--json", type=Path, default=None, help="also write the measures as JSON")
+    ap.add_argument("--set", dest="sets", action="append", default=[], metavar="KEY=VALUE",
+                    help="override applied to both scenarios (repeatable), as talentsim run --set")
     args = ap.parse_args(argv)
 
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
@@ -119,7 +136,7 @@ def main(argv=None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
         futs = {s: pool.submit(run_pair, binary, args.out, s, args.scenario,
-                               args.counterfactual, args.reuse) for s in seeds}
+                               args.counterfactual, args.reuse, args.sets) for s in seeds}
         try:
             res = {s: f.result() for s, f in futs.items()}
         except RuntimeError as e:
@@ -162,6 +179,12 @@ def main(argv=None) -> int:
     cn = [res[s]["cn_hires"] for s in seeds]
     hires = [res[s]["entrant_hires"] for s in seeds]
     pool = sum(res[s]["cn_share_pool"] for s in seeds) / len(seeds)
+    m0 = res[seeds[0]]
+    print("week-0 shares (seed %d), percent: origin " % seeds[0]
+          + ", ".join(f"{c} {100 * v:.1f}" for c, v in m0["origin_share0"].items())
+          + "; work location " + ", ".join(f"{c} {100 * v:.1f}" for c, v in m0["work_share0"].items())
+          + f"; outside origin {100 * m0['abroad_share0']:.1f} (MacroPolo 2022: origin CN 47, US 18;"
+          " work US 42, CN 28; outside origin 42)")
     print(f"Chinese-origin share of Meta's 2-week hires: {sum(cn)}/{sum(hires)} = "
           f"{sum(cn) / max(1, sum(hires)):.2f} over all seeds (pool {pool:.2f})")
     print("overall: " + ("PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"))

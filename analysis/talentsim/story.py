@@ -173,8 +173,11 @@ def story_measures(
     out["leader_to_entrant"] = int(len(from_leader))
     out["core_to_entrant"] = int(np.isin(from_leader.researcher.values, core).sum())
     # Before the launch, did anyone take the core team?
-    pre = ev[(ev.step < L) & ev.kind.isin(["poach", "layoff", "bankruptcy", "retirement"])]
-    out["core_lost_before"] = int(np.isin(pre.researcher.unique(), core).sum())
+    pre = ev[ev.step < L]
+    out["core_poached_before"] = int(np.isin(
+        pre[(pre.kind == "poach") & (pre.from_firm_id == lead_id)].researcher.unique(), core).sum())
+    gone = pre[pre.kind.isin(["layoff", "bankruptcy", "retirement"])]
+    out["core_lost_before"] = int(np.isin(gone.researcher.unique(), core).sum())
 
     # Packages.
     mt = lab.metrics
@@ -219,6 +222,16 @@ def story_measures(
     ids = joins.researcher.values
     out["cn_share_hires"] = float((origin[ids] == "CN").mean()) if ids.size else math.nan
     out["cn_hires"] = int((origin[ids] == "CN").sum())
+
+    # Week-0 geography (MacroPolo 2022 targets are checked by the caller).
+    bc = lab.by_country
+    o0 = bc.origin_count.isel(step=0).to_pandas()
+    e0 = bc.employed_in.isel(step=0).to_pandas()
+    out["origin_share0"] = {str(k): float(v) for k, v in (o0 / o0.sum()).items()}
+    out["work_share0"] = {str(k): float(v) for k, v in (e0 / e0.sum()).items()}
+    abroad = float(bc.employed_abroad.isel(step=0).sum())
+    home = float(bc.employed_home.isel(step=0).sum())
+    out["abroad_share0"] = abroad / (abroad + home)
 
     # The counterfactual.
     def growth(run) -> float:

@@ -12,6 +12,8 @@ template <class... Fs>
 struct overloaded : Fs... {
   using Fs::operator()...;
 };
+template <class... Fs>
+overloaded(Fs...) -> overloaded<Fs...>;
 
 void put_number(toml::table& t, std::string_view key, double value, bool integer) {
   if (integer) {
