@@ -10,7 +10,7 @@ PYTHON := /usr/bin/python3
 SHELL := /bin/bash
 SOURCES = $(shell find sim tests -name '*.cpp' -o -name '*.hpp')
 
-.PHONY: all deps configure build run test test-quick test-asan test-tsan fuzz fuzz-build fuzz-smoke \
+.PHONY: all deps configure build run test test-quick san-build test-asan test-tsan fuzz fuzz-smoke \
   format format-check docs notebook clean
 
 all: build
@@ -30,21 +30,29 @@ build: configure
 run: build
 	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5
 
-# Every test: the Release suite (C++ and Python) and a bounded fuzz run of
-# the scenario loader. The sanitizer suites are `make test-asan` and
-# `make test-tsan` (see docs/reliability.md for their status).
-test: test-quick fuzz-smoke
+# Every test: the Release suite (C++ and Python), the C++ tests again under
+# AddressSanitizer + UndefinedBehaviorSanitizer, and a bounded fuzz run of the
+# scenario loader. ThreadSanitizer is `make test-tsan` (docs/reliability.md).
+test: test-quick test-asan fuzz-smoke
 
 # The Release suite only (what to run while developing).
 test-quick: build format-check
 	@ctest --test-dir $(BUILD_DIR) --output-on-failure -j $(JOBS)
 	@TALENTSIM_BINARY=$(CURDIR)/$(TALENTSIM) $(PYTHON) -m pytest -q tests/python
 
-test-asan: deps
-	@cmake --preset asan > build.asan.log 2>&1 || (cat build.asan.log; exit 1)
-	@cmake --build build/asan -j $(JOBS)
+# One instrumented build serves both the sanitizer tests and the fuzzer:
+# clang, ASan + UBSan, libFuzzer coverage, -O1, invariants checked.
+SAN_DIR := build/fuzz
+san-build: deps
+	@mkdir -p $(SAN_DIR) && cd $(SAN_DIR) && CC=clang CXX=clang++ cmake $(CURDIR) \
+	  -DCMAKE_BUILD_TYPE=Debug -DCMAKE_CXX_FLAGS_DEBUG="-O1 -g1" -DTALENTSIM_FUZZ=ON \
+	  -DTALENTSIM_SANITIZE=address,undefined -DTALENTSIM_BUILD_TESTS=ON \
+	  -DTALENTSIM_WARNINGS_AS_ERRORS=ON > configure.log 2>&1 || (cat configure.log; exit 1)
+	@cmake --build $(SAN_DIR) -j $(JOBS)
+
+test-asan: san-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
-	  ctest --test-dir build/asan --output-on-failure -j $(JOBS)
+	  ctest --test-dir $(SAN_DIR) --output-on-failure -j $(JOBS)
 
 test-tsan: deps
 	@cmake --preset tsan > build.tsan.log 2>&1 || (cat build.tsan.log; exit 1)
@@ -52,30 +60,21 @@ test-tsan: deps
 	@TSAN_OPTIONS="halt_on_error=1 second_deadlock_stack=1 suppressions=$(CURDIR)/tests/tsan.supp" \
 	  ctest --test-dir build/tsan --output-on-failure -j $(JOBS)
 
-FUZZ_DIR := build/fuzz
 FUZZ_SECONDS ?= 300
-fuzz-build: deps
-	@mkdir -p $(FUZZ_DIR) && cd $(FUZZ_DIR) && CC=clang CXX=clang++ cmake $(CURDIR) \
-	  -DCMAKE_BUILD_TYPE=RelWithDebInfo -DTALENTSIM_FUZZ=ON -DTALENTSIM_SANITIZE=address,undefined \
-	  -DTALENTSIM_BUILD_TESTS=OFF -DTALENTSIM_WARNINGS_AS_ERRORS=ON > configure.log 2>&1 \
-	  || (cat configure.log; exit 1)
-	@cmake --build $(FUZZ_DIR) -j $(JOBS) --target fuzz_scenario
+FUZZ_ARGS = -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(SAN_DIR)/artifacts/ \
+  -print_final_stats=1 $(SAN_DIR)/corpus scenarios tests/data/bad_scenarios \
+  tests/data/fuzz_regressions
 
 # Fuzzes the scenario loader for FUZZ_SECONDS; a crash leaves its input in
 # build/fuzz/artifacts/ (add it to tests/data/fuzz_regressions/).
-fuzz: fuzz-build
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
-	@$(FUZZ_DIR)/bin/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) -timeout=10 -rss_limit_mb=2048 \
-	  -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 $(FUZZ_DIR)/corpus \
-	  scenarios tests/data/bad_scenarios tests/data/fuzz_regressions
+fuzz: san-build
+	@mkdir -p $(SAN_DIR)/corpus $(SAN_DIR)/artifacts
+	@$(SAN_DIR)/bin/fuzz_scenario -max_total_time=$(FUZZ_SECONDS) $(FUZZ_ARGS)
 
-# A bounded run for make test: fails on a crash (the input is kept in
-# build/fuzz/artifacts/) and prints the fuzzer's closing statistics.
-fuzz-smoke: fuzz-build
-	@mkdir -p $(FUZZ_DIR)/corpus $(FUZZ_DIR)/artifacts
-	@set -o pipefail; $(FUZZ_DIR)/bin/fuzz_scenario -max_total_time=30 -timeout=10 \
-	  -rss_limit_mb=2048 -artifact_prefix=$(FUZZ_DIR)/artifacts/ -print_final_stats=1 \
-	  $(FUZZ_DIR)/corpus scenarios tests/data/bad_scenarios tests/data/fuzz_regressions 2>&1 \
+# A bounded run for make test: fails on a crash and prints the closing statistics.
+fuzz-smoke: san-build
+	@mkdir -p $(SAN_DIR)/corpus $(SAN_DIR)/artifacts
+	@set -o pipefail; $(SAN_DIR)/bin/fuzz_scenario -max_total_time=30 $(FUZZ_ARGS) 2>&1 \
 	  | grep -E "^(Done|==[0-9]+==|SUMMARY)|stat::number_of_executed_units"
 
 # Runs the 2025 story notebook on a fresh run and renders it with its outputs.
@@ -99,3 +98,28 @@ docs: build
 
 clean:
 	@rm -rf build build.asan.log build.tsan.log
+
+.PHONY: story-checks backtest-checks scenario-library gallery
+
+# The 10-seed checks of the 2025 story and its counterfactual (docs/calibration.md).
+story-checks: build
+	@TALENTSIM_BINARY=$(CURDIR)/$(TALENTSIM) PYTHONPATH=$(CURDIR)/analysis \
+	  $(PYTHON) analysis/checks/story_checks.py --seeds 10
+
+# The 2019-2022 backtest against MacroPolo 2022.
+backtest-checks: build
+	@TALENTSIM_BINARY=$(CURDIR)/$(TALENTSIM) PYTHONPATH=$(CURDIR)/analysis \
+	  $(PYTHON) analysis/checks/backtest_checks.py --seeds 10
+
+# Regenerates the scenarios derived from the story and the calibration table.
+scenario-library:
+	@$(PYTHON) analysis/scripts/make_no_lab.py
+	@$(PYTHON) analysis/scripts/make_policy_scenarios.py
+	@$(PYTHON) analysis/scripts/calibration_table.py scenarios/meta_superintelligence_2025.toml \
+	  --update docs/calibration.md
+
+# Runs every gallery scenario (10 seeds, about a minute) and rewrites
+# docs/figures/*.png and the numbers in docs/scenarios-gallery.md.
+gallery: build scenario-library
+	@TALENTSIM_BINARY=$(CURDIR)/$(TALENTSIM) PYTHONPATH=$(CURDIR)/analysis \
+	  $(PYTHON) analysis/scripts/gallery.py --seeds 10

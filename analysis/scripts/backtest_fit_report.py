@@ -19,7 +19,9 @@ TARGET = {"US": 42.0, "CN": 28.0, "abroad": 42.0}
 
 
 def main(argv):
-    ds = ts.open_sweep(argv[1]).isel(step=-1)
+    ds = ts.open_sweep(argv[1])
+    if "step" in ds.dims:
+        ds = ds.isel(step=-1)
     emp = ds.employed_in
     share = 100 * emp / emp.sum("country")
     abroad = 100 * ds.employed_abroad.sum("country") / (
@@ -37,7 +39,7 @@ def main(argv):
             v = ds[d].values[i] if d in ds.coords else i
             if d == "cn_attention":
                 v = int(ds["firms.Baidu.attention"].values[i])
-            label.append(f"{d.split('.')[-2] if '.' in d else d}={v:g}")
+            label.append(f"{d}={v:g}")
         rows.append((worst, us, cn, ab, ", ".join(label)))
     rows.sort()
     print("largest gap (pp)   US    CN   outside   point")

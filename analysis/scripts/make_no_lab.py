@@ -7,7 +7,9 @@ the launch events; Meta's capex guidance stays) and renames the scenario.
 Everything else, comments included, is kept, so the two files differ only
 there (``diff`` them to see).
 
-    /usr/bin/python3 analysis/scripts/make_no_lab.py
+    /usr/bin/python3 analysis/scripts/make_no_lab.py [--check]
+
+``--check`` writes nothing and exits 1 when the file on disk is stale.
 """
 
 from __future__ import annotations
@@ -44,6 +46,12 @@ def main() -> int:
               "# meta_superintelligence_2025.toml: the same world and timeline without\n"
               f"# Meta's lab (its {dropped} timeline events of steps {FIRST}-{LAST}: Scale AI deal,\n"
               "# launch, lab formed, clusters, restructuring). Do not edit by hand.\n#\n")
+    if "--check" in sys.argv[1:]:
+        if not DST.exists() or DST.read_text() != header + out:
+            print(f"{DST.relative_to(ROOT)} is stale: run analysis/scripts/make_no_lab.py",
+                  file=sys.stderr)
+            return 1
+        return 0
     DST.write_text(header + out)
     print(f"wrote {DST.relative_to(ROOT)} ({dropped} events removed)")
     return 0

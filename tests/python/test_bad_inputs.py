@@ -112,3 +112,12 @@ def test_bad_sweep_files(tmp_path):
         path.write_text(body)
         check(["sweep", "plan", path, "-o", tmp_path / name])
         assert not (tmp_path / name).exists(), name
+
+
+def test_fuzz_regressions_load_or_are_refused():
+    for path in sorted((ROOT / "tests" / "data" / "fuzz_regressions").iterdir()):
+        if path.name == "README.md":
+            continue
+        r = subprocess.run([str(binary_path()), "validate", str(path)], capture_output=True,
+                           timeout=30)
+        assert r.returncode in (0, 2), (path, r.returncode)
