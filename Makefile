@@ -31,9 +31,9 @@ run: build
 	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5
 
 # Every test: the Release suite (C++ and Python), the C++ tests again under
-# AddressSanitizer + UndefinedBehaviorSanitizer, and a bounded fuzz run of the
-# scenario loader. ThreadSanitizer is `make test-tsan` (docs/reliability.md).
-test: test-quick test-asan fuzz-smoke
+# AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and
+# a bounded fuzz run of the scenario loader (docs/reliability.md).
+test: test-quick test-asan test-tsan fuzz-smoke
 
 # The Release suite only (what to run while developing).
 test-quick: build format-check
