@@ -21,30 +21,11 @@
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
 #include "util/fault.hpp"
+#include "util/format.hpp"
 #include "util/stop.hpp"
 
 namespace talentsim::cli {
 namespace {
-
-std::string money(double usd) {
-  char buf[32];
-  if (usd >= 1e9)
-    std::snprintf(buf, sizeof buf, "$%.2fB", usd / 1e9);
-  else if (usd >= 1e6)
-    std::snprintf(buf, sizeof buf, "$%.1fM", usd / 1e6);
-  else
-    std::snprintf(buf, sizeof buf, "$%.0fk", usd / 1e3);
-  return buf;
-}
-
-std::string count(std::int64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
 
 class Progress {
  public:
@@ -305,20 +286,23 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   s << "talentsim run: " << sc.name << ", " << sc.run.steps << " steps, seed " << sc.run.seed
     << " (" << std::setprecision(1) << seconds << " s, " << threads << " threads)\n";
   s.precision(3);
-  s << "  moves          " << count(totals.poaches + totals.hires) << " (" << count(totals.poaches)
-    << " firm to firm, " << count(totals.hires) << " from job seeking), "
-    << count(totals.retentions) << " kept by counter-offers\n";
+  s << "  moves          " << detail::format_count(totals.poaches + totals.hires) << " ("
+    << detail::format_count(totals.poaches) << " firm to firm, "
+    << detail::format_count(totals.hires) << " from job seeking), "
+    << detail::format_count(totals.retentions) << " kept by counter-offers\n";
   s << "  firms          " << totals.bankruptcies << " bankruptcies, " << totals.acquisitions
     << " acquisitions, " << totals.spinouts << " spin-outs; " << last.active_startups
     << " startups active at the end\n";
   for (std::size_t i = 0; i < totals.top.size(); ++i) {
     const Event& e = totals.top[i];
-    s << (i == 0 ? "  top packages   " : "                 ") << money(e.annual_value) << "/yr  "
-      << firm(e.to_firm) << " <- " << firm(e.from_firm) << "  week " << e.step
-      << (e.outreach ? "  (personal outreach)" : "") << "\n";
+    s << (i == 0 ? "  top packages   " : "                 ")
+      << detail::format_money(e.annual_value) << "/yr  " << firm(e.to_firm) << " <- "
+      << firm(e.from_firm) << "  week " << e.step << (e.outreach ? "  (personal outreach)" : "")
+      << "\n";
   }
-  s << "  pay            median " << money(last.pay_median) << "/yr, p99 " << money(last.pay_p99)
-    << "/yr, max " << money(last.pay_max) << "/yr, Gini " << last.pay_gini << "\n";
+  s << "  pay            median " << detail::format_money(last.pay_median) << "/yr, p99 "
+    << detail::format_money(last.pay_p99) << "/yr, max " << detail::format_money(last.pay_max)
+    << "/yr, Gini " << last.pay_gini << "\n";
   s << "  concentration  talent HHI " << first.talent_hhi << " -> " << last.talent_hhi
     << "; top-1% researchers at the top 3 firms " << first.top1pct_share_top3 << " -> "
     << last.top1pct_share_top3 << "\n";

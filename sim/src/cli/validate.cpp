@@ -8,19 +8,10 @@
 #include "scenario/schema.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/scenario.hpp"
+#include "util/format.hpp"
 
 namespace talentsim::cli {
 namespace {
-
-std::string thousands(std::int64_t n) {
-  std::string digits = std::to_string(n < 0 ? -n : n);
-  std::string out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return n < 0 ? "-" + out : out;
-}
 
 void print_summary(const Scenario& s, std::ostream& out) {
   const std::int64_t employed = s.initial_employed();
@@ -31,10 +22,11 @@ void print_summary(const Scenario& s, std::ostream& out) {
       << "  run        " << s.run.steps << " weekly steps, seed " << s.run.seed
       << (s.run.start_date.empty() ? "" : ", week 0 = " + s.run.start_date) << "\n"
       << "  world      " << s.fields.size() << " fields, " << s.countries.size() << " countries, "
-      << thousands(static_cast<std::int64_t>(s.firms.size())) << " firms (" << s.named_firms.size()
-      << " named, " << s.firm_groups.size() << " groups)\n"
-      << "  people     " << thousands(s.population.count) << " researchers (" << thousands(employed)
-      << " employed, " << thousands(s.population.count - employed) << " seeking), " << pinned
+      << detail::format_count(static_cast<std::int64_t>(s.firms.size())) << " firms ("
+      << s.named_firms.size() << " named, " << s.firm_groups.size() << " groups)\n"
+      << "  people     " << detail::format_count(s.population.count) << " researchers ("
+      << detail::format_count(employed) << " employed, "
+      << detail::format_count(s.population.count - employed) << " seeking), " << pinned
       << " pinned\n"
       << "  market     " << to_string(s.market.protocol) << ", up to " << s.market.auction_rounds
       << " rounds per step, " << s.timeline.size() << " timeline events\n"

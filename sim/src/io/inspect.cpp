@@ -13,6 +13,7 @@
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/format.hpp"
 
 namespace talentsim {
 namespace {
@@ -61,26 +62,6 @@ h5::Handle open_checked(const std::string& path) {
   return file;
 }
 
-std::string money(double usd) {
-  char buf[32];
-  if (usd >= 1e9)
-    std::snprintf(buf, sizeof buf, "$%.2fB", usd / 1e9);
-  else if (usd >= 1e6)
-    std::snprintf(buf, sizeof buf, "$%.1fM", usd / 1e6);
-  else
-    std::snprintf(buf, sizeof buf, "$%.0fk", usd / 1e3);
-  return buf;
-}
-
-std::string count(std::uint64_t n) {
-  std::string digits = std::to_string(n), out;
-  for (std::size_t i = 0; i < digits.size(); ++i) {
-    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
-    out += digits[i];
-  }
-  return out;
-}
-
 std::string describe(const std::string& path, hid_t root) {
   std::ostringstream s;
   const std::int64_t complete = h5::read_int_attribute(root, "complete");
@@ -118,9 +99,10 @@ std::string describe(const std::string& path, hid_t root) {
       h5::exists(root, "network/edges") ? h5::dataset_shape(root, "network/edges").at(0) : 0;
   char size[32];
   std::snprintf(size, sizeof size, "%.1f MB", static_cast<double>(bytes) / 1e6);
-  s << "  size         " << size << ": " << count(used) << " firms (" << count(firm_names.size())
-    << " slots), " << countries << " countries, " << count(researchers) << " researchers, "
-    << count(events) << " events, " << snapshots << " snapshots, " << count(ties)
+  s << "  size         " << size << ": " << detail::format_count(used) << " firms ("
+    << detail::format_count(firm_names.size()) << " slots), " << countries << " countries, "
+    << detail::format_count(researchers) << " researchers, " << detail::format_count(events)
+    << " events, " << snapshots << " snapshots, " << detail::format_count(ties)
     << " network ties\n";
 
   const auto talent = h5::read_row<double>(root, "firms/series/talent", last);
@@ -165,8 +147,8 @@ std::string describe(const std::string& path, hid_t root) {
   if (!moves.empty()) s << "  biggest moves:\n";
   for (std::size_t i = 0; i < std::min<std::size_t>(5, moves.size()); ++i) {
     const std::size_t e = moves[i];
-    s << "    " << money(value[e]) << "/yr  " << firm(from[e]) << " -> " << firm(to[e]) << "  step "
-      << step[e] << "\n";
+    s << "    " << detail::format_money(value[e]) << "/yr  " << firm(from[e]) << " -> "
+      << firm(to[e]) << "  step " << step[e] << "\n";
   }
   s << "  metrics      step 0 -> step " << last << "\n";
   for (const char* m :
@@ -175,8 +157,9 @@ std::string describe(const std::string& path, hid_t root) {
     const bool usd = std::string(m).starts_with("pay_") && std::string(m) != "pay_gini";
     char line[160];
     if (usd) {
-      std::snprintf(line, sizeof line, "    %-20s %12s -> %s\n", m, money(series.front()).c_str(),
-                    money(series[last]).c_str());
+      std::snprintf(line, sizeof line, "    %-20s %12s -> %s\n", m,
+                    detail::format_money(series.front()).c_str(),
+                    detail::format_money(series[last]).c_str());
     } else {
       std::snprintf(line, sizeof line, "    %-20s %12.3f -> %.3f\n", m, series.front(),
                     series[last]);
@@ -192,7 +175,7 @@ std::string describe(const std::string& path, hid_t root) {
                     static_cast<long long>(series.front()), static_cast<long long>(series[last]));
     } else {
       std::snprintf(line, sizeof line, "    %-20s %12s in all\n", m,
-                    count(static_cast<std::uint64_t>(total)).c_str());
+                    detail::format_count(static_cast<std::uint64_t>(total)).c_str());
     }
     s << line;
   }

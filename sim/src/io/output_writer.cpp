@@ -16,6 +16,7 @@
 #include "talentsim/output.hpp"
 #include "talentsim/version.hpp"
 #include "util/fault.hpp"
+#include "util/format.hpp"
 
 namespace talentsim {
 namespace {
@@ -62,15 +63,6 @@ constexpr std::array<SeriesSpec, 5> COUNTRY = {{{"origin_count", "researchers"},
                                                 {"employed_abroad", "researchers"},
                                                 {"brain_drain_share", "1"},
                                                 {"employed_in", "researchers"}}};
-
-std::string iso_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // A dataset of T with `width` columns, filled BLOCK rows at a time.
 template <class T>
@@ -309,7 +301,7 @@ void setup(OutputWriter::Impl& o, const Simulation& sim) {
     h5::write_attribute(root, "steps", sc.run.steps);
     h5::write_attribute(root, "start_date", sc.run.start_date);
     h5::write_attribute(root, "steps_per_year", static_cast<std::int64_t>(STEPS_PER_YEAR));
-    h5::write_attribute(root, "created", iso_now());
+    h5::write_attribute(root, "created", detail::iso_now());
     h5::write_attribute(root, "complete", static_cast<std::int64_t>(0));
   }
 

@@ -14,6 +14,7 @@
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/version.hpp"
+#include "util/format.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -49,15 +50,6 @@ void write_coord(hid_t group, const std::string& name, const std::vector<std::st
   h5::Handle ds = h5::open_dataset(group, name);
   h5::write_attribute(ds.id(), "dim", dim);
   ds.close();
-}
-
-std::string iso_now() {
-  const std::time_t t = std::time(nullptr);
-  std::tm tm{};
-  gmtime_r(&t, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
 }
 
 }  // namespace
@@ -107,7 +99,7 @@ std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir) {
   h5::write_attribute(root, "talentsim_version", std::string(version()));
   h5::write_attribute(root, "git_commit", std::string(git_commit()));
   h5::write_attribute(root, "name", plan.name);
-  h5::write_attribute(root, "created", iso_now());
+  h5::write_attribute(root, "created", detail::iso_now());
   h5::write_attribute(root, "dims", dim_names);
 
   h5::Handle coords = h5::create_group(root, "coords");
