@@ -267,6 +267,8 @@ struct Override {
 };
 //! Parses "key.path=value"; throws user_error when there is no '='.
 Override parse_override(std::string_view text);
+//! An override that sets `path` to the string `value` (quoted for TOML).
+Override string_override(std::string path, std::string_view value);
 
 //! Loads, applies overrides, validates and resolves a scenario file. Throws
 //! scenario_error (a user_error) on any mistake.

@@ -174,12 +174,7 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     overrides.push_back({"run.seed", std::to_string(vm["seed"].as<long>())});
   // The stored scenario names the file it was written to.
   if (vm.count("output") != 0) {
-    std::string quoted = "\"";
-    for (char c : vm["output"].as<std::string>()) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      quoted += c;
-    }
-    overrides.push_back({"output.path", quoted + "\""});
+    overrides.push_back(string_override("output.path", vm["output"].as<std::string>()));
   }
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (vm.count("threads") != 0) {
@@ -200,7 +195,7 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     // A scenario given with --resume must be the checkpoint's (output path aside).
     const std::string ckpt = vm["resume"].as<std::string>();
     Scenario stored =
-        load_scenario_text(checkpoint_scenario(ckpt), ckpt, {{"output.path", "\"\""}});
+        load_scenario_text(checkpoint_scenario(ckpt), ckpt, {string_override("output.path", "")});
     Scenario given = scenario;
     given.output.path = stored.output.path = "";
     if (to_toml(stored) != to_toml(given)) {

@@ -39,6 +39,20 @@ int cores() {
   return static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 }
 
+// The commands that take a sweep directory: adds DIR, parses, reads the plan.
+// Returns false when --help was given.
+bool parse_sweep_command(const Command& self, const std::vector<std::string>& args,
+                         po::options_description& options, po::variables_map& vm, SweepDir& dir,
+                         SweepPlan& plan) {
+  options.add_options()("dir", po::value<std::string>()->required(), "Sweep directory");
+  po::positional_options_description pos;
+  pos.add("dir", 1);
+  if (!parse_args(self, args, options, pos, vm)) return false;
+  dir = sweep_dir(vm["dir"].as<std::string>());
+  plan = detail::read_plan(dir.root);
+  return true;
+}
+
 }  // namespace
 
 int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
@@ -74,16 +88,13 @@ int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
 
 int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("dir", po::value<std::string>()->required(), "Sweep directory")(
-      "task-id", po::value<long>(), "Task index (default: $SLURM_ARRAY_TASK_ID)")(
+  options.add_options()("task-id", po::value<long>(), "Task index (default: $SLURM_ARRAY_TASK_ID)")(
       "threads", po::value<int>(),
       "Threads (default: $SLURM_CPUS_PER_TASK or slurm.cpus_per_task)");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
-  const SweepDir dir = sweep_dir(vm["dir"].as<std::string>());
-  const SweepPlan plan = detail::read_plan(dir.root);
+  SweepDir dir;
+  SweepPlan plan;
+  if (!parse_sweep_command(self, args, options, vm, dir, plan)) return EXIT_OK;
   long task = -1;
   if (vm.count("task-id") != 0) {
     task = vm["task-id"].as<long>();
@@ -118,15 +129,12 @@ int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args
 
 int cmd_sweep_run_local(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("dir", po::value<std::string>()->required(), "Sweep directory")(
-      "jobs,j", po::value<int>(), "Concurrent runs (default: number of cores)")("quiet,q",
-                                                                                "No progress line");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
+  options.add_options()("jobs,j", po::value<int>(), "Concurrent runs (default: number of cores)")(
+      "quiet,q", "No progress line");
   po::variables_map vm;
-  if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
-  const SweepDir dir = sweep_dir(vm["dir"].as<std::string>());
-  const SweepPlan plan = detail::read_plan(dir.root);
+  SweepDir dir;
+  SweepPlan plan;
+  if (!parse_sweep_command(self, args, options, vm, dir, plan)) return EXIT_OK;
   const int jobs = vm.count("jobs") != 0 ? vm["jobs"].as<int>() : cores();
   if (jobs < 1) throw user_error("talentsim sweep run-local: -j must be at least 1");
   // Threads per run so that jobs x threads does not oversubscribe the machine.
@@ -182,13 +190,10 @@ int cmd_sweep_run_local(const Command& self, const std::vector<std::string>& arg
 
 int cmd_sweep_status(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("dir", po::value<std::string>()->required(), "Sweep directory");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
-  const SweepDir dir = sweep_dir(vm["dir"].as<std::string>());
-  const SweepPlan plan = detail::read_plan(dir.root);
+  SweepDir dir;
+  SweepPlan plan;
+  if (!parse_sweep_command(self, args, options, vm, dir, plan)) return EXIT_OK;
   std::size_t counts[4] = {0, 0, 0, 0};
   std::vector<std::size_t> redo;
   std::vector<std::pair<std::size_t, std::string>> errors;
@@ -221,13 +226,10 @@ int cmd_sweep_status(const Command& self, const std::vector<std::string>& args) 
 
 int cmd_sweep_collect(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("dir", po::value<std::string>()->required(), "Sweep directory");
-  po::positional_options_description pos;
-  pos.add("dir", 1);
   po::variables_map vm;
-  if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
-  const SweepDir dir = sweep_dir(vm["dir"].as<std::string>());
-  const SweepPlan plan = detail::read_plan(dir.root);
+  SweepDir dir;
+  SweepPlan plan;
+  if (!parse_sweep_command(self, args, options, vm, dir, plan)) return EXIT_OK;
   const std::size_t missing = detail::collect_sweep(plan, dir);
   std::cout << "collected " << plan.points() - missing << "/" << plan.points() << " points into "
             << dir.collected();

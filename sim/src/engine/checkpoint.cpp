@@ -140,12 +140,7 @@ ResumedRun resume_run(const std::string& path, const std::string& output) {
   const std::string out = output.empty() ? p.output : output;
   std::vector<Override> overrides;
   if (!output.empty()) {
-    std::string quoted = "\"";
-    for (char c : output) {
-      if (c == '"' || c == '\\') quoted += '\\';
-      quoted += c;
-    }
-    overrides.push_back({"output.path", quoted + "\""});
+    overrides.push_back(string_override("output.path", output));
   }
   ResumedRun r;
   Scenario sc;

@@ -56,7 +56,6 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
       firm.params.signing_share = firm.params.equity_share = 0;
     }
     const std::int32_t id = w.add_firm(firm);
-    w.firm_names.push_back(firm.name);
     if (firm.params.enter_step > 0) w.entries.emplace_back(firm.params.enter_step, id);
   }
   // Latest first, so the next entrant is at the back.

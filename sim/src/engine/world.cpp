@@ -100,6 +100,7 @@ void Simulation::World::record(EventKind kind, std::int32_t r, std::int32_t from
 
 std::int32_t Simulation::World::add_firm(const Firm& firm) {
   const auto id = static_cast<std::int32_t>(F.params.size());
+  firm_names.push_back(firm.name);
   F.params.push_back(firm.params);
   F.kind.push_back(firm.kind);
   F.country.push_back(firm.country);

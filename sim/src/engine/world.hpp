@@ -17,7 +17,6 @@ struct Offer {
   std::int32_t researcher = 0;
   std::int32_t firm = 0;
   double value = 0;     //!< annual value a, USD/yr
-  double wtp = 0;       //!< the firm's ceiling for this researcher, USD/yr
   double expected = 0;  //!< researcher's utility of it without the taste shock
   double utility = 0;   //!< researcher's utility of it, taste shock included
   std::uint8_t outreach = 0;

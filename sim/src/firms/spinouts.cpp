@@ -40,7 +40,6 @@ void found_spinouts(Simulation::World& w) {
     firm.country = e >= 0 ? w.F.country[static_cast<std::size_t>(e)] : w.R.origin[ri];
     firm.needs = tmpl.needs;
     const std::int32_t f = w.add_firm(firm);
-    w.firm_names.push_back(firm.name);
     ++w.new_firms;
 
     const double annual =

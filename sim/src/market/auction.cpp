@@ -86,7 +86,6 @@ void fill(World& w, std::size_t f) {
     o.researcher = r;
     o.firm = static_cast<std::int32_t>(f);
     o.value = c.value;
-    o.wtp = wtp[c.j];
     o.outreach = flags[c.j];
     o.expected = money_utility(w, r, f, c.value) + rest[c.j] + (o.outreach != 0 ? bonus : 0.0);
     o.utility = o.expected + taste_shock(w, r, static_cast<std::int32_t>(f));

@@ -23,6 +23,15 @@ Override parse_override(std::string_view text) {
   return {trim(text.substr(0, eq)), trim(text.substr(eq + 1))};
 }
 
+Override string_override(std::string path, std::string_view value) {
+  std::string quoted = "\"";
+  for (char c : value) {
+    if (c == '"' || c == '\\') quoted += '\\';
+    quoted += c;
+  }
+  return {std::move(path), quoted + "\""};
+}
+
 namespace detail {
 namespace {
 
