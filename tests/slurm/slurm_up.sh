@@ -24,8 +24,12 @@ mkdir -p /run/munge /var/lib/munge /var/log/munge
 chown munge:munge /run/munge /var/lib/munge /var/log/munge
 chmod 0755 /run/munge
 if ! munge -n >/dev/null 2>&1; then
-  runuser -u munge -- /usr/sbin/munged --pid-file="$dir/run/munged.pid" 2>"$dir/log/munged.err" || {
+  # The PID file lives in /run/munge: the munge user cannot reach $dir when it
+  # sits under a private directory such as pytest's /tmp/pytest-of-root (0700).
+  rm -f /run/munge/talentsim-munged.pid
+  runuser -u munge -- /usr/sbin/munged --pid-file=/run/munge/talentsim-munged.pid 2>"$dir/log/munged.err" || {
     echo "slurm_up: munged did not start: $(cat "$dir/log/munged.err")"; exit 1; }
+  cp /run/munge/talentsim-munged.pid "$dir/run/munged.pid"
   for _ in $(seq 50); do munge -n >/dev/null 2>&1 && break; sleep 0.1; done
   munge -n >/dev/null 2>&1 || { echo "slurm_up: munge does not answer"; exit 1; }
   echo started > "$dir/run/munged.ours"
