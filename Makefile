@@ -10,7 +10,7 @@ PYTHON := /usr/bin/python3
 SHELL := /bin/bash
 SOURCES = $(shell find sim tests -name '*.cpp' -o -name '*.hpp')
 
-.PHONY: all deps configure build run test test-quick san-build test-asan test-tsan fuzz fuzz-smoke \
+.PHONY: all deps configure build run bench test test-quick san-build test-asan test-tsan fuzz fuzz-smoke \
   format format-check docs notebook clean
 
 all: build
@@ -29,6 +29,20 @@ build: configure
 # Runs the default scenario (the 2025 story, embedded in the binary) into runs/.
 run: build
 	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5
+
+# Benchmarks (docs/performance.md): Google Benchmark micro-benchmarks of each
+# phase of the step, then the end-to-end scenarios of scenarios/bench/ (median
+# of BENCH_REPEAT runs, 1 and 2 threads) and the 10k -> 10M scaling curve.
+# Results: build/bench/{phases.json,results.md,results.json}.
+BENCH_REPEAT ?= 3
+BENCH_ARGS ?=
+bench: build
+	@cmake --build $(BUILD_DIR) -j $(JOBS) --target talentsim_bench
+	@mkdir -p build/bench
+	@$(BUILD_DIR)/bin/talentsim_bench --benchmark_out=build/bench/phases.json \
+	  --benchmark_out_format=json
+	@$(PYTHON) tests/bench/run_bench.py --talentsim $(TALENTSIM) --out build/bench \
+	  --repeat $(BENCH_REPEAT) $(BENCH_ARGS)
 
 # Every test: the Release suite (C++ and Python), the C++ tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and

@@ -7,6 +7,7 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <regex>
 #include <sstream>
 
@@ -161,4 +162,36 @@ TEST(Cli, BadScenarioCorpusGivesStatus2AndTheExpectedLine) {
     ++count;
   }
   EXPECT_GE(count, 20);
+}
+
+TEST(Cli, ProfileAccountsForTheRunsWallTime) {
+  const fs::path out =
+      fs::temp_directory_path() / ("talentsim_prof_" + std::to_string(::getpid()) + ".h5");
+  const Result r =
+      run("run '" + SRC + "/scenarios/example_small.toml' -q --steps 30 --profile -o '" +
+          out.string() + "'");
+  fs::remove(out);
+  ASSERT_EQ(r.status, 0) << r.err;
+  std::map<std::string, double> share;
+  std::istringstream in(r.out.substr(r.out.find("  profile ")));
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream row(line);
+    std::string name, pct;
+    double seconds = -1;
+    row >> name >> seconds >> pct;
+    ASSERT_GE(seconds, 0) << line;
+    share[name] = std::stod(pct);
+  }
+  for (const char* phase :
+       {"setup", "timeline", "flows", "scouting", "rounds", "settle", "production", "exits",
+        "spinouts", "budgets", "metrics", "output", "checkpoints", "other"}) {
+    EXPECT_TRUE(share.count(phase)) << phase << " missing from\n" << r.out;
+  }
+  double total = 0;
+  for (const auto& [name, pct] : share) total += pct;
+  // The rows partition the wall time ("other" is the remainder), up to rounding.
+  EXPECT_NEAR(total, 100.0, 1.0) << r.out;
+  EXPECT_GT(share["scouting"] + share["rounds"], 0.0);
 }

@@ -5,6 +5,7 @@
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -42,6 +43,18 @@ class Network {
   }
   //! The k-th neighbour of r (0 <= k < degree(r)).
   std::int32_t neighbour(std::int32_t r, std::size_t k) const;
+  //! Neighbours of r, contiguous (its compressed-sparse-row slice).
+  std::span<const std::uint32_t> neighbours(std::int32_t r) const noexcept {
+    if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return {};
+    const auto i = static_cast<std::size_t>(r);
+    const auto& rows = graph_.m_forward.m_rowstart;
+    return {graph_.m_forward.m_column.data() + rows[i], rows[i + 1] - rows[i]};
+  }
+  //! Address of r's row offsets, for prefetching; null when r has no row.
+  const void* row_address(std::int32_t r) const noexcept {
+    if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return nullptr;
+    return graph_.m_forward.m_rowstart.data() + static_cast<std::size_t>(r);
+  }
 
  private:
   std::size_t vertices_ = 0;

@@ -57,6 +57,18 @@ struct StepMetrics {
   std::vector<double> origin_count, employed_home, employed_abroad, brain_drain_share, employed_in;
 };
 
+//! Wall-clock seconds spent in each phase of the step, summed over the steps
+//! run by this object (setup: the constructor). For `run --profile` and the
+//! benchmarks; measuring costs two clock reads per phase and step.
+struct PhaseTimes {
+  double setup = 0, timeline = 0, flows = 0, scouting = 0, rounds = 0, settle = 0, production = 0,
+         exits = 0, spinouts = 0, budgets = 0, metrics = 0;
+  double total() const noexcept {
+    return setup + timeline + flows + scouting + rounds + settle + production + exits + spinouts +
+           budgets + metrics;
+  }
+};
+
 struct SimulationOptions {
 #ifdef NDEBUG
   //! Check every invariant after each step (slow; on by default in debug builds).
@@ -94,6 +106,8 @@ class Simulation {
   const std::vector<Event>& events() const noexcept;
   //! Metrics after the last step (of the initial state before any step).
   const StepMetrics& metrics() const noexcept;
+  //! Time per phase so far (see PhaseTimes).
+  const PhaseTimes& phase_times() const noexcept;
 
   //! The dynamic state, for checkpoints (engine/state_io.cpp).
   std::vector<char> save_state() const;

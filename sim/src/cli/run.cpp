@@ -129,6 +129,34 @@ void check_memory(const Scenario& sc, std::uint64_t limit) {
   }
 }
 
+// One line per phase: seconds and share of the run's wall time. A resumed
+// run counts only the steps run since the resume.
+void print_profile(std::ostream& s, const PhaseTimes& t, double output_s, double checkpoint_s,
+                   double wall) {
+  const std::pair<const char*, double> rows[] = {
+      {"setup", t.setup},
+      {"timeline", t.timeline},
+      {"flows", t.flows},
+      {"scouting", t.scouting},
+      {"rounds", t.rounds},
+      {"settle", t.settle},
+      {"production", t.production},
+      {"exits", t.exits},
+      {"spinouts", t.spinouts},
+      {"budgets", t.budgets},
+      {"metrics", t.metrics},
+      {"output", output_s},
+      {"checkpoints", checkpoint_s},
+      {"other", std::max(0.0, wall - t.total() - output_s - checkpoint_s)}};
+  s << "  profile        phase          seconds   share\n";
+  for (const auto& [name, seconds] : rows) {
+    char line[96];
+    std::snprintf(line, sizeof line, "                 %-12s %9.3f  %5.1f%%\n", name, seconds,
+                  wall > 0 ? 100.0 * seconds / wall : 0.0);
+    s << line;
+  }
+}
+
 }  // namespace
 
 int cmd_run(const Command& self, const std::vector<std::string>& args) {
@@ -145,7 +173,8 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
       "checkpoint", po::value<std::string>(), "Checkpoint file (default: OUTPUT.ckpt)")(
       "resume", po::value<std::string>(), "Continue from a checkpoint")(
       "max-memory", po::value<std::string>(),
-      "Refuse scenarios whose estimated memory exceeds this (e.g. 8G; default: available memory)");
+      "Refuse scenarios whose estimated memory exceeds this (e.g. 8G; default: available memory)")(
+      "profile", "Print where the time went: each phase of the step, output, checkpoints");
   po::positional_options_description pos;
   pos.add("scenario", 1);
   po::variables_map vm;
@@ -219,7 +248,15 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
 
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
-  const auto start = std::chrono::steady_clock::now();
+  using Clock = std::chrono::steady_clock;
+  const auto start = Clock::now();
+  // Seconds spent writing the output file and checkpoints (for --profile).
+  double output_s = 0, checkpoint_s = 0;
+  const auto timed = [](double& into, auto&& f) {
+    const auto t0 = Clock::now();
+    f();
+    into += std::chrono::duration<double>(Clock::now() - t0).count();
+  };
   std::unique_ptr<Simulation> sim_ptr;
   std::unique_ptr<OutputWriter> writer_ptr;
   if (resuming) {
@@ -228,7 +265,7 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     writer_ptr = std::move(r.writer);
   } else {
     sim_ptr = std::make_unique<Simulation>(std::move(scenario));
-    writer_ptr = std::make_unique<OutputWriter>(out, *sim_ptr);
+    timed(output_s, [&] { writer_ptr = std::make_unique<OutputWriter>(out, *sim_ptr); });
   }
   Simulation& sim = *sim_ptr;
   OutputWriter& writer = *writer_ptr;
@@ -242,7 +279,7 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   detail::StopSignals signals;
   while (!sim.finished()) {
     sim.step();
-    writer.write_step(sim);
+    timed(output_s, [&] { writer.write_step(sim); });
     totals.add(sim);
     progress.update(sim.step_index());
     detail::fault_point("step");
@@ -257,10 +294,10 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
       return EXIT_INTERRUPTED;
     }
     if (checkpoint_every > 0 && sim.step_index() % checkpoint_every == 0 && !sim.finished()) {
-      write_checkpoint(checkpoint, sim, writer);
+      timed(checkpoint_s, [&] { write_checkpoint(checkpoint, sim, writer); });
     }
   }
-  writer.finish(sim);
+  timed(output_s, [&] { writer.finish(sim); });
   // The run is complete; its checkpoint would only be a stale copy.
   if (checkpoint_every > 0 || resuming) {
     std::error_code ec;
@@ -307,6 +344,8 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
       << "->" << last.brain_drain_share[c];
   }
   s << "\n  output         " << writer.path() << "\n";
+  if (vm.count("profile") != 0)
+    print_profile(s, sim.phase_times(), output_s, checkpoint_s, seconds);
   std::cout << s.str();
   return EXIT_OK;
 }

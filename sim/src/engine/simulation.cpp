@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <chrono>
 #include <cmath>
 #include <string>
 
@@ -35,8 +36,28 @@ double estimated_memory_bytes(const Scenario& sc) {
   return researchers * 200 + ties * 40 + firms * 4096 + 64.0 * 1024 * 1024;
 }
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+// Adds the time since the previous call to the given phase's counter.
+class PhaseClock {
+ public:
+  void operator()(double& phase) noexcept {
+    const Clock::time_point now = Clock::now();
+    phase += std::chrono::duration<double>(now - last_).count();
+    last_ = now;
+  }
+
+ private:
+  Clock::time_point last_ = Clock::now();
+};
+
+}  // namespace
+
 Simulation::Simulation(Scenario scenario, SimulationOptions options)
     : world_(std::make_unique<World>(std::move(scenario))) {
+  PhaseClock clock;
   World& w = *world_;
   const Scenario& sc = w.sc;
   w.check = options.check_invariants;
@@ -71,6 +92,7 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
   std::fill(w.F.departures.begin(), w.F.departures.end(), 0);
   detail::compute_metrics(w);
   if (w.check) check_invariants();
+  clock(w.times.setup);
 }
 
 Simulation::~Simulation() = default;
@@ -99,6 +121,9 @@ const std::vector<Event>& Simulation::events() const noexcept {
 const StepMetrics& Simulation::metrics() const noexcept {
   return world_->metrics;
 }
+const PhaseTimes& Simulation::phase_times() const noexcept {
+  return world_->times;
+}
 const std::vector<std::string>& Simulation::firm_names() const noexcept {
   return world_->firm_names;
 }
@@ -106,6 +131,8 @@ const std::vector<std::string>& Simulation::firm_names() const noexcept {
 void Simulation::step() {
   World& w = *world_;
   if (finished()) throw internal_error("step() after the last step");
+  PhaseClock clock;
+  PhaseTimes& t = w.times;
   ++w.step;
   w.events.clear();
   w.exits_acquired = w.exits_bankrupt = 0;
@@ -116,7 +143,9 @@ void Simulation::step() {
     w.operating[f] = w.cash_other[f] = 0;
   }
   detail::apply_timeline_events(w);
+  clock(t.timeline);
   detail::apply_exogenous_flows(w);
+  clock(t.flows);
   w.sampler.refresh();
   if (w.sc.market.protocol == Protocol::auction) {
     w.offers.clear();
@@ -124,17 +153,26 @@ void Simulation::step() {
     std::fill(w.committed_signing.begin(), w.committed_signing.end(), 0.0);
     std::fill(w.live_offers.begin(), w.live_offers.end(), 0);
     detail::scout_candidates(w);
+    clock(t.scouting);
     detail::run_auction_rounds(w);
+    clock(t.rounds);
     detail::settle_moves(w);
+    clock(t.settle);
   } else {
     detail::run_posted_wage_market(w);
+    clock(t.rounds);
   }
   detail::produce_and_account(w);
+  clock(t.production);
   detail::resolve_exits(w);
+  clock(t.exits);
   detail::found_spinouts(w);
+  clock(t.spinouts);
   detail::enforce_budgets(w);
+  clock(t.budgets);
   detail::compute_metrics(w);
   if (w.check) check_invariants();
+  clock(t.metrics);
 }
 
 void Simulation::check_invariants() const {

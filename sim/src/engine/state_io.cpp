@@ -159,6 +159,8 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   grow(w.live_offers, 0);
   grow(w.needs_fill, std::uint8_t{0});
   w.fill_buffers.resize(nf);
+  w.scout_order.resize(nf);
+  w.fill_choices.resize(nf);
   grow(w.cash_start, 0.0);
   grow(w.operating, 0.0);
   grow(w.cash_other, 0.0);

@@ -127,6 +127,8 @@ std::int32_t Simulation::World::add_firm(const Firm& firm) {
   candidate_rest.emplace_back();
   needs_fill.push_back(0);
   fill_buffers.emplace_back();
+  scout_order.emplace_back();
+  fill_choices.emplace_back();
   cash_start.push_back(firm.params.cash);
   operating.push_back(0);
   cash_other.push_back(0);

@@ -22,6 +22,13 @@ struct Offer {
   std::uint8_t outreach = 0;
 };
 
+//! A candidate a firm could offer to in this round, with the firm's surplus.
+struct OfferChoice {
+  double profit = 0;  //!< willingness to pay minus the offer, USD/yr
+  std::size_t j = 0;  //!< index into the firm's candidates
+  double value = 0;   //!< annual value of the offer, USD/yr
+};
+
 struct Simulation::World {
   explicit World(Scenario s) : sc(std::move(s)) {}
 
@@ -48,6 +55,7 @@ struct Simulation::World {
 
   std::vector<Event> events;
   StepMetrics metrics;
+  PhaseTimes times;
 
   // ---- cash ledger of the current step, per firm, for the accounting check:
   // cash_end = cash_start + operating - signing_paid + other
@@ -68,10 +76,12 @@ struct Simulation::World {
   std::vector<std::vector<double>> candidate_rest;         //!< per firm: non-money utility there
   std::vector<double> stay_rest;  //!< researcher -> non-money utility of staying (candidates only)
   std::vector<double> committed;  //!< per firm: annual value of live offers
-  std::vector<double> committed_signing;         //!< per firm: signing of live offers, USD
-  std::vector<std::int32_t> live_offers;         //!< per firm: number of live offers
-  std::vector<std::uint8_t> needs_fill;          //!< per firm: act in the next round
-  std::vector<std::vector<Offer>> fill_buffers;  //!< per firm: offers made this round
+  std::vector<double> committed_signing;               //!< per firm: signing of live offers, USD
+  std::vector<std::int32_t> live_offers;               //!< per firm: number of live offers
+  std::vector<std::uint8_t> needs_fill;                //!< per firm: act in the next round
+  std::vector<std::vector<Offer>> fill_buffers;        //!< per firm: offers made this round
+  std::vector<std::vector<std::size_t>> scout_order;   //!< per firm: scratch for outreach ranking
+  std::vector<std::vector<OfferChoice>> fill_choices;  //!< per firm: scratch of fill()
   std::vector<std::pair<std::int64_t, std::int32_t>> entries;  //!< (enter_step, firm), sorted
 
   // ---- helpers shared by the phases

@@ -33,12 +33,8 @@ void fill(World& w, std::size_t f) {
   const auto& flags = w.candidate_flags[f];
   const auto& rest = w.candidate_rest[f];
   const double bonus = w.sc.market.outreach_bonus;
-  struct Choice {
-    double profit;
-    std::size_t j;
-    double value;
-  };
-  std::vector<Choice> choices;
+  auto& choices = w.fill_choices[f];
+  choices.clear();
   for (std::size_t j = 0; j < cand.size(); ++j) {
     const std::int32_t r = cand[j];
     const auto ri = static_cast<std::size_t>(r);
@@ -65,7 +61,7 @@ void fill(World& w, std::size_t f) {
     if (!(a <= wtp[j])) continue;
     choices.push_back({wtp[j] - a, j, a});
   }
-  std::sort(choices.begin(), choices.end(), [&](const Choice& a, const Choice& b) {
+  std::sort(choices.begin(), choices.end(), [&](const OfferChoice& a, const OfferChoice& b) {
     return a.profit > b.profit || (a.profit == b.profit && cand[a.j] < cand[b.j]);
   });
   const bool budgets = w.sc.market.budgets;
@@ -74,7 +70,7 @@ void fill(World& w, std::size_t f) {
   double budget = budgets ? w.comp_budget(f) - w.F.payroll[f] - w.committed[f] : INF;
   double cash = budgets ? w.F.cash[f] - p.min_cash_reserve - w.committed_signing[f] : INF;
   const double h = w.contract_years();
-  for (const Choice& c : choices) {
+  for (const OfferChoice& c : choices) {
     if (capacity <= 0) break;
     const double signing = c.value * p.signing_share * h;
     if (c.value > budget || signing > cash) continue;  // a cheaper candidate may still fit
@@ -269,11 +265,14 @@ void cache_stay_utilities(World& w) {
   for (const auto& cand : w.candidates) all.insert(all.end(), cand.begin(), cand.end());
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
-  parallel_for(all.size(), [&](std::size_t i) {
-    const std::int32_t r = all[i];
-    const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
-    w.stay_rest[static_cast<std::size_t>(r)] =
-        e >= 0 ? nonmoney_utility(w, r, static_cast<std::size_t>(e), false) : 0.0;
+  constexpr std::size_t CHUNK = 2048;
+  parallel_for((all.size() + CHUNK - 1) / CHUNK, [&](std::size_t c) {
+    const std::size_t begin = c * CHUNK, n = std::min(CHUNK, all.size() - begin);
+    for_each_prefetched(w, {all.data() + begin, n}, [&](std::size_t, std::int32_t r) {
+      const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
+      w.stay_rest[static_cast<std::size_t>(r)] =
+          e >= 0 ? nonmoney_utility(w, r, static_cast<std::size_t>(e), false) : 0.0;
+    });
   });
 }
 

@@ -3,6 +3,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 #include "market/valuation.hpp"
@@ -25,6 +26,19 @@ void scout_candidates(Simulation::World& w) {
     flags.clear();
     const FirmParams& p = w.F.params[f];
     if (!w.F.active[f] || p.attention <= 0) return;
+    // The most any offer of f can be worth this step: its budget room and the
+    // cash for the signing part only shrink during the market phase. A firm
+    // that cannot afford the smallest package makes no offers and needs no
+    // candidates; a candidate whose floor (reservation) is above both this
+    // cap and the firm's valuation can never get one. Both cuts are exact.
+    double cap = std::numeric_limits<double>::infinity();
+    if (w.sc.market.budgets) {
+      cap = w.comp_budget(f) - w.F.payroll[f];
+      const double per_value = p.signing_share * w.contract_years();
+      if (per_value > 0) cap = std::min(cap, (w.F.cash[f] - p.min_cash_reserve) / per_value);
+      cap += 1.0 + 1e-9 * std::abs(cap);  // rounding slack: the cut stays conservative
+    }
+    if (!(cap >= MIN_ANNUAL_VALUE)) return;
     CounterRng rng(w.sc.run.seed, Stream::scouting, static_cast<std::uint64_t>(w.step), f);
     const auto attention = static_cast<std::size_t>(p.attention);
     const auto referrals =
@@ -49,23 +63,22 @@ void scout_candidates(Simulation::World& w) {
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     const auto self = static_cast<std::int32_t>(f);
     std::size_t kept = 0;
-    for (std::int32_t r : cand) {
+    for_each_prefetched(w, cand, [&](std::size_t, std::int32_t r) {
       const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
-      if (e == NOT_PRESENT || e == self) continue;
+      if (e == NOT_PRESENT || e == self) return;
       const double v = willingness_to_pay(w, f, r);
-      if (!(v > 0)) continue;
+      if (!(v > 0)) return;
       cand[kept++] = r;
       wtp.push_back(v);
-      // Non-money utility at f does not change during the market phase.
-      rest.push_back(nonmoney_utility(w, r, f, false));
-    }
+    });
     cand.resize(kept);
-    last.assign(kept, 0.0);
     flags.assign(kept, 0);
-    // Personal outreach goes with the highest-valued candidates.
+    // Personal outreach goes with the highest-valued candidates (before the
+    // cut below, which never removes anyone who could get an offer).
     const auto outreach = std::min<std::size_t>(kept, static_cast<std::size_t>(p.outreach));
     if (outreach > 0) {
-      std::vector<std::size_t> order(kept);
+      auto& order = w.scout_order[f];
+      order.resize(kept);
       std::iota(order.begin(), order.end(), 0);
       std::partial_sort(order.begin(), order.begin() + static_cast<long>(outreach), order.end(),
                         [&](std::size_t a, std::size_t b) {
@@ -73,6 +86,23 @@ void scout_candidates(Simulation::World& w) {
                         });
       for (std::size_t i = 0; i < outreach; ++i) flags[order[i]] = 1;
     }
+    std::size_t useful = 0;
+    for (std::size_t j = 0; j < kept; ++j) {
+      const auto r = static_cast<std::size_t>(cand[j]);
+      if (std::min(wtp[j], cap) < std::max(MIN_ANNUAL_VALUE, w.R.reservation[r])) continue;
+      cand[useful] = cand[j];
+      wtp[useful] = wtp[j];
+      flags[useful] = flags[j];
+      ++useful;
+    }
+    cand.resize(useful);
+    wtp.resize(useful);
+    flags.resize(useful);
+    last.assign(useful, 0.0);
+    // Non-money utility at f does not change during the market phase.
+    for_each_prefetched(w, cand, [&](std::size_t, std::int32_t r) {
+      rest.push_back(nonmoney_utility(w, r, f, false));
+    });
   });
 }
 

@@ -47,8 +47,8 @@ double retention_ceiling(const Simulation::World& w, std::int32_t r) noexcept {
 
 int peers_at(const Simulation::World& w, std::int32_t r, std::int32_t f) noexcept {
   int n = 0;
-  w.net.for_each_neighbour(
-      r, [&](std::int32_t q) { n += w.R.employer[static_cast<std::size_t>(q)] == f; });
+  const std::int32_t* employer = w.R.employer.data();
+  for (const std::uint32_t q : w.net.neighbours(r)) n += employer[q] == f;
   return n;
 }
 

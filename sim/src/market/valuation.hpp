@@ -5,6 +5,7 @@
 // firms do not observe); researchers decide with it.
 
 #include <cstdint>
+#include <span>
 
 #include "engine/world.hpp"
 
@@ -53,6 +54,46 @@ double money_utility(const Simulation::World& w, std::int32_t r, std::size_t f, 
 double stay_money_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept;
 //! The first annual value that beats `a` by the market's increment.
 double raised(const Simulation::World& w, double a) noexcept;
+
+//! Calls fn(i, ids[i]) for each i, software-pipelining the loads that
+//! nonmoney_utility() and the valuation make for researcher ids[i]: their
+//! rows are scattered over tables of millions of entries, so touching them
+//! a few iterations ahead overlaps the cache misses instead of paying them
+//! one after another. Three stages, because each needs the one before:
+//! the researcher's rows and CSR offsets, then its neighbour list, then the
+//! neighbours' employers.
+template <class Fn>
+void for_each_prefetched(const Simulation::World& w, std::span<const std::int32_t> ids, Fn&& fn) {
+  constexpr std::size_t NEAR = 6, MID = 12, FAR = 18;
+  const std::size_t n = ids.size();
+  const auto& R = w.R;
+  for (std::size_t i = 0; i < n; ++i) {
+    if (i + FAR < n) {
+      const auto r = static_cast<std::size_t>(ids[i + FAR]);
+      __builtin_prefetch(R.employer.data() + r);
+      __builtin_prefetch(R.skill.data() + r);
+      __builtin_prefetch(R.field.data() + r);
+      __builtin_prefetch(R.origin.data() + r);
+      __builtin_prefetch(R.reservation.data() + r);
+      __builtin_prefetch(R.w_compute.data() + r);
+      __builtin_prefetch(R.w_mission.data() + r);
+      __builtin_prefetch(R.w_peers.data() + r);
+      __builtin_prefetch(R.w_home.data() + r);
+      __builtin_prefetch(R.w_money.data() + r);
+      if (const void* row = w.net.row_address(ids[i + FAR])) __builtin_prefetch(row);
+    }
+    if (i + MID < n) {
+      const auto nb = w.net.neighbours(ids[i + MID]);
+      if (!nb.empty()) __builtin_prefetch(nb.data());
+    }
+    if (i + NEAR < n) {
+      for (const std::uint32_t q : w.net.neighbours(ids[i + NEAR])) {
+        __builtin_prefetch(R.employer.data() + q);
+      }
+    }
+    fn(i, ids[i]);
+  }
+}
 
 //! Smallest annual value any package may have (keeps ln() finite), USD/yr.
 inline constexpr double MIN_ANNUAL_VALUE = 1000.0;

@@ -1,0 +1,153 @@
+// Micro-benchmarks of the phases of one step, on a real world.
+//
+// Each benchmark builds a world from a scenarios/bench/ file and runs one
+// full step per iteration, reporting as the iteration's (manual) time the
+// seconds spent in one phase (Simulation::phase_times()), or in writing the
+// step to the output file. Every phase is therefore timed on the state a real
+// run reaches, and the phases' figures add up to the end-to-end step time.
+// Counters: researchers present, offers made and moves per step, and the
+// phase's throughput in researcher-steps per second.
+
+#include <benchmark/benchmark.h>
+
+#include <unistd.h>
+#include <chrono>
+#include <cstdlib>
+#include <filesystem>
+#include <iostream>
+#include <memory>
+#include <string>
+
+#include "talentsim/output.hpp"
+#include "talentsim/scenario.hpp"
+#include "talentsim/simulation.hpp"
+
+namespace {
+
+using talentsim::PhaseTimes;
+using talentsim::Simulation;
+
+std::string scenario_path(const std::string& name) {
+  return std::string(TALENTSIM_SOURCE_DIR) + "/scenarios/bench/" + name + ".toml";
+}
+
+talentsim::Scenario load(const std::string& name) {
+  // Enough steps for any iteration count the benchmarks use.
+  return talentsim::load_scenario(scenario_path(name), {{"run.steps", "100000"}});
+}
+
+void add_counters(benchmark::State& state, const Simulation& sim, std::int64_t offers,
+                  std::int64_t moves) {
+  const auto steps = static_cast<double>(state.iterations());
+  const auto researchers = static_cast<double>(sim.researchers().size());
+  state.counters["researchers"] = researchers;
+  state.counters["offers/step"] = static_cast<double>(offers) / steps;
+  state.counters["moves/step"] = static_cast<double>(moves) / steps;
+  state.counters["researcher-steps/s"] =
+      benchmark::Counter(researchers * steps, benchmark::Counter::kIsRate);
+}
+
+void step_counting(Simulation& sim, std::int64_t& offers, std::int64_t& moves) {
+  sim.step();
+  for (const std::int32_t n : sim.firms().offers_made) offers += n;
+  moves += sim.metrics().moves;
+}
+
+// One phase of the step, per step.
+void bm_phase(benchmark::State& state, const std::string& scenario, double PhaseTimes::*phase) {
+  Simulation sim(load(scenario));
+  std::int64_t offers = 0, moves = 0;
+  for (auto _ : state) {
+    const double before = sim.phase_times().*phase;
+    step_counting(sim, offers, moves);
+    state.SetIterationTime(sim.phase_times().*phase - before);
+  }
+  add_counters(state, sim, offers, moves);
+}
+
+// The whole step (every phase), per step.
+void bm_step(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  std::int64_t offers = 0, moves = 0;
+  for (auto _ : state) {
+    const auto t0 = std::chrono::steady_clock::now();
+    step_counting(sim, offers, moves);
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  add_counters(state, sim, offers, moves);
+}
+
+// Writing one step to the HDF5 file (buffering and the flushes it triggers).
+void bm_output(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  const std::string path = (std::filesystem::temp_directory_path() /
+                            ("talentsim_bench_" + std::to_string(::getpid()) + ".h5"))
+                               .string();
+  // Never finished: the writer removes its temporary file when destroyed.
+  talentsim::OutputWriter writer(path, sim);
+  std::int64_t offers = 0, moves = 0;
+  for (auto _ : state) {
+    step_counting(sim, offers, moves);
+    const auto t0 = std::chrono::steady_clock::now();
+    writer.write_step(sim);
+    state.SetIterationTime(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count());
+  }
+  add_counters(state, sim, offers, moves);
+}
+
+// Loading the scenario and building the population and network.
+void bm_setup(benchmark::State& state, const std::string& scenario) {
+  std::size_t researchers = 0;
+  for (auto _ : state) {
+    Simulation sim(load(scenario));
+    researchers = sim.researchers().size();
+    benchmark::DoNotOptimize(researchers);
+  }
+  state.counters["researchers"] = static_cast<double>(researchers);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  // Steps per phase benchmark: enough to average over the market's weekly
+  // noise, few enough that the 100k world stays quick.
+  const char* env = std::getenv("TALENTSIM_BENCH_STEPS");
+  const long steps = env != nullptr ? std::max(1L, std::atol(env)) : 26;
+  const std::pair<const char*, double PhaseTimes::*> phases[] = {
+      {"timeline", &PhaseTimes::timeline}, {"flows", &PhaseTimes::flows},
+      {"scouting", &PhaseTimes::scouting}, {"rounds", &PhaseTimes::rounds},
+      {"settle", &PhaseTimes::settle},     {"production", &PhaseTimes::production},
+      {"exits", &PhaseTimes::exits},       {"spinouts", &PhaseTimes::spinouts},
+      {"budgets", &PhaseTimes::budgets},   {"metrics", &PhaseTimes::metrics}};
+  for (const std::string scenario : {"global_10k", "global_100k"}) {
+    for (const auto& [name, phase] : phases) {
+      benchmark::RegisterBenchmark(
+          ("phase/" + std::string(name) + "/" + scenario).c_str(),
+          [scenario, phase = phase](benchmark::State& s) { bm_phase(s, scenario, phase); })
+          ->UseManualTime()
+          ->Iterations(steps)
+          ->Unit(benchmark::kMillisecond);
+    }
+    benchmark::RegisterBenchmark(("phase/output/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_output(s, scenario); })
+        ->UseManualTime()
+        ->Iterations(steps)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("step/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_step(s, scenario); })
+        ->UseManualTime()
+        ->Iterations(steps)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("setup/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_setup(s, scenario); })
+        ->Iterations(3)
+        ->Unit(benchmark::kMillisecond);
+  }
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

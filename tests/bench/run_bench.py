@@ -1,0 +1,212 @@
+#!/usr/bin/python3
+"""End-to-end benchmarks of talentsim (make bench; docs/performance.md).
+
+Runs the scenarios of scenarios/bench/ with `talentsim run --profile`,
+several times each with 2 threads and with 1 thread, and reports medians:
+wall time, setup time, steps/s, researcher-steps/s, offers/s, peak RSS, HDF5
+bytes written, the output's share of the wall time and the 1-thread /
+2-thread ratio. A second table, the scaling curve, runs every size (10k to
+10M researchers) for the same number of steps and reports the step time per
+researcher-step. Results go to OUT/results.md and OUT/results.json and are
+printed.
+"""
+
+import argparse
+import json
+import os
+import platform
+import re
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[2]
+BENCH = ROOT / "scenarios" / "bench"
+PROFILE_ROW = re.compile(r"^\s+(?:profile\s+)?([a-z]+)\s+([0-9.]+)\s+([0-9.]+)%$")
+STEP_PHASES = ["timeline", "flows", "scouting", "rounds", "settle", "production", "exits",
+               "spinouts", "budgets", "metrics"]
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    mem = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
+    return f"{os.cpu_count()} cores ({cpu}), {mem:.0f} GiB, {platform.system()} {platform.release()}"
+
+
+def run_once(talentsim: str, scenario: Path, out: Path, threads: int, steps: int | None) -> dict:
+    """One run; returns wall, peak RSS, the --profile rows and output facts."""
+    out.unlink(missing_ok=True)
+    cmd = [talentsim, "run", str(scenario), "-o", str(out), "-q", "--profile",
+           "--threads", str(threads)]
+    if steps is not None:
+        cmd += ["--steps", str(steps)]
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    stdout, stderr = proc.stdout.read(), proc.stderr.read()
+    proc.stdout.close()
+    proc.stderr.close()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        sys.exit(f"run_bench: {' '.join(cmd)} failed (exit {code}): {stderr.strip()}")
+    profile = {}
+    for line in stdout.splitlines():
+        m = PROFILE_ROW.match(line)
+        if m:
+            profile[m.group(1)] = float(m.group(2))
+    with h5py.File(out, "r") as f:
+        offers = int(np.asarray(f["firms/series/offers_made"][()], dtype=np.int64).sum())
+        present = np.asarray(f["metrics/by_country/origin_count"][()]).sum(axis=1)
+        run_steps = int(f.attrs["steps"])
+        firms = int(f["firms/series/active"].shape[1])
+    # Researcher-steps: researchers present at each step that was run.
+    researcher_steps = float(present[1:].sum())
+    return {"wall": wall, "rss_bytes": usage.ru_maxrss * 1024, "profile": profile,
+            "hdf5_bytes": out.stat().st_size, "offers": offers, "steps": run_steps,
+            "researchers": int(present[0]), "firms": firms, "researcher_steps": researcher_steps}
+
+
+def median_run(runs: list[dict]) -> dict:
+    med = dict(runs[0])
+    for key in ("wall", "rss_bytes", "hdf5_bytes"):
+        med[key] = statistics.median(r[key] for r in runs)
+    med["profile"] = {k: statistics.median(r["profile"].get(k, 0.0) for r in runs)
+                      for k in runs[0]["profile"]}
+    med["runs"] = [r["wall"] for r in runs]
+    return med
+
+
+def summarise(name: str, two: dict, one: dict | None) -> dict:
+    p = two["profile"]
+    step_s = sum(p.get(k, 0.0) for k in STEP_PHASES)
+    row = {
+        "scenario": name,
+        "researchers": two["researchers"],
+        "firms": two["firms"],
+        "steps": two["steps"],
+        "wall_s": two["wall"],
+        "walls_s": two["runs"],
+        "setup_s": p.get("setup", 0.0),
+        "step_s": step_s,
+        "output_s": p.get("output", 0.0),
+        "steps_per_s": two["steps"] / two["wall"],
+        "researcher_steps_per_s": two["researcher_steps"] / two["wall"],
+        "offers_per_s": two["offers"] / two["wall"],
+        "peak_rss_bytes": two["rss_bytes"],
+        "hdf5_bytes": two["hdf5_bytes"],
+        "output_share": p.get("output", 0.0) / two["wall"],
+        "phases_s": p,
+    }
+    if one is not None:
+        row["wall_1thread_s"] = one["wall"]
+        row["speedup_2_vs_1"] = one["wall"] / two["wall"]
+    return row
+
+
+def fmt_bytes(n: float) -> str:
+    return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
+
+
+def markdown(rows: list[dict], scaling: list[dict], header: str) -> str:
+    lines = [header, "",
+             "| scenario | researchers | firms | steps | wall (2 thr) | setup | steps/s "
+             "| researcher-steps/s | offers/s | peak RSS | HDF5 | output share | 1 thr / 2 thr |",
+             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        speed = f"{r['speedup_2_vs_1']:.2f}x" if "speedup_2_vs_1" in r else "-"
+        lines.append(
+            f"| {r['scenario']} | {r['researchers']:,} | {r['firms']:,} | {r['steps']} "
+            f"| {r['wall_s']:.1f} s | {r['setup_s']:.2f} s | {r['steps_per_s']:.1f} "
+            f"| {r['researcher_steps_per_s'] / 1e6:.1f} M | {r['offers_per_s'] / 1e3:.0f} k "
+            f"| {fmt_bytes(r['peak_rss_bytes'])} | {fmt_bytes(r['hdf5_bytes'])} "
+            f"| {100 * r['output_share']:.1f}% | {speed} |")
+    lines += ["", "Where the time goes (seconds, median run, 2 threads):", "",
+              "| scenario | " + " | ".join(["setup"] + STEP_PHASES + ["output"]) + " |",
+              "|---|" + "---:|" * (len(STEP_PHASES) + 2)]
+    for r in rows:
+        p = r["phases_s"]
+        cells = [f"{p.get(k, 0.0):.2f}" for k in ["setup"] + STEP_PHASES + ["output"]]
+        lines.append(f"| {r['scenario']} | " + " | ".join(cells) + " |")
+    if scaling:
+        base = scaling[0]["ns_per_researcher_step"]
+        lines += ["", "Scaling (same number of steps for every size, 2 threads, one run each; "
+                  "step time = the phases of the step, without setup and output):", "",
+                  "| scenario | researchers | steps | setup | step time | ns per researcher-step "
+                  "| vs smallest | peak RSS |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        for s in scaling:
+            lines.append(
+                f"| {s['scenario']} | {s['researchers']:,} | {s['steps']} | {s['setup_s']:.1f} s "
+                f"| {s['step_s']:.1f} s | {s['ns_per_researcher_step']:.0f} "
+                f"| {s['ns_per_researcher_step'] / base:.2f}x | {fmt_bytes(s['peak_rss_bytes'])} |")
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--talentsim", required=True, help="the talentsim binary (Release)")
+    ap.add_argument("--out", required=True, help="directory for outputs and results")
+    ap.add_argument("--scenarios", default="global_10k,global_100k,global_1m",
+                    help="end-to-end scenarios (names in scenarios/bench), full length")
+    ap.add_argument("--repeat", type=int, default=3, help="runs per configuration (median)")
+    ap.add_argument("--steps", type=int, default=None, help="override the scenarios' steps")
+    ap.add_argument("--scaling", default="global_10k,global_100k,global_1m,global_10m",
+                    help="sizes for the scaling curve ('' to skip)")
+    ap.add_argument("--scaling-steps", type=int, default=52)
+    args = ap.parse_args()
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    header = (f"talentsim benchmarks, {time.strftime('%Y-%m-%d')}, machine: {machine()}; "
+              f"median of {args.repeat} runs")
+    print(header, flush=True)
+    rows = []
+    for name in [s for s in args.scenarios.split(",") if s]:
+        scenario = BENCH / f"{name}.toml"
+        results = {}
+        for threads in (2, 1):
+            runs = []
+            for i in range(args.repeat):
+                r = run_once(args.talentsim, scenario, out / f"{name}.h5", threads, args.steps)
+                print(f"  {name}: {threads} thread(s), run {i + 1}/{args.repeat}: "
+                      f"{r['wall']:.2f} s", flush=True)
+                runs.append(r)
+            results[threads] = median_run(runs)
+        rows.append(summarise(name, results[2], results[1]))
+    scaling = []
+    for name in [s for s in args.scaling.split(",") if s]:
+        r = run_once(args.talentsim, BENCH / f"{name}.toml", out / f"{name}_scaling.h5", 2,
+                     args.scaling_steps)
+        (out / f"{name}_scaling.h5").unlink(missing_ok=True)
+        step_s = sum(r["profile"].get(k, 0.0) for k in STEP_PHASES)
+        scaling.append({"scenario": name, "researchers": r["researchers"], "steps": r["steps"],
+                        "setup_s": r["profile"].get("setup", 0.0), "step_s": step_s,
+                        "ns_per_researcher_step": 1e9 * step_s / r["researcher_steps"],
+                        "peak_rss_bytes": r["rss_bytes"], "wall_s": r["wall"]})
+        print(f"  scaling {name}: {r['wall']:.1f} s", flush=True)
+    for name in [s for s in args.scenarios.split(",") if s]:
+        (out / f"{name}.h5").unlink(missing_ok=True)
+    text = markdown(rows, scaling, header)
+    (out / "results.md").write_text(text)
+    (out / "results.json").write_text(json.dumps(
+        {"machine": machine(), "repeat": args.repeat, "end_to_end": rows, "scaling": scaling},
+        indent=2))
+    print()
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
