@@ -169,6 +169,7 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   w.stay_raise.assign(n, 0.0);
   w.touched_mark.assign(n, 0);
   w.stay_rest.assign(n, 0.0);
+  w.stay_u.assign(n, 0.0);
   for (std::size_t r = 0; r < n; ++r) {
     w.sampler.set_weight(r, R.employer[r] == NOT_PRESENT
                                 ? 0.0

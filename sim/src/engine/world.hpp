@@ -22,6 +22,29 @@ struct Offer {
   std::uint8_t outreach = 0;
 };
 
+//! An employee ranked for budget layoffs: least surplus goes first.
+struct StaffSurplus {
+  double surplus = 0;  //!< value of keeping minus annual pay, USD/yr
+  std::int32_t r = 0;
+  bool operator>(const StaffSurplus& o) const noexcept {
+    return surplus > o.surplus || (surplus == o.surplus && r > o.r);
+  }
+};
+
+//! An incumbent's possible counter-offer to an employee holding an outside offer.
+struct CounterCase {
+  std::int32_t firm = 0;
+  std::int32_t researcher = 0;
+  double raise = 0;  //!< countered annual value, 0 = no counter
+};
+
+//! Buffers of the auction rounds, kept between steps (no allocation once warm).
+struct AuctionScratch {
+  std::vector<std::int32_t> pending, rejected, choice, all;
+  std::vector<std::size_t> starts;
+  std::vector<CounterCase> cases;
+};
+
 //! A candidate a firm could offer to in this round, with the firm's surplus.
 struct OfferChoice {
   double profit = 0;  //!< willingness to pay minus the offer, USD/yr
@@ -75,13 +98,17 @@ struct Simulation::World {
   std::vector<std::vector<std::uint8_t>> candidate_flags;  //!< per firm: 1 = outreach
   std::vector<std::vector<double>> candidate_rest;         //!< per firm: non-money utility there
   std::vector<double> stay_rest;  //!< researcher -> non-money utility of staying (candidates only)
+  std::vector<double> stay_u;     //!< researcher -> expected utility of staying (candidates only)
   std::vector<double> committed;  //!< per firm: annual value of live offers
-  std::vector<double> committed_signing;               //!< per firm: signing of live offers, USD
-  std::vector<std::int32_t> live_offers;               //!< per firm: number of live offers
-  std::vector<std::uint8_t> needs_fill;                //!< per firm: act in the next round
-  std::vector<std::vector<Offer>> fill_buffers;        //!< per firm: offers made this round
-  std::vector<std::vector<std::size_t>> scout_order;   //!< per firm: scratch for outreach ranking
-  std::vector<std::vector<OfferChoice>> fill_choices;  //!< per firm: scratch of fill()
+  std::vector<double> committed_signing;                //!< per firm: signing of live offers, USD
+  std::vector<std::int32_t> live_offers;                //!< per firm: number of live offers
+  std::vector<std::uint8_t> needs_fill;                 //!< per firm: act in the next round
+  std::vector<std::vector<Offer>> fill_buffers;         //!< per firm: offers made this round
+  std::vector<std::vector<std::size_t>> scout_order;    //!< per firm: scratch for outreach ranking
+  std::vector<std::vector<OfferChoice>> fill_choices;   //!< per firm: scratch of fill()
+  std::vector<std::int32_t> over_budget;                //!< scratch of enforce_budgets()
+  AuctionScratch auction;                               //!< scratch of the auction rounds
+  std::vector<std::vector<StaffSurplus>> budget_staff;  //!< scratch of enforce_budgets()
   std::vector<std::pair<std::int64_t, std::int32_t>> entries;  //!< (enter_step, firm), sorted
 
   // ---- helpers shared by the phases

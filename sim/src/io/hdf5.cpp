@@ -1,6 +1,10 @@
 #include "io/hdf5.hpp"
 
+#include <tbb/parallel_for.h>
+#include <zlib.h>
+
 #include <algorithm>
+#include <cstring>
 
 #include "talentsim/errors.hpp"
 
@@ -84,12 +88,69 @@ Handle create_dataset(hid_t parent, const std::string& name, std::vector<hsize_t
           H5Dclose};
 }
 
+namespace {
+
+// How a dataset's chunks are stored, when talentsim can write them itself:
+// chunked, rank 1 or 2, filters exactly shuffle + deflate (what
+// create_dataset sets up).
+struct ChunkLayout {
+  int rank = 0;
+  hsize_t chunk[2] = {1, 1};
+  unsigned level = 0;
+};
+
+bool direct_layout(hid_t dataset, ChunkLayout& layout) {
+  Handle plist(check_id(H5Dget_create_plist(dataset), "creation property list"), H5Pclose);
+  if (H5Pget_layout(plist.id()) != H5D_CHUNKED) return false;
+  layout.rank = H5Pget_chunk(plist.id(), 2, layout.chunk);
+  if (layout.rank < 1 || layout.rank > 2 || H5Pget_nfilters(plist.id()) != 2) return false;
+  bool shuffle = false, deflate = false;
+  for (unsigned k = 0; k < 2; ++k) {
+    unsigned flags = 0, config = 0;
+    std::size_t n = 1;
+    unsigned values[1] = {0};
+    const H5Z_filter_t id = H5Pget_filter2(plist.id(), k, &flags, &n, values, 0, nullptr, &config);
+    if (id == H5Z_FILTER_SHUFFLE && k == 0) shuffle = true;
+    if (id == H5Z_FILTER_DEFLATE && k == 1 && n >= 1) {
+      deflate = true;
+      layout.level = values[0];
+    }
+  }
+  return shuffle && deflate;
+}
+
+// One chunk's bytes as HDF5's shuffle then deflate filters would store them
+// (H5Z_filter_shuffle: byte j of every element together; H5Z_filter_deflate:
+// zlib compress2 at the dataset's level), so any HDF5 reader decodes them.
+std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t elements,
+                                        std::size_t size, unsigned level) {
+  std::vector<unsigned char> shuffled(elements * size);
+  if (size == 1) {
+    std::memcpy(shuffled.data(), raw, elements);
+  } else {
+    for (std::size_t e = 0; e < elements; ++e) {
+      for (std::size_t b = 0; b < size; ++b) shuffled[b * elements + e] = raw[e * size + b];
+    }
+  }
+  uLongf n = compressBound(static_cast<uLong>(shuffled.size()));
+  std::vector<unsigned char> out(n);
+  if (compress2(out.data(), &n, shuffled.data(), static_cast<uLong>(shuffled.size()),
+                static_cast<int>(level)) != Z_OK) {
+    throw io_error("zlib: compressing a chunk failed");
+  }
+  out.resize(n);
+  return out;
+}
+
+}  // namespace
+
 template <class T>
 void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
                  std::vector<hsize_t> count) {
   Handle space(check_id(H5Dget_space(dataset), "dataspace"), H5Sclose);
   std::vector<hsize_t> dims(start.size());
   check(H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr), "extent");
+  const std::vector<hsize_t> old_dims = dims;
   bool grow = false;
   for (std::size_t i = 0; i < dims.size(); ++i) {
     if (start[i] + count[i] > dims[i]) {
@@ -102,20 +163,90 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
     space = Handle(check_id(H5Dget_space(dataset), "dataspace"), H5Sclose);
   }
   if (std::any_of(count.begin(), count.end(), [](hsize_t c) { return c == 0; })) return;
-  check(
-      H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, start.data(), nullptr, count.data(), nullptr),
-      "selecting a block");
   Handle mem(check_id(H5Screate_simple(static_cast<int>(count.size()), count.data(), nullptr),
                       "memory space"),
              H5Sclose);
-  check(H5Dwrite(dataset, native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, data),
-        "writing a block");
+  // Writes the part [lo, lo + n) of the block through HDF5's own pipeline.
+  const auto write_part = [&](const std::vector<hsize_t>& lo, const std::vector<hsize_t>& n) {
+    std::vector<hsize_t> offset(lo.size());
+    for (std::size_t d = 0; d < lo.size(); ++d) offset[d] = lo[d] - start[d];
+    check(H5Sselect_hyperslab(space.id(), H5S_SELECT_SET, lo.data(), nullptr, n.data(), nullptr),
+          "selecting a block");
+    check(H5Sselect_hyperslab(mem.id(), H5S_SELECT_SET, offset.data(), nullptr, n.data(), nullptr),
+          "selecting memory");
+    check(H5Dwrite(dataset, native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, data),
+          "writing a block");
+  };
+  ChunkLayout layout;
+  if (!direct_layout(dataset, layout) || static_cast<std::size_t>(layout.rank) != start.size()) {
+    write_part(start, count);
+    return;
+  }
+  // Datasets here are only ever appended to, so a chunk holds earlier data
+  // exactly when it reaches into the extent before this write. Chunks that
+  // hold no earlier data are encoded here, in parallel, and
+  // stored whole with H5Dwrite_chunk (their elements outside the block get
+  // the fill value, as HDF5 would give them); chunks that already hold data
+  // (the first one after a partial flush) go through H5Dwrite.
+  const int rank = layout.rank;
+  const hsize_t c0 = layout.chunk[0], c1 = rank == 2 ? layout.chunk[1] : 1;
+  const hsize_t s1 = rank == 2 ? start[1] : 0, n1 = rank == 2 ? count[1] : 1;
+  const hsize_t first0 = start[0] / c0, last0 = (start[0] + count[0] - 1) / c0;
+  const hsize_t first1 = s1 / c1, last1 = (s1 + n1 - 1) / c1;
+  struct Chunk {
+    hsize_t origin[2];
+    bool direct;
+    std::vector<unsigned char> bytes;
+  };
+  std::vector<Chunk> chunks;
+  for (hsize_t i = first0; i <= last0; ++i) {
+    for (hsize_t j = first1; j <= last1; ++j) {
+      const hsize_t o0 = i * c0, o1 = j * c1;
+      const bool old = o0 < old_dims[0] && (rank == 1 || o1 < old_dims[1]);
+      chunks.push_back({{o0, o1}, !old, {}});
+    }
+  }
+  T fill{};
+  {
+    Handle plist(check_id(H5Dget_create_plist(dataset), "creation property list"), H5Pclose);
+    check(H5Pget_fill_value(plist.id(), native_type<T>(), &fill), "fill value");
+  }
+  tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t k) {
+    Chunk& c = chunks[k];
+    if (!c.direct) return;
+    std::vector<T> raw(static_cast<std::size_t>(c0 * c1), fill);
+    const hsize_t r_lo = std::max(c.origin[0], start[0]);
+    const hsize_t r_hi = std::min(c.origin[0] + c0, start[0] + count[0]);
+    const hsize_t k_lo = std::max(c.origin[1], s1), k_hi = std::min(c.origin[1] + c1, s1 + n1);
+    for (hsize_t r = r_lo; r < r_hi; ++r) {
+      std::copy_n(data + (r - start[0]) * n1 + (k_lo - s1), k_hi - k_lo,
+                  raw.data() + (r - c.origin[0]) * c1 + (k_lo - c.origin[1]));
+    }
+    c.bytes = encode_chunk(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
+                           sizeof(T), layout.level);
+  });
+  for (const Chunk& c : chunks) {
+    if (c.direct) {
+      check(H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, c.origin, c.bytes.size(), c.bytes.data()),
+            "writing a chunk");
+      continue;
+    }
+    std::vector<hsize_t> lo(start.size()), n(start.size());
+    lo[0] = std::max(c.origin[0], start[0]);
+    n[0] = std::min(c.origin[0] + c0, start[0] + count[0]) - lo[0];
+    if (rank == 2) {
+      lo[1] = std::max(c.origin[1], s1);
+      n[1] = std::min(c.origin[1] + c1, s1 + n1) - lo[1];
+    }
+    write_part(lo, n);
+  }
 }
 
 template <class T>
 void write_vector(hid_t parent, const std::string& name, const std::vector<T>& data, int gzip) {
   const hsize_t n = data.size();
-  Handle ds = create_dataset<T>(parent, name, {n}, {std::clamp<hsize_t>(n, 1, 65536)}, gzip);
+  // Created empty and grown by the write, so write_block encodes whole chunks itself.
+  Handle ds = create_dataset<T>(parent, name, {0}, {std::clamp<hsize_t>(n, 1, 65536)}, gzip);
   write_block<T>(ds.id(), data.data(), {0}, {n});
   ds.close();
 }

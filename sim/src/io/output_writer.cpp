@@ -481,7 +481,8 @@ void OutputWriter::finish(const Simulation& sim) {
     h5::Handle g = h5::create_group(root, "network");
     const auto& ties = sim.network().tie_list();
     const hsize_t n = ties.size();
-    h5::Handle ds = h5::create_dataset<std::int32_t>(g.id(), "edges", {n, 2},
+    // Created empty and grown by the write, so write_block encodes whole chunks itself.
+    h5::Handle ds = h5::create_dataset<std::int32_t>(g.id(), "edges", {0, 2},
                                                      {std::clamp<hsize_t>(n, 1, 65536), 2}, o.gzip);
     std::vector<std::int32_t> flat;
     flat.reserve(2 * n);

@@ -15,9 +15,15 @@ namespace {
 using World = Simulation::World;
 constexpr double INF = std::numeric_limits<double>::infinity();
 
+// Expected utility of staying, kept per candidate in w.stay_u (see
+// cache_stay_utilities and counter_offers, the only places it changes).
 double stay_expected(const World& w, std::int32_t r) {
+  return w.stay_u[static_cast<std::size_t>(r)];
+}
+
+void update_stay_expected(World& w, std::int32_t r) {
   const auto i = static_cast<std::size_t>(r);
-  return stay_money_utility(w, r, w.stay_raise[i]) + w.stay_rest[i];
+  w.stay_u[i] = stay_money_utility(w, r, w.stay_raise[i]) + w.stay_rest[i];
 }
 
 // Firm f offers to every candidate worth it, best surplus first, within its
@@ -35,7 +41,18 @@ void fill(World& w, std::size_t f) {
   const double bonus = w.sc.market.outreach_bonus;
   auto& choices = w.fill_choices[f];
   choices.clear();
+  constexpr std::size_t AHEAD = 8;  // candidates' rows are scattered: load them early
   for (std::size_t j = 0; j < cand.size(); ++j) {
+    if (j + AHEAD < cand.size()) {
+      const auto q = static_cast<std::size_t>(cand[j + AHEAD]);
+      __builtin_prefetch(w.held.data() + q);
+      __builtin_prefetch(w.stay_u.data() + q);
+      __builtin_prefetch(w.stay_raise.data() + q);
+      __builtin_prefetch(w.R.switch_cost.data() + q);
+      __builtin_prefetch(w.R.w_money.data() + q);
+      __builtin_prefetch(w.R.origin.data() + q);
+      __builtin_prefetch(w.R.reservation.data() + q);
+    }
     const std::int32_t r = cand[j];
     const auto ri = static_cast<std::size_t>(r);
     const std::int32_t h = w.held[ri];
@@ -94,9 +111,9 @@ void fill(World& w, std::size_t f) {
   w.F.offers_made[f] += static_cast<std::int32_t>(out.size());
 }
 
-// Runs fill() for the firms flagged in `who` (all when empty) and appends
-// their offers in firm order; returns the ids of the new offers.
-std::vector<std::int32_t> make_offers(World& w, bool all) {
+// Runs fill() for every firm (`all`) or those flagged in needs_fill and
+// appends their offers in firm order; `pending` gets the ids of the new offers.
+void make_offers(World& w, bool all, std::vector<std::int32_t>& pending) {
   const std::size_t nf = w.F.size();
   parallel_for(nf, [&](std::size_t f) {
     if (all || w.needs_fill[f]) {
@@ -105,7 +122,7 @@ std::vector<std::int32_t> make_offers(World& w, bool all) {
       w.fill_buffers[f].clear();
     }
   });
-  std::vector<std::int32_t> pending;
+  pending.clear();
   for (std::size_t f = 0; f < nf; ++f) {
     w.needs_fill[f] = 0;
     for (const Offer& o : w.fill_buffers[f]) {
@@ -113,7 +130,6 @@ std::vector<std::int32_t> make_offers(World& w, bool all) {
       w.offers.push_back(o);
     }
   }
-  return pending;
 }
 
 double stay_threshold(const World& w, std::int32_t r) {
@@ -129,7 +145,8 @@ void decide(World& w, std::vector<std::int32_t>& pending, std::vector<std::int32
     const Offer& y = w.offers[static_cast<std::size_t>(b)];
     return x.researcher < y.researcher || (x.researcher == y.researcher && x.firm < y.firm);
   });
-  std::vector<std::size_t> starts;
+  auto& starts = w.auction.starts;
+  starts.clear();
   for (std::size_t i = 0; i < pending.size(); ++i) {
     if (i == 0 || w.offers[static_cast<std::size_t>(pending[i])].researcher !=
                       w.offers[static_cast<std::size_t>(pending[i - 1])].researcher) {
@@ -138,7 +155,8 @@ void decide(World& w, std::vector<std::int32_t>& pending, std::vector<std::int32
   }
   starts.push_back(pending.size());
   const std::size_t groups = starts.size() - 1;
-  std::vector<std::int32_t> choice(groups, -1);
+  auto& choice = w.auction.choice;
+  choice.assign(groups, -1);
   parallel_for(groups, [&](std::size_t g) {
     const std::int32_t r = w.offers[static_cast<std::size_t>(pending[starts[g]])].researcher;
     std::int32_t best = w.held[static_cast<std::size_t>(r)];
@@ -175,12 +193,9 @@ void decide(World& w, std::vector<std::int32_t>& pending, std::vector<std::int32
 // Incumbents that counter raise the package of employees who hold an outside
 // offer, up to their retention ceiling and budget. Returns whether any did.
 bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
-  struct Case {
-    std::int32_t firm;
-    std::int32_t researcher;
-    double raise;  // 0 = no counter
-  };
-  std::vector<Case> cases;
+  using Case = CounterCase;
+  auto& cases = w.auction.cases;
+  cases.clear();
   for (std::int32_t r : w.touched) {
     const auto ri = static_cast<std::size_t>(r);
     const std::int32_t e = w.R.employer[ri];
@@ -198,7 +213,8 @@ bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
                             return a.firm == b.firm && a.researcher == b.researcher;
                           }),
               cases.end());
-  std::vector<std::size_t> starts;
+  auto& starts = w.auction.starts;
+  starts.clear();
   for (std::size_t i = 0; i < cases.size(); ++i) {
     if (i == 0 || cases[i].firm != cases[i - 1].firm) starts.push_back(i);
   }
@@ -234,6 +250,7 @@ bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
     any = true;
     const auto ri = static_cast<std::size_t>(c.researcher);
     w.stay_raise[ri] = c.raise;
+    update_stay_expected(w, c.researcher);
     const Offer& outside = w.offers[static_cast<std::size_t>(w.held[ri])];
     if (!(outside.utility >= stay_threshold(w, c.researcher))) {
       rejected.push_back(w.held[ri]);
@@ -261,7 +278,9 @@ void release(World& w, std::vector<std::int32_t>& rejected) {
 // once (in parallel, each researcher its own slot) instead of at each use.
 void cache_stay_utilities(World& w) {
   if (w.stay_rest.size() < w.R.size()) w.stay_rest.resize(w.R.size(), 0.0);
-  std::vector<std::int32_t> all;
+  if (w.stay_u.size() < w.R.size()) w.stay_u.resize(w.R.size(), 0.0);
+  auto& all = w.auction.all;
+  all.clear();
   for (const auto& cand : w.candidates) all.insert(all.end(), cand.begin(), cand.end());
   std::sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
@@ -272,6 +291,7 @@ void cache_stay_utilities(World& w) {
       const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
       w.stay_rest[static_cast<std::size_t>(r)] =
           e >= 0 ? nonmoney_utility(w, r, static_cast<std::size_t>(e), false) : 0.0;
+      update_stay_expected(w, r);
     });
   });
 }
@@ -280,14 +300,16 @@ void cache_stay_utilities(World& w) {
 
 void run_auction_rounds(Simulation::World& w) {
   cache_stay_utilities(w);
-  std::vector<std::int32_t> rejected;
-  std::vector<std::int32_t> pending = make_offers(w, true);
+  auto& rejected = w.auction.rejected;
+  auto& pending = w.auction.pending;
+  rejected.clear();
+  make_offers(w, true, pending);
   for (std::int64_t round = 0;; ++round) {
     decide(w, pending, rejected);
     counter_offers(w, rejected);
     release(w, rejected);
     if (round + 1 >= w.sc.market.auction_rounds) break;
-    pending = make_offers(w, false);
+    make_offers(w, false, pending);
     if (pending.empty()) break;
   }
 }

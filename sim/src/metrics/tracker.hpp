@@ -80,6 +80,21 @@ class MetricsTracker {
 
 template <class Current>
 double MetricsTracker::max_pay(Current&& current) {
+  // Every job start pushes an entry and stale ones leave only from the top,
+  // so the heap is compacted when it outgrows the employed population: the
+  // memory stays proportional to the researchers, not to the moves so far.
+  if (top_.size() > 2 * static_cast<std::size_t>(pay_.count()) + 4096) {
+    std::erase_if(top_, [&](const Top& t) { return current(t.researcher) != t.value; });
+    std::sort(top_.begin(), top_.end(), [](const Top& a, const Top& b) {
+      return a.researcher < b.researcher || (a.researcher == b.researcher && a.value < b.value);
+    });
+    top_.erase(std::unique(top_.begin(), top_.end(),
+                           [](const Top& a, const Top& b) {
+                             return a.researcher == b.researcher && a.value == b.value;
+                           }),
+               top_.end());
+    std::make_heap(top_.begin(), top_.end());
+  }
   while (!top_.empty()) {
     const Top t = top_.front();
     if (current(t.researcher) == t.value) return t.value;
