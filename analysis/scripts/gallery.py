@@ -129,7 +129,7 @@ def story_results(R, seeds):
         f"- Double harm: OpenAI's progress over the 26 weeks from the launch, with minus without "
         f"the lab: {fmt_ci([m['progress_diff_rel'] for m in ms], '%', 100)}.",
         f"- Startup exits over 52 weeks, with minus without: {fmt_ci([m['exits_diff'] for m in ms], '', 1, 2)}"
-        " (no effect: see docs/calibration.md, \"What the engine cannot do yet\").",
+        " (startups fold when they lose 85% of their peak talent: `exit_talent_share`, docs/calibration.md).",
         "",
         "![Headcount of the largest firms](figures/story_top_firms.png)",
         "![Pay](figures/story_pay.png)",

@@ -2,9 +2,8 @@
 
 Three seeds of the story scenario and its counterfactual (the full 10-seed
 check is ``analysis/checks/story_checks.py``, ``make story-checks``). Every
-criterion that the scenario meets must hold in each of the three seeds; the
-startup-exit criterion needs an engine change (docs/calibration.md,
-"What the engine cannot do yet") and is an expected failure.
+criterion must hold in each of the three seeds (startup exits rise with the
+lab through the startups' ``exit_talent_share``, docs/calibration.md).
 """
 
 from __future__ import annotations
@@ -84,8 +83,6 @@ def test_double_harm(measures):
         assert m["progress_diff"] < 0, (s, m["progress_diff_rel"])
 
 
-@pytest.mark.xfail(reason="startup exits follow cash burn only; needs an engine change "
-                          "(docs/calibration.md)", strict=False)
 def test_startup_exits_rise(measures):
     for s, m in measures.items():
         assert m["exits_diff"] > 0, (s, m["startup_exits"], m["startup_exits_nolab"])

@@ -72,6 +72,7 @@ struct FirmParams {
   double equity_share = 0;              //!< share of a package paid in equity
   double equity_haircut = 0;            //!< researchers' discount on this firm's equity
   double denial_weight = 0;             //!< gamma: value of a rival's loss
+  double exit_talent_share = 0;         //!< startup folds below this share of its peak talent
   double mission = 0;                   //!< non-pecuniary attractiveness (utility)
   double skill_scale = 1;               //!< multiplier of initial employees' skill draws
   double pay_level = 0;                 //!< USD/yr initial annual value at skill 1

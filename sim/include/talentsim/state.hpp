@@ -50,12 +50,13 @@ struct FirmTable {
   std::vector<std::vector<std::int32_t>> rivals;     //!< sorted firm ids
   std::vector<std::vector<std::int32_t>> employees;  //!< researcher ids (order: arrival)
   // state
-  std::vector<double> cash;      //!< USD
-  std::vector<double> compute;   //!< GPU-equivalents
-  std::vector<double> payroll;   //!< USD/yr, sum of employees' annual values
-  std::vector<double> talent;    //!< T = sum of skill * needs[field]
-  std::vector<double> progress;  //!< P, cumulative output
-  std::vector<double> y_ref;     //!< reference output per step, fixed at entry
+  std::vector<double> cash;         //!< USD
+  std::vector<double> compute;      //!< GPU-equivalents
+  std::vector<double> payroll;      //!< USD/yr, sum of employees' annual values
+  std::vector<double> talent;       //!< T = sum of skill * needs[field]
+  std::vector<double> talent_peak;  //!< highest T at the end of any step so far
+  std::vector<double> progress;     //!< P, cumulative output
+  std::vector<double> y_ref;        //!< reference output per step, fixed at entry
   std::vector<std::uint8_t> active;
   std::vector<std::int32_t> star_count;  //!< employees in the top 1% by skill
   // per-step counters, reset at the start of each step

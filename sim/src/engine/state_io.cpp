@@ -52,7 +52,8 @@ std::vector<char> Simulation::save_state() const {
   out.nested(F.needs);
   out.nested(F.rivals);
   out.nested(F.employees);
-  for (const auto* v : {&F.cash, &F.compute, &F.payroll, &F.talent, &F.progress, &F.y_ref}) {
+  for (const auto* v :
+       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
     out.vector(*v);
   }
   out.vector(F.active);
@@ -96,7 +97,8 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   F.needs = in.nested<double>();
   F.rivals = in.nested<std::int32_t>();
   F.employees = in.nested<std::int32_t>();
-  for (auto* v : {&F.cash, &F.compute, &F.payroll, &F.talent, &F.progress, &F.y_ref}) {
+  for (auto* v :
+       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
     *v = in.vector<double>();
   }
   F.active = in.vector<std::uint8_t>();
@@ -125,7 +127,8 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
     if (v->size() != n) bad("researcher table");
   }
   if (R.field.size() != n || R.origin.size() != n) bad("researcher table");
-  for (const auto* v : {&F.cash, &F.compute, &F.payroll, &F.talent, &F.progress, &F.y_ref}) {
+  for (const auto* v :
+       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
     if (v->size() != nf) bad("firm table");
   }
   if (F.kind.size() != nf || F.country.size() != nf || F.needs.size() != nf ||

@@ -111,6 +111,7 @@ std::int32_t Simulation::World::add_firm(const Firm& firm) {
   F.compute.push_back(firm.params.compute);
   F.payroll.push_back(0);
   F.talent.push_back(0);
+  F.talent_peak.push_back(0);
   F.progress.push_back(0);
   F.y_ref.push_back(0);
   F.active.push_back(firm.params.enter_step <= step ? 1 : 0);

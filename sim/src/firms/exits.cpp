@@ -1,7 +1,8 @@
-// Phase 8: a firm whose cash is below zero is offered for acquisition to the
-// active firm that values its team most (and at least at the deficit, with
-// the cash to pay it); otherwise it goes bankrupt. Academia and state
-// institutions do not fail.
+// Phase 8: a firm whose cash is below zero, or a startup that has lost more
+// of its talent than its exit_talent_share allows (its team poached away),
+// is offered for acquisition to the active firm that values its team most
+// (and at least at the deficit, with the cash to pay it); otherwise it goes
+// bankrupt. Academia and state institutions do not fail.
 
 #include <algorithm>
 #include <vector>
@@ -24,9 +25,17 @@ void resolve_exits(Simulation::World& w) {
   const std::size_t nf = w.F.size();
   const std::size_t fields = w.sc.fields.size();
   std::vector<double> team(fields);
+  // A startup folds when its talent is below its share of the highest talent
+  // it had at the end of an earlier step.
+  const auto folds = [&](std::size_t f) {
+    const double share = w.F.params[f].exit_talent_share;
+    return w.F.kind[f] == FirmKind::startup && share > 0 && w.F.talent_peak[f] > 0 &&
+           w.F.talent[f] < share * w.F.talent_peak[f];
+  };
   for (std::size_t f = 0; f < nf; ++f) {
-    if (!w.F.active[f] || w.F.cash[f] >= 0 || !can_fail(w.F.kind[f])) continue;
-    const double deficit = -w.F.cash[f];
+    if (!w.F.active[f] || !can_fail(w.F.kind[f])) continue;
+    if (w.F.cash[f] >= 0 && !folds(f)) continue;
+    const double deficit = std::max(0.0, -w.F.cash[f]);
     std::fill(team.begin(), team.end(), 0.0);
     for (std::int32_t r : w.F.employees[f]) {
       team[w.R.field[static_cast<std::size_t>(r)]] += w.R.skill[static_cast<std::size_t>(r)];
@@ -67,7 +76,9 @@ void resolve_exits(Simulation::World& w) {
         w.record(EventKind::bankruptcy, r, id, NO_FIRM);
       }
     }
-    w.cash_other[f] += deficit;  // written off (bankruptcy) or paid by the buyer
+    // A deficit is written off (bankruptcy) or paid by the buyer; cash left
+    // in a folding startup goes back to its investors.
+    w.cash_other[f] -= w.F.cash[f];
     w.F.cash[f] = 0;
     w.F.compute[f] = 0;
     w.F.active[f] = 0;
@@ -76,6 +87,9 @@ void resolve_exits(Simulation::World& w) {
       ++w.exits_acquired;
     else
       ++w.exits_bankrupt;
+  }
+  for (std::size_t f = 0; f < nf; ++f) {
+    if (w.F.active[f]) w.F.talent_peak[f] = std::max(w.F.talent_peak[f], w.F.talent[f]);
   }
 }
 

@@ -2,6 +2,8 @@
 // incumbents counter; outbid firms raise or turn to other candidates; until
 // nothing changes or the round limit is reached.
 
+#include <tbb/parallel_sort.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -140,7 +142,9 @@ double stay_threshold(const World& w, std::int32_t r) {
 // Researchers with new offers keep the best one if it beats staying by their
 // switching cost; every other offer is rejected.
 void decide(World& w, std::vector<std::int32_t>& pending, std::vector<std::int32_t>& rejected) {
-  std::sort(pending.begin(), pending.end(), [&](std::int32_t a, std::int32_t b) {
+  // Keys are unique (one offer per firm and researcher per round), so the
+  // parallel sort's order is the one order there is.
+  tbb::parallel_sort(pending.begin(), pending.end(), [&](std::int32_t a, std::int32_t b) {
     const Offer& x = w.offers[static_cast<std::size_t>(a)];
     const Offer& y = w.offers[static_cast<std::size_t>(b)];
     return x.researcher < y.researcher || (x.researcher == y.researcher && x.firm < y.firm);
@@ -205,7 +209,8 @@ bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
     cases.push_back({e, r, 0.0});
   }
   if (cases.empty()) return false;
-  std::sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
+  // Equal keys are identical cases, so any correct sort gives the same result.
+  tbb::parallel_sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
     return a.firm < b.firm || (a.firm == b.firm && a.researcher < b.researcher);
   });
   cases.erase(std::unique(cases.begin(), cases.end(),
@@ -282,7 +287,7 @@ void cache_stay_utilities(World& w) {
   auto& all = w.auction.all;
   all.clear();
   for (const auto& cand : w.candidates) all.insert(all.end(), cand.begin(), cand.end());
-  std::sort(all.begin(), all.end());
+  tbb::parallel_sort(all.begin(), all.end());
   all.erase(std::unique(all.begin(), all.end()), all.end());
   constexpr std::size_t CHUNK = 2048;
   parallel_for((all.size() + CHUNK - 1) / CHUNK, [&](std::size_t c) {

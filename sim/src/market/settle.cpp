@@ -2,6 +2,8 @@
 // researcher order; a researcher kept by a counter-offer gets the raised
 // package. Signing bonuses are paid from cash now.
 
+#include <tbb/parallel_sort.h>
+
 #include <algorithm>
 
 #include "market/valuation.hpp"
@@ -9,7 +11,7 @@
 namespace talentsim::detail {
 
 void settle_moves(Simulation::World& w) {
-  std::sort(w.touched.begin(), w.touched.end());
+  tbb::parallel_sort(w.touched.begin(), w.touched.end());
   const double h = w.contract_years();
   for (std::int32_t r : w.touched) {
     const auto ri = static_cast<std::size_t>(r);

@@ -47,7 +47,12 @@ constexpr std::array REAL_PARAMS = {
     RealParam{"mission", &FirmParams::mission},
     RealParam{"skill_scale", &FirmParams::skill_scale},
     RealParam{"pay_level", &FirmParams::pay_level},
+    // Added after the first release: drawn after the integer parameters (see
+    // realise_params), so existing scenarios keep their values.
+    RealParam{"exit_talent_share", &FirmParams::exit_talent_share},
 };
+//! How many of the last REAL_PARAMS are drawn after the integer parameters.
+constexpr std::size_t LATE_REALS = 1;
 
 constexpr std::array INT_PARAMS = {
     IntParam{"attention", &FirmParams::attention},
@@ -218,12 +223,18 @@ FirmParams realise_params(const FirmSpec& spec, std::uint64_t seed, std::uint64_
   FirmParams params;
   // One generator per firm; parameters draw in a fixed order with a fixed
   // number of uniforms each, so a firm's values depend only on (seed, a, b).
+  // Parameters added later draw last, so adding one never changes the values
+  // an existing scenario gets for the others.
   CounterRng rng(seed, Stream::firm_expansion, a, b);
-  for (std::size_t i = 0; i < REAL_PARAMS.size(); ++i) {
+  const std::size_t early = REAL_PARAMS.size() - LATE_REALS;
+  for (std::size_t i = 0; i < early; ++i) {
     params.*REAL_PARAMS[i].member = spec.reals[i].sample(rng);
   }
   for (std::size_t i = 0; i < INT_PARAMS.size(); ++i) {
     params.*INT_PARAMS[i].member = realise_int(spec.ints[i], rng);
+  }
+  for (std::size_t i = early; i < REAL_PARAMS.size(); ++i) {
+    params.*REAL_PARAMS[i].member = spec.reals[i].sample(rng);
   }
   params.counter_offers = spec.counter_offers;
   return params;
