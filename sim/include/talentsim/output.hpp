@@ -56,6 +56,10 @@ class OutputWriter {
   void finish(const Simulation& sim);
   //! Path of the file (final name).
   const std::string& path() const noexcept;
+  //! Seconds the background writer thread has spent compressing and writing
+  //! (it overlaps the simulation; 0 when the run has one thread and writes
+  //! on it; see docs/output.md).
+  double background_seconds() const;
 
   struct Impl;
 

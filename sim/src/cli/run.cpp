@@ -344,6 +344,13 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
       << "->" << last.brain_drain_share[c];
   }
   s << "\n  output         " << writer.path() << "\n";
+  if (vm.count("profile") != 0 && writer.background_seconds() > 0) {
+    char line[160];
+    std::snprintf(line, sizeof line,
+                  "  writer thread  %.3f s compressing and writing, overlapping the steps\n",
+                  writer.background_seconds());
+    s << line;
+  }
   if (vm.count("profile") != 0)
     print_profile(s, sim.phase_times(), output_s, checkpoint_s, seconds);
   std::cout << s.str();

@@ -146,7 +146,7 @@ std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t el
 
 template <class T>
 void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
-                 std::vector<hsize_t> count) {
+                 std::vector<hsize_t> count, bool parallel) {
   Handle space(check_id(H5Dget_space(dataset), "dataspace"), H5Sclose);
   std::vector<hsize_t> dims(start.size());
   check(H5Sget_simple_extent_dims(space.id(), dims.data(), nullptr), "extent");
@@ -211,7 +211,7 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
     Handle plist(check_id(H5Dget_create_plist(dataset), "creation property list"), H5Pclose);
     check(H5Pget_fill_value(plist.id(), native_type<T>(), &fill), "fill value");
   }
-  tbb::parallel_for(std::size_t{0}, chunks.size(), [&](std::size_t k) {
+  const auto encode = [&](std::size_t k) {
     Chunk& c = chunks[k];
     if (!c.direct) return;
     std::vector<T> raw(static_cast<std::size_t>(c0 * c1), fill);
@@ -224,7 +224,12 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
     }
     c.bytes = encode_chunk(reinterpret_cast<const unsigned char*>(raw.data()), raw.size(),
                            sizeof(T), layout.level);
-  });
+  };
+  if (parallel) {
+    tbb::parallel_for(std::size_t{0}, chunks.size(), encode);
+  } else {
+    for (std::size_t k = 0; k < chunks.size(); ++k) encode(k);
+  }
   for (const Chunk& c : chunks) {
     if (c.direct) {
       check(H5Dwrite_chunk(dataset, H5P_DEFAULT, 0, c.origin, c.bytes.size(), c.bytes.data()),
@@ -251,10 +256,10 @@ void write_vector(hid_t parent, const std::string& name, const std::vector<T>& d
   ds.close();
 }
 
-#define TALENTSIM_H5_INSTANTIATE(T)                                                          \
-  template Handle create_dataset<T>(hid_t, const std::string&, std::vector<hsize_t>,         \
-                                    std::vector<hsize_t>, int, T, bool);                     \
-  template void write_block<T>(hid_t, const T*, std::vector<hsize_t>, std::vector<hsize_t>); \
+#define TALENTSIM_H5_INSTANTIATE(T)                                                                \
+  template Handle create_dataset<T>(hid_t, const std::string&, std::vector<hsize_t>,               \
+                                    std::vector<hsize_t>, int, T, bool);                           \
+  template void write_block<T>(hid_t, const T*, std::vector<hsize_t>, std::vector<hsize_t>, bool); \
   template void write_vector<T>(hid_t, const std::string&, const std::vector<T>&, int);
 TALENTSIM_H5_INSTANTIATE(double)
 TALENTSIM_H5_INSTANTIATE(std::int64_t)

@@ -93,10 +93,12 @@ Handle create_dataset(hid_t parent, const std::string& name, std::vector<hsize_t
                       bool grow_columns = false);
 
 //! Writes `data` (row-major) at [row0, col0] with shape `count`, growing the
-//! dataset first if needed.
+//! dataset first if needed. With `parallel`, new chunks are compressed on
+//! the TBB threads; the output writer's background thread passes false so
+//! that it never competes with the simulation for them.
 template <class T>
 void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
-                 std::vector<hsize_t> count);
+                 std::vector<hsize_t> count, bool parallel = true);
 
 //! Writes a whole 1-D dataset at once (compressed when larger than a chunk).
 template <class T>

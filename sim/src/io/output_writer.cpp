@@ -2,14 +2,24 @@
 // blocks of BLOCK steps (bounded memory) and written as one hyperslab per
 // dataset, so each compressed chunk is written once; events are flushed
 // every EVENT_BLOCK rows; snapshots are written as they are taken.
+//
+// The writes themselves (compression and HDF5 calls) run on a background
+// thread (util/serial_worker.hpp), one block at a time and in order, while
+// the simulation goes on; at most two blocks wait. Everything else (creating
+// the file, checkpoint flushes, the static tables at the end) runs on the
+// calling thread after waiting for the background thread to be idle, so
+// HDF5 calls never overlap.
 
 #include <fcntl.h>
+#include <tbb/global_control.h>
 #include <unistd.h>
 #include <array>
 #include <chrono>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
+#include <functional>
+#include <memory>
 
 #include "io/hdf5.hpp"
 #include "talentsim/errors.hpp"
@@ -17,6 +27,7 @@
 #include "talentsim/version.hpp"
 #include "util/fault.hpp"
 #include "util/format.hpp"
+#include "util/serial_worker.hpp"
 
 namespace talentsim {
 namespace {
@@ -113,6 +124,18 @@ struct OutputWriter::Impl {
   std::size_t snapshots_written = 0;
   bool finished = false;
   bool reopen = false;  // resuming: open what exists instead of creating it
+  // Last member: destroyed (stopped and joined) before any handle it uses.
+  // A run limited to one thread writes on that thread.
+  detail::SerialWorker worker{
+      tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism) > 1};
+
+  // Runs the given writes, in order, on the background thread.
+  void submit(std::vector<std::function<void()>> writes) {
+    auto all = std::make_shared<std::vector<std::function<void()>>>(std::move(writes));
+    worker.submit([all] {
+      for (auto& write : *all) write();
+    });
+  }
 
   h5::Handle group(hid_t parent, const std::string& name) {
     if (reopen) {
@@ -142,48 +165,64 @@ struct OutputWriter::Impl {
     return s;
   }
 
+  // Hands a buffer to a background write of `count` elements at `start`
+  // of dataset `ds`, leaving the buffer empty (with its capacity when it is
+  // reused: `refill`).
   template <class T>
-  void flush_series(std::vector<Series<T>>& all, bool two_d) {
+  static void hand_over(std::vector<std::function<void()>>& writes, hid_t ds,
+                        std::vector<T>& buffer, std::vector<hsize_t> start,
+                        std::vector<hsize_t> count, bool refill = true) {
+    const std::size_t capacity = buffer.capacity();
+    auto data = std::make_shared<std::vector<T>>(std::move(buffer));
+    buffer = std::vector<T>();
+    if (refill) buffer.reserve(capacity);
+    writes.push_back(
+        [ds, data, start, count] { h5::write_block<T>(ds, data->data(), start, count, false); });
+  }
+
+  template <class T>
+  void flush_series(std::vector<Series<T>>& all, bool two_d,
+                    std::vector<std::function<void()>>& writes) {
     for (auto& s : all) {
       if (two_d) {
-        h5::write_block<T>(s.ds.id(), s.buffer.data(), {next_row, 0}, {rows_buffered, s.width});
+        hand_over(writes, s.ds.id(), s.buffer, {next_row, 0}, {rows_buffered, s.width});
       } else {
-        h5::write_block<T>(s.ds.id(), s.buffer.data(), {next_row}, {rows_buffered});
+        hand_over(writes, s.ds.id(), s.buffer, {next_row}, {rows_buffered});
       }
-      s.buffer.clear();
     }
   }
 
   void flush_rows() {
     if (rows_buffered == 0) return;
-    flush_series(firm_real, true);
-    flush_series(firm_int, true);
-    flush_series(metric_real, false);
-    flush_series(metric_int, false);
-    flush_series(country_real, true);
-    flush_series(country_int, true);
+    std::vector<std::function<void()>> writes;
+    flush_series(firm_real, true, writes);
+    flush_series(firm_int, true, writes);
+    flush_series(metric_real, false, writes);
+    flush_series(metric_int, false, writes);
+    flush_series(country_real, true, writes);
+    flush_series(country_int, true, writes);
     next_row += rows_buffered;
     rows_buffered = 0;
+    submit(std::move(writes));
   }
 
   void flush_events() {
     const std::size_t n = b_step.size();
     if (n == 0) return;
-    h5::write_block(ev_step.id(), b_step.data(), {events_written}, {n});
-    h5::write_block(ev_researcher.id(), b_researcher.data(), {events_written}, {n});
-    h5::write_block(ev_from.id(), b_from.data(), {events_written}, {n});
-    h5::write_block(ev_to.id(), b_to.data(), {events_written}, {n});
-    h5::write_block(ev_kind.id(), b_kind.data(), {events_written}, {n});
-    h5::write_block(ev_salary.id(), b_salary.data(), {events_written}, {n});
-    h5::write_block(ev_signing.id(), b_signing.data(), {events_written}, {n});
-    h5::write_block(ev_equity.id(), b_equity.data(), {events_written}, {n});
-    h5::write_block(ev_value.id(), b_value.data(), {events_written}, {n});
-    h5::write_block(ev_outreach.id(), b_outreach.data(), {events_written}, {n});
+    std::vector<std::function<void()>> writes;
+    const std::vector<hsize_t> at = {events_written}, count = {n};
+    hand_over(writes, ev_step.id(), b_step, at, count);
+    hand_over(writes, ev_researcher.id(), b_researcher, at, count);
+    hand_over(writes, ev_from.id(), b_from, at, count);
+    hand_over(writes, ev_to.id(), b_to, at, count);
+    hand_over(writes, ev_kind.id(), b_kind, at, count);
+    hand_over(writes, ev_salary.id(), b_salary, at, count);
+    hand_over(writes, ev_signing.id(), b_signing, at, count);
+    hand_over(writes, ev_equity.id(), b_equity, at, count);
+    hand_over(writes, ev_value.id(), b_value, at, count);
+    hand_over(writes, ev_outreach.id(), b_outreach, at, count);
     events_written += n;
-    for (auto* v : {&b_step, &b_researcher, &b_from, &b_to}) v->clear();
-    b_kind.clear();
-    b_outreach.clear();
-    for (auto* v : {&b_salary, &b_signing, &b_equity, &b_value}) v->clear();
+    submit(std::move(writes));
   }
 
   void record(const Simulation& sim) {
@@ -277,11 +316,13 @@ struct OutputWriter::Impl {
       if (employer[r] >= 0) value[r] = R.annual_value(r, h);
     }
     const auto s = static_cast<hsize_t>(snapshots_written);
-    const auto step = static_cast<std::int32_t>(sim.step_index());
-    h5::write_block(snap_step.id(), &step, {s}, {1});
-    h5::write_block(snap_employer.id(), employer.data(), {s, 0}, {1, n});
-    h5::write_block(snap_value.id(), value.data(), {s, 0}, {1, n});
+    std::vector<std::int32_t> step = {static_cast<std::int32_t>(sim.step_index())};
+    std::vector<std::function<void()>> writes;
+    hand_over(writes, snap_step.id(), step, {s}, {1}, false);
+    hand_over(writes, snap_employer.id(), employer, {s, 0}, {1, n}, false);
+    hand_over(writes, snap_value.id(), value, {s, 0}, {1, n}, false);
     ++snapshots_written;
+    submit(std::move(writes));
   }
 };
 
@@ -408,6 +449,7 @@ OutputState OutputWriter::flush() {
   Impl& o = *impl_;
   o.flush_rows();
   o.flush_events();
+  o.worker.drain();
   detail::fault_point("flush");
   h5::check(H5Fflush(o.file.id(), H5F_SCOPE_GLOBAL), "flushing the output");
   return {o.next_row, o.events_written, o.snapshots_written};
@@ -419,6 +461,7 @@ const std::string& OutputWriter::temp_path() const noexcept {
 
 OutputWriter::~OutputWriter() {
   if (impl_ && !impl_->finished) {
+    impl_->worker.stop();        // no write may run while the file closes
     impl_->file = h5::Handle();  // close without checking: we are unwinding
     std::error_code ec;
     std::filesystem::remove(impl_->tmp, ec);
@@ -433,10 +476,15 @@ void OutputWriter::write_step(const Simulation& sim) {
   impl_->record(sim);
 }
 
+double OutputWriter::background_seconds() const {
+  return impl_->worker.background() ? impl_->worker.busy_seconds() : 0.0;
+}
+
 void OutputWriter::finish(const Simulation& sim) {
   Impl& o = *impl_;
   o.flush_rows();
   o.flush_events();
+  o.worker.drain();
   const hid_t root = o.file.id();
   const Scenario& sc = sim.scenario();
   {
