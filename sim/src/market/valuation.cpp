@@ -66,11 +66,12 @@ double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t 
   const auto ri = static_cast<std::size_t>(r);
   const FirmParams& p = w.F.params[f];
   const double per_head = w.F.compute[f] / std::max(1.0, static_cast<double>(w.F.headcount(f)));
-  double u = w.R.w_compute[ri] * std::log1p(per_head) + w.R.w_mission[ri] * p.mission +
-             w.R.w_peers[ri] * std::log1p(peers_at(w, r, static_cast<std::int32_t>(f)));
+  const MarketPrefs& q = w.prefs[ri];
+  double u = q.w_compute * std::log1p(per_head) + q.w_mission * p.mission +
+             q.w_peers * std::log1p(peers_at(w, r, static_cast<std::int32_t>(f)));
   const auto c = static_cast<std::size_t>(w.F.country[f]);
   if (w.F.country[f] == w.R.origin[ri]) {
-    u += w.R.w_home[ri];
+    u += q.w_home;
   } else {
     u -= w.C.visa_friction[c];
   }
@@ -80,7 +81,7 @@ double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t 
 
 double money_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a) noexcept {
   const double money = std::max(MIN_ANNUAL_VALUE, effective_money(w, r, f, a));
-  return w.R.w_money[static_cast<std::size_t>(r)] * std::log(money);
+  return w.prefs[static_cast<std::size_t>(r)].w_money * std::log(money);
 }
 
 double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a,
@@ -91,7 +92,8 @@ double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, 
 double stay_money_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = w.R.employer[ri];
-  if (e < 0) return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, w.R.reservation[ri]));
+  const MarketPrefs& q = w.prefs[ri];
+  if (e < 0) return q.w_money * std::log(std::max(MIN_ANNUAL_VALUE, q.reservation));
   const auto ei = static_cast<std::size_t>(e);
   double money = 0;
   if (raise > 0) {
@@ -104,7 +106,7 @@ double stay_money_utility(const Simulation::World& w, std::int32_t r, double rai
       money += w.C.retention_subsidy[static_cast<std::size_t>(w.F.country[ei])];
     }
   }
-  return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, money));
+  return q.w_money * std::log(std::max(MIN_ANNUAL_VALUE, money));
 }
 
 double stay_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
@@ -131,7 +133,7 @@ double value_for_utility(const Simulation::World& w, std::int32_t r, std::size_t
 double value_given_rest(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
                         double rest) noexcept {
   const auto ri = static_cast<std::size_t>(r);
-  const double wm = w.R.w_money[ri];
+  const double wm = w.prefs[ri].w_money;
   if (wm <= 1e-12) {
     return rest >= target ? MIN_ANNUAL_VALUE : std::numeric_limits<double>::infinity();
   }
