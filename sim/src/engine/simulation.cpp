@@ -182,15 +182,7 @@ void Simulation::check_invariants() const {
   };
   const double h = w.contract_years();
   std::int64_t employed = 0, present = 0;
-  if (w.prefs.size() != w.R.size()) fail("packed researcher attributes out of step");
   for (std::size_t r = 0; r < w.R.size(); ++r) {
-    const MarketPrefs& q = w.prefs[r];
-    if (q.w_money != w.R.w_money[r] || q.w_compute != w.R.w_compute[r] ||
-        q.w_mission != w.R.w_mission[r] || q.w_peers != w.R.w_peers[r] ||
-        q.w_home != w.R.w_home[r] || q.switch_cost != w.R.switch_cost[r] ||
-        q.reservation != w.R.reservation[r] || q.skill != w.R.skill[r]) {
-      fail("packed attributes of researcher " + std::to_string(r) + " differ from the table");
-    }
     const std::int32_t e = w.R.employer[r];
     if (e == NOT_PRESENT) continue;
     ++present;

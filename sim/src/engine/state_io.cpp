@@ -173,8 +173,6 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   w.touched_mark.assign(n, 0);
   w.stay_rest.assign(n, 0.0);
   w.stay_u.assign(n, 0.0);
-  w.prefs.assign(n, {});
-  for (std::size_t r = 0; r < n; ++r) w.sync_prefs(r);
   for (std::size_t r = 0; r < n; ++r) {
     w.sampler.set_weight(r, R.employer[r] == NOT_PRESENT
                                 ? 0.0

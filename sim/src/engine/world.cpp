@@ -26,12 +26,6 @@ void Simulation::World::set_reference_output(std::size_t f) {
   F.y_ref[f] = detail::production(p.tfp, p.alpha, t, std::max(1.0, F.compute[f]));
 }
 
-void Simulation::World::sync_prefs(std::size_t r) {
-  if (prefs.size() <= r) prefs.resize(std::max(r + 1, R.size()));
-  prefs[r] = {R.w_money[r], R.w_compute[r],   R.w_mission[r],   R.w_peers[r],
-              R.w_home[r],  R.switch_cost[r], R.reservation[r], R.skill[r]};
-}
-
 void Simulation::World::leave_firm(std::int32_t r, bool disrupt) {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = R.employer[ri];

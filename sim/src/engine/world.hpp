@@ -22,18 +22,6 @@ struct Offer {
   std::uint8_t outreach = 0;
 };
 
-//! The market's view of a researcher packed in one cache line: copies of
-//! the ResearcherTable columns that never change after entry and that every
-//! valuation reads. Scattered over seven arrays they cost seven cache misses
-//! per candidate; here one. Kept equal to the table by sync_prefs()
-//! (checked with the invariants).
-struct alignas(64) MarketPrefs {
-  double w_money = 0, w_compute = 0, w_mission = 0, w_peers = 0, w_home = 0;
-  double switch_cost = 0;  //!< utility
-  double reservation = 0;  //!< USD/yr
-  double skill = 0;
-};
-
 //! An employee ranked for budget layoffs: least surplus goes first.
 struct StaffSurplus {
   double surplus = 0;  //!< value of keeping minus annual pay, USD/yr
@@ -109,10 +97,9 @@ struct Simulation::World {
   std::vector<std::vector<double>> candidate_last;         //!< per firm: last value offered, or 0
   std::vector<std::vector<std::uint8_t>> candidate_flags;  //!< per firm: 1 = outreach
   std::vector<std::vector<double>> candidate_rest;         //!< per firm: non-money utility there
-  std::vector<MarketPrefs> prefs;  //!< researcher -> packed copy of its fixed attributes
-  std::vector<double> stay_rest;   //!< researcher -> non-money utility of staying (candidates only)
-  std::vector<double> stay_u;      //!< researcher -> expected utility of staying (candidates only)
-  std::vector<double> committed;   //!< per firm: annual value of live offers
+  std::vector<double> stay_rest;  //!< researcher -> non-money utility of staying (candidates only)
+  std::vector<double> stay_u;     //!< researcher -> expected utility of staying (candidates only)
+  std::vector<double> committed;  //!< per firm: annual value of live offers
   std::vector<double> committed_signing;                //!< per firm: signing of live offers, USD
   std::vector<std::int32_t> live_offers;                //!< per firm: number of live offers
   std::vector<std::uint8_t> needs_fill;                 //!< per firm: act in the next round
@@ -132,8 +119,7 @@ struct Simulation::World {
   double output(std::size_t f, double talent) const noexcept;
   //! Researcher r's contribution to f's talent: skill * needs.
   double delta(std::size_t f, std::int32_t r) const noexcept {
-    return prefs[static_cast<std::size_t>(r)].skill *
-           F.needs[f][R.field[static_cast<std::size_t>(r)]];
+    return R.skill[static_cast<std::size_t>(r)] * F.needs[f][R.field[static_cast<std::size_t>(r)]];
   }
   bool present(std::int32_t r) const noexcept {
     return R.employer[static_cast<std::size_t>(r)] != NOT_PRESENT;
@@ -148,8 +134,6 @@ struct Simulation::World {
               std::uint8_t outreach = 0);
   //! Adds a firm (initial or spun out) and returns its id.
   std::int32_t add_firm(const Firm& firm);
-  //! Copies researcher r's fixed attributes from R into prefs[r].
-  void sync_prefs(std::size_t r);
   //! Fixes a firm's reference output from its current talent and compute.
   void set_reference_output(std::size_t f);
 };

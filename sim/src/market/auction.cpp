@@ -50,8 +50,10 @@ void fill(World& w, std::size_t f) {
       __builtin_prefetch(w.held.data() + q);
       __builtin_prefetch(w.stay_u.data() + q);
       __builtin_prefetch(w.stay_raise.data() + q);
-      __builtin_prefetch(w.prefs.data() + q);
+      __builtin_prefetch(w.R.switch_cost.data() + q);
+      __builtin_prefetch(w.R.w_money.data() + q);
       __builtin_prefetch(w.R.origin.data() + q);
+      __builtin_prefetch(w.R.reservation.data() + q);
     }
     const std::int32_t r = cand[j];
     const auto ri = static_cast<std::size_t>(r);
@@ -59,8 +61,7 @@ void fill(World& w, std::size_t f) {
     if (h >= 0 && w.offers[static_cast<std::size_t>(h)].firm == static_cast<std::int32_t>(f)) {
       continue;
     }
-    const MarketPrefs& q = w.prefs[ri];
-    double target = stay_expected(w, r) + q.switch_cost;
+    double target = stay_expected(w, r) + w.R.switch_cost[ri];
     bool contested = w.stay_raise[ri] > 0;
     if (h >= 0) {
       const double u = w.offers[static_cast<std::size_t>(h)].expected;
@@ -73,7 +74,7 @@ void fill(World& w, std::size_t f) {
     if (!std::isfinite(a)) continue;
     // No package pays less than the researcher's outside option, even when a
     // home-country subsidy would make less acceptable.
-    a = std::max(a, q.reservation);
+    a = std::max(a, w.R.reservation[ri]);
     a = contested ? raised(w, a) : a * (1.0 + p.bid_markup);
     if (last[j] > 0) a = std::max(a, raised(w, last[j]));
     if (!(a <= wtp[j])) continue;
@@ -135,7 +136,7 @@ void make_offers(World& w, bool all, std::vector<std::int32_t>& pending) {
 
 double stay_threshold(const World& w, std::int32_t r) {
   const auto i = static_cast<std::size_t>(r);
-  return stay_expected(w, r) + taste_shock(w, r, -1) + w.prefs[i].switch_cost;
+  return stay_expected(w, r) + taste_shock(w, r, -1) + w.R.switch_cost[i];
 }
 
 // Researchers with new offers keep the best one if it beats staying by their
@@ -230,7 +231,7 @@ bool counter_offers(World& w, std::vector<std::int32_t>& rejected) {
       const std::int32_t r = cases[i].researcher;
       const auto ri = static_cast<std::size_t>(r);
       const Offer& outside = w.offers[static_cast<std::size_t>(w.held[ri])];
-      const double target = outside.expected - w.prefs[ri].switch_cost;
+      const double target = outside.expected - w.R.switch_cost[ri];
       double a = value_given_rest(w, r, e, target, w.stay_rest[ri]);
       if (!std::isfinite(a)) continue;
       a = raised(w, a);

@@ -89,7 +89,7 @@ void scout_candidates(Simulation::World& w) {
     std::size_t useful = 0;
     for (std::size_t j = 0; j < kept; ++j) {
       const auto r = static_cast<std::size_t>(cand[j]);
-      if (std::min(wtp[j], cap) < std::max(MIN_ANNUAL_VALUE, w.prefs[r].reservation)) continue;
+      if (std::min(wtp[j], cap) < std::max(MIN_ANNUAL_VALUE, w.R.reservation[r])) continue;
       cand[useful] = cand[j];
       wtp[useful] = wtp[j];
       flags[useful] = flags[j];

@@ -66,12 +66,11 @@ double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t 
   const auto ri = static_cast<std::size_t>(r);
   const FirmParams& p = w.F.params[f];
   const double per_head = w.F.compute[f] / std::max(1.0, static_cast<double>(w.F.headcount(f)));
-  const MarketPrefs& q = w.prefs[ri];
-  double u = q.w_compute * std::log1p(per_head) + q.w_mission * p.mission +
-             q.w_peers * std::log1p(peers_at(w, r, static_cast<std::int32_t>(f)));
+  double u = w.R.w_compute[ri] * std::log1p(per_head) + w.R.w_mission[ri] * p.mission +
+             w.R.w_peers[ri] * std::log1p(peers_at(w, r, static_cast<std::int32_t>(f)));
   const auto c = static_cast<std::size_t>(w.F.country[f]);
   if (w.F.country[f] == w.R.origin[ri]) {
-    u += q.w_home;
+    u += w.R.w_home[ri];
   } else {
     u -= w.C.visa_friction[c];
   }
@@ -81,7 +80,7 @@ double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t 
 
 double money_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a) noexcept {
   const double money = std::max(MIN_ANNUAL_VALUE, effective_money(w, r, f, a));
-  return w.prefs[static_cast<std::size_t>(r)].w_money * std::log(money);
+  return w.R.w_money[static_cast<std::size_t>(r)] * std::log(money);
 }
 
 double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a,
@@ -92,8 +91,7 @@ double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, 
 double stay_money_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = w.R.employer[ri];
-  const MarketPrefs& q = w.prefs[ri];
-  if (e < 0) return q.w_money * std::log(std::max(MIN_ANNUAL_VALUE, q.reservation));
+  if (e < 0) return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, w.R.reservation[ri]));
   const auto ei = static_cast<std::size_t>(e);
   double money = 0;
   if (raise > 0) {
@@ -106,7 +104,7 @@ double stay_money_utility(const Simulation::World& w, std::int32_t r, double rai
       money += w.C.retention_subsidy[static_cast<std::size_t>(w.F.country[ei])];
     }
   }
-  return q.w_money * std::log(std::max(MIN_ANNUAL_VALUE, money));
+  return w.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, money));
 }
 
 double stay_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept {
@@ -133,7 +131,7 @@ double value_for_utility(const Simulation::World& w, std::int32_t r, std::size_t
 double value_given_rest(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
                         double rest) noexcept {
   const auto ri = static_cast<std::size_t>(r);
-  const double wm = w.prefs[ri].w_money;
+  const double wm = w.R.w_money[ri];
   if (wm <= 1e-12) {
     return rest >= target ? MIN_ANNUAL_VALUE : std::numeric_limits<double>::infinity();
   }

@@ -71,9 +71,15 @@ void for_each_prefetched(const Simulation::World& w, std::span<const std::int32_
     if (i + FAR < n) {
       const auto r = static_cast<std::size_t>(ids[i + FAR]);
       __builtin_prefetch(R.employer.data() + r);
+      __builtin_prefetch(R.skill.data() + r);
       __builtin_prefetch(R.field.data() + r);
       __builtin_prefetch(R.origin.data() + r);
-      __builtin_prefetch(w.prefs.data() + r);
+      __builtin_prefetch(R.reservation.data() + r);
+      __builtin_prefetch(R.w_compute.data() + r);
+      __builtin_prefetch(R.w_mission.data() + r);
+      __builtin_prefetch(R.w_peers.data() + r);
+      __builtin_prefetch(R.w_home.data() + r);
+      __builtin_prefetch(R.w_money.data() + r);
       if (const void* row = w.net.row_address(ids[i + FAR])) __builtin_prefetch(row);
     }
     if (i + MID < n) {

@@ -26,7 +26,6 @@ void draw_preferences(World& w, std::int32_t r, CounterRng& rng) {
   w.R.w_home[i] = p.w_home.sample(rng);
   w.R.switch_cost[i] = p.switch_cost.sample(rng);
   w.R.reservation[i] = w.sc.population.reservation.sample(rng);
-  w.sync_prefs(i);
 }
 
 namespace {
@@ -39,7 +38,6 @@ void apply_pinned(World& w, std::int32_t r, const PinnedResearcher& p) {
   if (p.w_peers) w.R.w_peers[i] = *p.w_peers;
   if (p.w_home) w.R.w_home[i] = *p.w_home;
   if (p.switch_cost) w.R.switch_cost[i] = *p.switch_cost;
-  w.sync_prefs(i);
 }
 
 // Initial package: annual value split by the firm's package shares.
@@ -55,7 +53,6 @@ void hire_initial(World& w, std::int32_t r, std::int32_t f, double annual) {
 std::int32_t add_researcher(World& w, double skill, int field, int origin, std::int32_t entered) {
   const std::int32_t r = w.R.push_back(skill, static_cast<std::uint8_t>(field),
                                        static_cast<std::int16_t>(origin), entered);
-  w.sync_prefs(static_cast<std::size_t>(r));  // preferences follow (draw_preferences)
   w.sampler.set_weight(static_cast<std::size_t>(r),
                        std::pow(skill, w.sc.market.visibility_exponent));
   if (skill >= w.sc.founders.min_skill) w.founder_pool.push_back(r);
