@@ -184,7 +184,7 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
   }
   // Datasets here are only ever appended to, so a chunk holds earlier data
   // exactly when it reaches into the extent before this write. Chunks that
-  // hold no earlier data are encoded here, in parallel, and
+  // hold no earlier data are encoded here (on the TBB threads when `parallel`), and
   // stored whole with H5Dwrite_chunk (their elements outside the block get
   // the fill value, as HDF5 would give them); chunks that already hold data
   // (the first one after a partial flush) go through H5Dwrite.
