@@ -99,17 +99,16 @@ struct ChunkLayout {
   unsigned level = 0;
 };
 
-bool direct_layout(hid_t dataset, ChunkLayout& layout) {
-  Handle plist(check_id(H5Dget_create_plist(dataset), "creation property list"), H5Pclose);
-  if (H5Pget_layout(plist.id()) != H5D_CHUNKED) return false;
-  layout.rank = H5Pget_chunk(plist.id(), 2, layout.chunk);
-  if (layout.rank < 1 || layout.rank > 2 || H5Pget_nfilters(plist.id()) != 2) return false;
+bool direct_layout(hid_t plist, ChunkLayout& layout) {
+  if (H5Pget_layout(plist) != H5D_CHUNKED) return false;
+  layout.rank = H5Pget_chunk(plist, 2, layout.chunk);
+  if (layout.rank < 1 || layout.rank > 2 || H5Pget_nfilters(plist) != 2) return false;
   bool shuffle = false, deflate = false;
   for (unsigned k = 0; k < 2; ++k) {
     unsigned flags = 0, config = 0;
     std::size_t n = 1;
     unsigned values[1] = {0};
-    const H5Z_filter_t id = H5Pget_filter2(plist.id(), k, &flags, &n, values, 0, nullptr, &config);
+    const H5Z_filter_t id = H5Pget_filter2(plist, k, &flags, &n, values, 0, nullptr, &config);
     if (id == H5Z_FILTER_SHUFFLE && k == 0) shuffle = true;
     if (id == H5Z_FILTER_DEFLATE && k == 1 && n >= 1) {
       deflate = true;
@@ -177,8 +176,9 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
     check(H5Dwrite(dataset, native_type<T>(), mem.id(), space.id(), H5P_DEFAULT, data),
           "writing a block");
   };
+  Handle plist(check_id(H5Dget_create_plist(dataset), "creation property list"), H5Pclose);
   ChunkLayout layout;
-  if (!direct_layout(dataset, layout) || static_cast<std::size_t>(layout.rank) != start.size()) {
+  if (!direct_layout(plist.id(), layout) || static_cast<std::size_t>(layout.rank) != start.size()) {
     write_part(start, count);
     return;
   }
@@ -207,10 +207,7 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
     }
   }
   T fill{};
-  {
-    Handle plist(check_id(H5Dget_create_plist(dataset), "creation property list"), H5Pclose);
-    check(H5Pget_fill_value(plist.id(), native_type<T>(), &fill), "fill value");
-  }
+  check(H5Pget_fill_value(plist.id(), native_type<T>(), &fill), "fill value");
   const auto encode = [&](std::size_t k) {
     Chunk& c = chunks[k];
     if (!c.direct) return;

@@ -414,15 +414,23 @@ void setup(OutputWriter::Impl& o, const Simulation& sim) {
 
 }  // namespace
 
-OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
-    : impl_(std::make_unique<Impl>()) {
-  Impl& o = *impl_;
-  const Scenario& sc = sim.scenario();
+namespace {
+
+// What both constructors derive from the path and the scenario.
+void configure(OutputWriter::Impl& o, const std::string& path, const Scenario& sc) {
   o.path = path;
   o.tmp = path + ".tmp";
   o.gzip = static_cast<int>(sc.output.compression);
   o.firm_capacity = sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms);
   o.countries = sc.countries.size();
+}
+
+}  // namespace
+
+OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
+    : impl_(std::make_unique<Impl>()) {
+  Impl& o = *impl_;
+  configure(o, path, sim.scenario());
   o.file = h5::create_file(o.tmp);
   setup(o, sim);
   o.record(sim);
@@ -431,12 +439,7 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
 OutputWriter::OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state)
     : impl_(std::make_unique<Impl>()) {
   Impl& o = *impl_;
-  const Scenario& sc = sim.scenario();
-  o.path = path;
-  o.tmp = path + ".tmp";
-  o.gzip = static_cast<int>(sc.output.compression);
-  o.firm_capacity = sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms);
-  o.countries = sc.countries.size();
+  configure(o, path, sim.scenario());
   o.reopen = true;
   o.file = h5::open_file_rw(o.tmp);
   setup(o, sim);
