@@ -17,7 +17,7 @@ from matplotlib.colors import LogNorm
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, PercentFormatter
 
-from .run import Run
+from .run import JOB_SEEKING, Run
 
 __all__ = [
     "plot_top_firms",
@@ -208,9 +208,11 @@ def plot_flows(run: Run, start: int = 0, stop: Optional[int] = None, top: int = 
                kinds: Sequence[str] = ("hire", "poach")) -> Figure:
     """Heat map of moves between firms in ``start <= step < stop``.
 
-    Rows are where researchers came from (``"job seeking"`` for hires from
-    the pool), columns where they went. The ``top`` sources/destinations
-    with most moves in or out are shown; everyone else is pooled into
+    Rows are where researchers came from, columns where they went. The
+    ``"job seeking"`` row (hires from the pool; as a column, moves into
+    the pool such as layoffs when ``kinds`` includes them) is always shown
+    on its own, first, and never pooled. Of the firms, the ``top`` with most
+    moves in or out are shown individually and the rest are pooled into
     ``"other firms"``. Empty rows and columns are dropped.
 
     Parameters
@@ -219,21 +221,25 @@ def plot_flows(run: Run, start: int = 0, stop: Optional[int] = None, top: int = 
     start, stop : int, optional
         Half-open step range (``stop=None``: to the end).
     top : int, default 10
-        Number of firms (or job seeking) shown individually.
+        Number of firms shown individually, not counting the
+        ``"job seeking"`` row and the ``"other firms"`` row.
     kinds : sequence of str, default ("hire", "poach")
         Event kinds counted, see :meth:`Run.flows`.
 
     Returns
     -------
     matplotlib.figure.Figure
+        The matrix drawn is ``fig.axes[0].images[0].get_array()`` (rows
+        and columns as labelled on the axes).
     """
     stop_ = int(run.steps[-1]) + 1 if stop is None else stop
     m = run.flows(start, stop_, kinds=kinds)
-    total = m.sum(axis=1) + m.sum(axis=0)
-    total = total[total > 0].sort_values(ascending=False)
-    keep = list(total.index[:top])
+    total = (m.sum(axis=1) + m.sum(axis=0)).drop(JOB_SEEKING)
+    total = total[total > 0].sort_values(ascending=False, kind="stable")
+    firms = list(total.index[: max(int(top), 0)])
     other = "other firms"
-    labels = keep + ([other] if len(total) > len(keep) else [])
+    keep = [JOB_SEEKING] + firms  # the pool is never folded into "other firms"
+    labels = keep + ([other] if len(total) > len(firms) else [])
 
     def fold(lbl):
         return lbl if lbl in keep else other

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
@@ -36,6 +37,39 @@ def test_plot_pay(small_run, tmp_path):
 def test_plot_flows(small_run, tmp_path):
     _save(ts.plot_flows(small_run, 10, 30, top=5), tmp_path / "flows.png")
     _save(ts.plot_flows(small_run), tmp_path / "flows_all.png")
+
+
+def _flow_matrix(fig):
+    ax = fig.axes[0]
+    rows = [t.get_text() for t in ax.get_yticklabels()]
+    cols = [t.get_text() for t in ax.get_xticklabels()]
+    values = np.ma.filled(ax.images[0].get_array(), 0).astype(np.int64)
+    return rows, cols, values
+
+
+@pytest.mark.parametrize("top", [1, 5, 8])
+def test_plot_flows_keeps_job_seeking_row(small_run, top):
+    """The y label promises a 'job seeking' row: it is never folded into 'other firms'."""
+    m = small_run.flows(10, 30)
+    firm_totals = (m.sum(axis=1) + m.sum(axis=0)).drop(ts.JOB_SEEKING)
+    # in this window the pool has fewer moves than the busiest firms, so a
+    # ranking that counted it as a firm would fold it away
+    assert (firm_totals > m.loc[ts.JOB_SEEKING].sum()).sum() >= top
+    fig = ts.plot_flows(small_run, 10, 30, top=top)
+    assert "'job seeking' = hired from the pool" in fig.axes[0].get_ylabel()
+    rows, cols, values = _flow_matrix(fig)
+    assert rows[0] == ts.JOB_SEEKING and rows[-1] == "other firms"
+    assert len(rows) == top + 2  # job seeking, the top firms, other firms
+    assert values[0].sum() == m.loc[ts.JOB_SEEKING].sum()  # every hire from the pool
+    assert values.sum() == m.to_numpy().sum()  # nothing lost in folding
+    firm_rows = rows[1:-1]
+    assert firm_rows == list(firm_totals.sort_values(ascending=False, kind="stable").index[:top])
+    for i, name in enumerate(firm_rows, start=1):
+        assert values[i].sum() == m.loc[name].sum()
+        if name in cols:
+            assert values[i, cols.index(name)] == m.loc[name, name]
+    folded = [r for r in m.index if r not in rows]
+    assert values[-1].sum() == m.loc[folded].to_numpy().sum()
 
 
 def test_plot_brain_drain(small_run, tmp_path):
