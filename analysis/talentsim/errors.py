@@ -6,8 +6,14 @@ class TalentsimFormatError(ValueError):
 
     Raised by :func:`talentsim.open_run` (and by lazy reads of an open run)
     for a file that is not HDF5, is truncated or damaged, was written by
-    another program (root attribute ``format`` is not ``"talentsim"``), or
-    uses a newer major ``schema_version`` than this package reads.
+    another program (root attribute ``format`` is not ``"talentsim"``),
+    uses a newer major ``schema_version`` than this package reads (or one
+    that is not an integer), or was edited so that its tables disagree: a
+    dataset missing or of the wrong kind or shape, sizes that do not match
+    (``/firms/name`` shorter than the firm series, ``/events`` columns of
+    unequal length, snapshots wider than the researcher table) or an index
+    out of range (event researcher, firm or kind code, snapshot employer).
+    The message is one line and names the dataset or attribute.
     """
 
 

@@ -83,17 +83,56 @@ def _py(value: Any) -> Any:
 
 
 def _schema_major(value: Any) -> int:
-    """Major version of a ``schema_version`` attribute (int or "M.m" text)."""
+    """Major version of a ``schema_version`` attribute, which must be an integer.
+
+    Raises
+    ------
+    ValueError
+        If the attribute is not an integer (a float such as 1.9, a string,
+        an array).
+    """
     value = _py(value)
-    if isinstance(value, (int, np.integer)):
-        return int(value)
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, str):
-        head = value.strip().split(".", 1)[0]
-        if head.isdigit():
-            return int(head)
-    raise ValueError(f"unrecognised schema_version {value!r}")
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    kind = type(value).__name__
+    raise ValueError(f"root attribute 'schema_version' is {value!r} ({kind}), expected an integer")
+
+
+#: Root attributes with a fixed type (docs/output.md, "Root attributes"),
+#: checked when present.
+_ATTR_TYPES = {
+    "talentsim_version": str,
+    "git_commit": str,
+    "scenario": str,
+    "created": str,
+    "start_date": str,
+    "seed": int,
+    "steps": int,
+    "steps_per_year": int,
+    "complete": int,
+}
+
+#: Dimension symbols of the layout check and what they count.
+_DIM_LABELS = {
+    "C": "countries",
+    "K": "fields",
+    "F": "firms",
+    "T": "step rows (steps + 1)",
+    "R": "researchers",
+    "S": "snapshots",
+    "E": "events",
+}
+
+
+def _dtype_kind(ds: "h5py.Dataset") -> str:
+    """``"str"``, ``"int"``, ``"num"`` (float or bool) or ``"other"``."""
+    if h5py.check_string_dtype(ds.dtype) is not None:
+        return "str"
+    if ds.dtype.kind in "iu":
+        return "int"
+    if ds.dtype.kind in "fb":
+        return "num"
+    return "other"
 
 
 class Run:
@@ -184,6 +223,14 @@ class Run:
                 f"{self.path}: missing group(s) {', '.join('/' + g for g in missing)}; "
                 f"the file is damaged or not a complete talentsim output"
             )
+        for name, typ in _ATTR_TYPES.items():
+            value = attrs.get(name)
+            if value is not None and (not isinstance(value, typ) or isinstance(value, bool)):
+                raise TalentsimFormatError(
+                    f"{self.path}: root attribute {name!r} is {value!r}, expected "
+                    f"{'an integer' if typ is int else 'a string'}"
+                )
+        self._check_layout()
         self._cache["attrs"] = attrs
         if attrs.get("complete", 1) != 1:
             warnings.warn(
@@ -192,6 +239,124 @@ class Run:
                 IncompleteRunWarning,
                 stacklevel=3,
             )
+
+    def _error(self, name: str, reason: str) -> TalentsimFormatError:
+        return TalentsimFormatError(f"{self.path}: /{name} {reason}")
+
+    def _check_layout(self) -> None:
+        """Check kinds and shapes of every dataset read, against each other.
+
+        Reads metadata only. Every dataset of docs/output.md that this
+        package reads must exist with its dtype kind and rank, and the sizes
+        it shares with others (countries C, fields K, firms F, step rows T,
+        researchers R, snapshots S, events E) must agree, so that no later
+        read indexes past an edited or damaged table. Index values are
+        checked when a table is first read (:meth:`_read_index`).
+
+        Raises
+        ------
+        TalentsimFormatError
+            Naming the first dataset that does not fit.
+        """
+        h5 = self._h5
+        assert h5 is not None
+        sizes: Dict[str, tuple] = {}  # symbol -> (size, dataset that set it)
+
+        def dataset(name: str) -> h5py.Dataset:
+            try:
+                obj = h5.get(name)
+            except (OSError, RuntimeError, KeyError, ValueError) as exc:
+                raise self._error(name, f"cannot be opened: {exc}") from exc
+            if obj is None:
+                raise self._error(name, "is missing")
+            if not isinstance(obj, h5py.Dataset):
+                raise self._error(name, "is a group, expected a dataset")
+            return obj
+
+        def expect(name: str, dims: Sequence[str], kind: str) -> tuple:
+            ds = dataset(name)
+            got = _dtype_kind(ds)
+            if got != kind and not (kind == "num" and got == "int"):
+                want = {"str": "strings", "int": "integers", "num": "numbers"}[kind]
+                raise self._error(name, f"has dtype {ds.dtype}, expected {want}")
+            shape = tuple(int(n) for n in ds.shape)
+            if len(shape) != len(dims):
+                raise self._error(name, f"has shape {list(shape)}, expected [{', '.join(dims)}]")
+            for sym, n in zip(dims, shape):
+                if sym == "W":  # snapshot width: at most R (checked below)
+                    continue
+                if sym not in sizes:
+                    sizes[sym] = (n, name)
+                elif sizes[sym][0] != n:
+                    size, source = sizes[sym]
+                    raise self._error(
+                        name, f"has shape {list(shape)}: {n} {_DIM_LABELS[sym]}, but /{source} has {size}"
+                    )
+            return shape
+
+        def datasets_in(group: str) -> list:
+            try:
+                return [k for k, v in h5[group].items() if isinstance(v, h5py.Dataset)]
+            except (OSError, RuntimeError, KeyError) as exc:
+                raise self._error(group, f"cannot be listed: {exc}") from exc
+
+        expect("countries/name", ["C"], "str")
+        expect("fields/name", ["K"], "str")
+        expect("firms/name", ["F"], "str")
+        expect("firms/kind", ["F"], "str")
+        expect("firms/country", ["F"], "int")
+        series = datasets_in("firms/series")
+        if not series:
+            raise self._error("firms/series", "holds no series")
+        for name in series:
+            expect("firms/series/" + name, ["T", "F"], "num")
+        if sizes["T"][0] < 1:
+            raise self._error(sizes["T"][1], "has no step rows")
+        for name in datasets_in("metrics"):
+            expect("metrics/" + name, ["T"], "num")
+        if "metrics/by_country" in h5:
+            for name in datasets_in("metrics/by_country"):
+                expect("metrics/by_country/" + name, ["T", "C"], "num")
+        expect("researchers/skill", ["R"], "num")
+        for name in ("field", "origin", "entered_step"):
+            expect("researchers/" + name, ["R"], "int")
+        expect("researchers/snapshots/step", ["S"], "int")
+        for name, kind in (("employer", "int"), ("annual_value", "num")):
+            shape = expect("researchers/snapshots/" + name, ["S", "W"], kind)
+            if shape[1] > sizes["R"][0]:
+                raise self._error(
+                    "researchers/snapshots/" + name,
+                    f"has shape {list(shape)}: {shape[1]} researchers, but /researchers/skill has "
+                    f"{sizes['R'][0]}",
+                )
+        for col in _EVENT_COLUMNS:
+            kind = "int" if col in ("step", "researcher", "from_firm", "to_firm", "kind") else "num"
+            expect("events/" + col, ["E"], kind)
+        self._cache["sizes"] = {sym: n for sym, (n, _) in sizes.items()}
+
+    def _read_index(self, name: str, lo: int, hi: int, what: str) -> np.ndarray:
+        """Read an index dataset and check every value is in ``lo .. hi - 1``.
+
+        Raises
+        ------
+        TalentsimFormatError
+            Naming the dataset, the first bad value and its position.
+        """
+        data = self._read(name)
+        key = "checked:" + name
+        if key not in self._cache and data.size:
+            bad = (data < lo) | (data >= hi)
+            if bad.any():
+                pos = np.unravel_index(int(np.argmax(bad)), data.shape)
+                where = ", ".join(str(int(p)) for p in pos)
+                raise self._error(
+                    name, f"holds {data[pos]} at [{where}], outside {lo}..{hi - 1} ({what})"
+                )
+        self._cache[key] = True
+        return data
+
+    def _size(self, sym: str) -> int:
+        return self._cache["sizes"][sym]
 
     @property
     def closed(self) -> bool:
@@ -253,7 +418,7 @@ class Run:
             data = ds.asstr()[()] if strings else ds[()]
         except KeyError as exc:
             raise TalentsimFormatError(f"{self.path}: dataset /{name} is missing") from exc
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError, TypeError, ValueError) as exc:
             raise TalentsimFormatError(f"{self.path}: cannot read /{name}: {exc}") from exc
         data = np.asarray(data)
         self._cache[key] = data
@@ -312,9 +477,7 @@ class Run:
     def steps(self) -> np.ndarray:
         """numpy.ndarray: the steps stored, ``0 .. steps`` (step 0 is the initial state)."""
         if "steps" not in self._cache:
-            h5 = self._file()
-            rows = h5["firms/series"][self._names_in("firms/series")[0]].shape[0]
-            self._cache["steps"] = np.arange(rows, dtype=np.int64)
+            self._cache["steps"] = np.arange(self._size("T"), dtype=np.int64)
         return self._cache["steps"]
 
     @property
@@ -431,7 +594,7 @@ class Run:
         if "firm_table" not in self._cache:
             names = self.firm_names
             kinds = self._read("firms/kind", strings=True)
-            country_idx = self._read("firms/country").astype(np.int64)
+            country_idx = self._read_index("firms/country", -1, self._size("C"), "country index").astype(np.int64)
             countries = np.append(self.countries, "").astype(object)
             n = len(names)
             cidx = np.where(country_idx[:n] < 0, len(countries) - 1, country_idx[:n])
@@ -455,8 +618,8 @@ class Run:
         graduation step).
         """
         if "researchers" not in self._cache:
-            field = self._read("researchers/field").astype(np.int64)
-            origin = self._read("researchers/origin").astype(np.int64)
+            field = self._read_index("researchers/field", 0, self._size("K"), "field index").astype(np.int64)
+            origin = self._read_index("researchers/origin", 0, self._size("C"), "country index").astype(np.int64)
             fields = self.fields.astype(object)
             countries = self.countries.astype(object)
             df = pd.DataFrame(
@@ -578,8 +741,19 @@ class Run:
     def kind_names(self) -> list:
         """list of str: event kind names by code (from the ``kind_names`` attribute)."""
         if "kind_names" not in self._cache:
-            names = self._file()["events/kind"].attrs.get("kind_names")
-            self._cache["kind_names"] = list(EVENT_KINDS) if names is None else [_py(n) for n in names]
+            try:
+                names = self._file()["events/kind"].attrs.get("kind_names")
+            except (OSError, RuntimeError, TypeError, ValueError) as exc:
+                raise self._error("events/kind", f"attribute 'kind_names' cannot be read: {exc}") from exc
+            if names is None:
+                names = list(EVENT_KINDS)
+            else:
+                names = _py(names)
+                if (not isinstance(names, list) or not names or len(set(names)) != len(names)
+                        or not all(isinstance(n, str) and n for n in names)):
+                    raise self._error("events/kind", f"attribute 'kind_names' is {names!r}, expected "
+                                      f"distinct non-empty names")
+            self._cache["kind_names"] = names
         return self._cache["kind_names"]
 
     def _kind_code(self, name: str) -> int:
@@ -590,6 +764,12 @@ class Run:
 
     def _event_arrays(self) -> Dict[str, np.ndarray]:
         if "event_arrays" not in self._cache:
+            F, R = self._size("F"), self._size("R")
+            self._read_index("events/step", 0, self._size("T"), "step")
+            self._read_index("events/researcher", 0, R, "researcher index")
+            self._read_index("events/from_firm", -1, F, "firm index or -1")
+            self._read_index("events/to_firm", -1, F, "firm index or -1")
+            self._read_index("events/kind", 0, len(self.kind_names), f"kind code of {self.kind_names}")
             cols = {c: self._read("events/" + c) for c in _EVENT_COLUMNS}
             steps = cols["step"]
             if len(steps) > 1 and np.any(np.diff(steps) < 0):
@@ -630,8 +810,6 @@ class Run:
             from_name[kinds == self._kind_code("graduate")] = None
             to_name[kinds == self._kind_code("retirement")] = None
             categories = self.kind_names
-            if len(kinds) and (kinds.min() < 0 or kinds.max() >= len(categories)):
-                raise TalentsimFormatError(f"{self.path}: /events/kind has codes outside kind_names")
             df = pd.DataFrame(
                 {
                     "step": ev["step"],
@@ -675,16 +853,32 @@ class Run:
     @property
     def snapshot_steps(self) -> np.ndarray:
         """numpy.ndarray of int: steps at which researcher snapshots were taken."""
-        return self._read("researchers/snapshots/step").astype(np.int64)
+        if "snapshot_steps" not in self._cache:
+            name = "researchers/snapshots/step"
+            steps = self._read_index(name, 0, self._size("T"), "step").astype(np.int64)
+            if len(steps) == 0:
+                raise self._error(name, "is empty (at least the snapshot of step 0 is expected)")
+            if np.any(np.diff(steps) <= 0):
+                raise self._error(name, f"is not strictly increasing: {steps.tolist()}")
+            self._cache["snapshot_steps"] = steps
+        return self._cache["snapshot_steps"]
 
     def _snapshot_row(self, name: str, i: int) -> np.ndarray:
         key = f"snap:{name}:{i}"
         if key not in self._cache:
+            path = "researchers/snapshots/" + name
             try:
-                row = self._file()["researchers/snapshots/" + name][i, :]
+                row = np.asarray(self._file()[path][i, :])
             except (OSError, RuntimeError) as exc:
                 raise TalentsimFormatError(f"{self.path}: cannot read snapshot {i}: {exc}") from exc
-            self._cache[key] = np.asarray(row)
+            if name == "employer" and row.size:
+                F = self._size("F")
+                bad = (row < NOT_PRESENT) | (row >= F)
+                if bad.any():
+                    j = int(np.argmax(bad))
+                    raise self._error(path, f"holds {row[j]} at [{i}, {j}], outside "
+                                      f"{NOT_PRESENT}..{F - 1} (firm index, -1 or -2)")
+            self._cache[key] = row
         return self._cache[key]
 
     def _state_at(self, step: int):
