@@ -12,7 +12,7 @@ Quick start::
 See docs/analysis.md for the full reference.
 """
 
-from .errors import IncompleteRunWarning, TalentsimFormatError
+from .errors import IncompleteRunWarning, StaleSweepWarning, TalentsimFormatError
 from .plots import (
     plot_brain_drain,
     plot_flows,
@@ -22,7 +22,7 @@ from .plots import (
 )
 from .run import EVENT_KINDS, JOB_SEEKING, NOT_PRESENT, SUPPORTED_SCHEMA_MAJOR, Run, open_run
 from .simulate import default_binary, ensure_run, find_repo_root, simulate
-from .sweep import flatten_scenario, open_sweep, varying_parameters
+from .sweep import flatten_scenario, open_sweep, stack_runs, varying_parameters
 from . import plots
 
 __version__ = "0.1.0"
@@ -32,10 +32,12 @@ __all__ = [
     "open_run",
     "Run",
     "open_sweep",
+    "stack_runs",
     "flatten_scenario",
     "varying_parameters",
     "TalentsimFormatError",
     "IncompleteRunWarning",
+    "StaleSweepWarning",
     "EVENT_KINDS",
     "JOB_SEEKING",
     "NOT_PRESENT",

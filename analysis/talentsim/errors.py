@@ -22,3 +22,12 @@ class IncompleteRunWarning(UserWarning):
 
     The simulation was interrupted; the series hold the steps written so far.
     """
+
+
+class StaleSweepWarning(UserWarning):
+    """A collected sweep (``sweep.h5``) is older than its runs.
+
+    Raised by :func:`talentsim.open_sweep` when a collected point's run file
+    was modified after ``talentsim sweep collect``, or a point that was
+    missing or failed then now has a complete run file. Collect again.
+    """

@@ -332,13 +332,15 @@ def plot_sweep_heatmap(
     Parameters
     ----------
     ds : xarray.Dataset
-        From :func:`talentsim.open_sweep`: a collected sweep (one dimension
-        per parameter, plus ``seed``) or a stack of runs (dimension ``run``).
+        From :func:`talentsim.open_sweep` (a collected sweep: one dimension
+        per parameter, plus ``seed``) or :func:`talentsim.stack_runs` (a
+        stack of runs: dimension ``run``).
     var : str
         Variable, e.g. ``"talent_hhi"`` or ``"brain_drain_share"``.
     x, y : str
-        Parameter coordinates along ``run``, e.g. ``"market.taste_noise"``
-        and ``"run.seed"``.
+        Parameter coordinates: of a collected sweep, e.g.
+        ``"market.taste_noise"`` and ``"seed"``; of a stack of runs, along
+        ``run``, e.g. ``"market.taste_noise"`` and ``"run.seed"``.
     reduce : str or callable, default "mean"
         Aggregation over runs sharing (x, y): "mean", "median", "std",
         "min", "max", "count", "sum" or a function of a 1-d array.

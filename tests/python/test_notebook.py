@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import asyncio
 import os
+import subprocess
+import sys
 from pathlib import Path
 
 import nbformat
@@ -52,15 +54,23 @@ def test_sweep_notebook_committed_without_outputs():
     assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
 
 
-def test_sweep_notebook_plans_runs_collects_and_plots(tmp_path, monkeypatch):
-    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(filter(None, [str(ANALYSIS), os.environ.get("PYTHONPATH")])))
+def test_sweep_notebook_plans_runs_collects_and_plots(monkeypatch):
+    """Runs without PYTHONPATH, in the notebook's folder (as Jupyter and
+    nbconvert run it): the first cell falls back to analysis/ above it."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
     monkeypatch.setenv("TALENTSIM_BINARY", str(binary_path()))
     monkeypatch.delenv("TALENTSIM_SWEEP", raising=False)
     monkeypatch.delenv("MPLBACKEND", raising=False)
+    here = SWEEP_NOTEBOOK.parent
+    probe = subprocess.run([sys.executable, "-c", "import talentsim"], cwd=here, capture_output=True,
+                           env={k: v for k, v in os.environ.items() if k != "PYTHONPATH"})
+    assert probe.returncode != 0, "talentsim is importable without PYTHONPATH: this test would not test the fallback"
+    before = set(here.iterdir())
     nb = nbformat.read(SWEEP_NOTEBOOK, as_version=4)
     client = NotebookClient(nb, timeout=180, kernel_name="python3",
-                            resources={"metadata": {"path": str(tmp_path)}})
+                            resources={"metadata": {"path": str(here)}})
     asyncio.run(client.async_execute())
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert len([o for o in outputs if "data" in o and "image/png" in o["data"]]) >= 2
+    assert set(here.iterdir()) == before, "the notebook must write its sweep to a temporary folder"

@@ -79,7 +79,7 @@ def test_plot_brain_drain(small_run, tmp_path):
 
 
 def test_plot_sweep_heatmap(sweep_dir, tmp_path):
-    ds = ts.open_sweep(sweep_dir)
+    ds = ts.stack_runs(sweep_dir)
     _save(ts.plot_sweep_heatmap(ds, "talent_hhi", x="market.taste_noise", y="run.seed"), tmp_path / "hm.png")
     fig = ts.plot_sweep_heatmap(ds, "brain_drain_share", x="market.taste_noise", y="run.seed",
                                 reduce="median", step=10, country="US")

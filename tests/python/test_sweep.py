@@ -1,15 +1,16 @@
-"""open_sweep over a directory of runs."""
+"""stack_runs over a folder of runs; flatten_scenario and varying_parameters."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 import talentsim as ts
 from conftest import SWEEP_RUNS
 
 
-def test_open_sweep(sweep_dir):
-    ds = ts.open_sweep(sweep_dir)
+def test_stack_runs(sweep_dir):
+    ds = ts.stack_runs(sweep_dir)
     assert ds.attrs["parameters"] == ["market.taste_noise", "run.seed"]
     assert ds.talent_hhi.dims == ("run", "step")
     assert ds.sizes["run"] == 3 and ds.sizes["step"] == 53
@@ -27,6 +28,13 @@ def test_open_sweep(sweep_dir):
     # a reduce over seeds, as the heat map does
     mean = ds.talent_hhi.isel(step=-1).groupby("market.taste_noise").mean()
     assert mean.sizes["market.taste_noise"] == 2
+    assert ds.attrs["producer"] == "talentsim.stack_runs"
+
+
+def test_open_sweep_does_not_stack_a_folder_of_runs(sweep_dir):
+    """One producer, one shape: open_sweep reads only collected sweeps."""
+    with pytest.raises(FileNotFoundError, match="stack_runs"):
+        ts.open_sweep(sweep_dir)
 
 
 def test_flatten_and_varying():
@@ -41,3 +49,8 @@ def test_flatten_and_varying():
     assert flat["fields"] == ("a", "b")
     varying = ts.varying_parameters([a, b])
     assert varying == {'firms."Google DeepMind".attention': [5, 6], "run.seed": [1, 2], "timeline.0.step": [3, 4]}
+    assert ts.varying_parameters([a, b], ignore=("output.path", "run.seed")).keys() == \
+        {'firms."Google DeepMind".attention', "timeline.0.step"}
+    assert "output.path" in ts.varying_parameters([a, b], ignore=())
+    c = {k: v for k, v in b.items() if k != "timeline"}  # a key only some scenarios have
+    assert ts.varying_parameters([a, c])["timeline.0.step"] == [3, None]
