@@ -80,7 +80,7 @@ def test_a_directory_and_a_missing_file_as_scenarios(tmp_path):
     (["validate", "--set", "firms=1"], "firms"),
     (["frobnicate"], "unknown command"),
     (["sweep", "launch", "x"], "unknown command"),
-    (["inspect"], "file"),
+    (["inspect"], "missing argument FILE"),
 ])
 def test_bad_command_lines(args, fragment):
     assert fragment in check(args)

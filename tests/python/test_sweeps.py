@@ -261,7 +261,7 @@ high = 1.0
     ('[sample]\nmethod = "grid"\npoints = 3\n[[sample.parameters]]\npath = "market.taste_noise"\nlow = 0.0\nhigh = 1.0\n',
      "unknown method"),
     ('[[zip]]\npaths = ["market.taste_noise"]\nvalues = [[0.1, 0.2]]\n', "one per path"),
-    ('[slurm]\nextra = ["--qos=x"]\n', "must start with #SBATCH"),
+    ('[slurm]\nextra = ["--qos=x"]\n', "must start with '#SBATCH '"),
 ])
 def test_bad_sweep_files_are_refused_with_one_line(tmp_path, body, fragment):
     sweep = small_sweep(tmp_path, body, "bad")

@@ -250,6 +250,9 @@ struct Scenario {
   FlowParams flows;
   FounderParams founders;
   std::vector<TimelineEvent> timeline;  //!< sorted by step, stable
+  //! What the loader wants the user to know without it being an error (for
+  //! example timeline events that a shortened run leaves out); not content.
+  std::vector<std::string> notes;
 
   std::int32_t country_index(std::string_view name) const noexcept;  //!< -1 if absent
   std::int32_t firm_index(std::string_view name) const noexcept;     //!< -1 if absent

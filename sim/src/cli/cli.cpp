@@ -1,5 +1,8 @@
 #include "cli/cli.hpp"
 
+#include <cctype>
+#include <cerrno>
+#include <cstring>
 #include <iostream>
 
 #include "talentsim/errors.hpp"
@@ -15,7 +18,7 @@ const std::vector<Command>& commands() {
        cmd_run},
       {"validate", "[SCENARIO.toml] [options]", "Check a scenario and print what it describes.",
        cmd_validate},
-      {"inspect", "OUT.h5", "Describe an output file.", cmd_inspect},
+      {"inspect", "FILE.h5", "Describe an output file.", cmd_inspect},
       {"sweep plan", "SWEEP.toml -o DIR", "Expand a sweep into tasks and a Slurm array script.",
        cmd_sweep_plan},
       {"sweep run-local", "DIR [-j N]", "Run every missing task of a sweep on this machine.",
@@ -56,11 +59,64 @@ bool parse_args(const Command& command, const std::vector<std::string>& args,
       return false;
     }
     po::notify(vm);
+  } catch (const po::required_option& e) {
+    // A missing positional argument is named as the usage names it (DIR),
+    // not by the option behind it (--dir).
+    std::string name = e.get_option_name();
+    while (!name.empty() && name.front() == '-') name.erase(name.begin());
+    for (unsigned i = 0; i < positional.max_total_count() && i < 16; ++i) {
+      if (positional.name_for_position(i) == name) {
+        std::string upper = name;
+        for (char& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        throw user_error("talentsim " + std::string(command.name) + ": missing argument " + upper +
+                         " (usage: talentsim " + std::string(command.name) + " " +
+                         std::string(command.usage) + ")");
+      }
+    }
+    throw user_error("talentsim " + std::string(command.name) + ": " + e.what() +
+                     " (see 'talentsim " + std::string(command.name) + " --help')");
   } catch (const po::error& e) {
     throw user_error("talentsim " + std::string(command.name) + ": " + e.what() +
                      " (see 'talentsim " + std::string(command.name) + " --help')");
   }
   return true;
+}
+
+void add_scenario_options(po::options_description& options,
+                          po::positional_options_description& positional) {
+  options.add_options()("scenario", po::value<std::string>(),
+                        "Scenario file (default: the embedded 2025 story scenario)")(
+      "set", po::value<std::vector<std::string>>()->composing(),
+      "Override a key: key.path=value (repeatable)")(
+      "steps", po::value<long>(), "Override run.steps")("seed", po::value<long>(),
+                                                        "Override run.seed");
+  positional.add("scenario", 1);
+}
+
+Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Override>& extra,
+                               bool quiet) {
+  std::vector<Override> overrides;
+  if (vm.count("set") != 0) {
+    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
+      overrides.push_back(parse_override(s));
+    }
+  }
+  if (vm.count("steps") != 0)
+    overrides.push_back({"run.steps", std::to_string(vm["steps"].as<long>())});
+  if (vm.count("seed") != 0)
+    overrides.push_back({"run.seed", std::to_string(vm["seed"].as<long>())});
+  overrides.insert(overrides.end(), extra.begin(), extra.end());
+  Scenario scenario;
+  if (vm.count("scenario") != 0) {
+    scenario = load_scenario(vm["scenario"].as<std::string>(), overrides);
+  } else {
+    const EmbeddedScenario& e = default_scenario();
+    scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
+  }
+  if (!quiet) {
+    for (const std::string& note : scenario.notes) std::cerr << "note: " << note << "\n";
+  }
+  return scenario;
 }
 
 void print_help(const Command& command, const po::options_description& options) {
@@ -107,8 +163,17 @@ int main(int argc, char** argv) {
     for (const Command& c : commands()) {
       names.push_back(c.name);
       if (c.name == name) {
-        return c.run(
+        const int status = c.run(
             c, std::vector<std::string>(args.begin() + static_cast<long>(consumed), args.end()));
+        // What a command printed must have reached its destination (a full
+        // disk, a closed pipe): a result nobody can read is not a success.
+        errno = 0;
+        std::cout.flush();
+        if (!std::cout) {
+          throw io_error(std::string("cannot write to standard output") +
+                         (errno != 0 ? std::string(": ") + std::strerror(errno) : ""));
+        }
+        return status;
       }
     }
     throw user_error("talentsim: unknown command '" + name + "'" +

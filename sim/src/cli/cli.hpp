@@ -8,6 +8,8 @@
 #include <string_view>
 #include <vector>
 
+#include "talentsim/scenario.hpp"
+
 namespace talentsim::cli {
 
 namespace po = boost::program_options;
@@ -30,6 +32,17 @@ struct Command {
 bool parse_args(const Command& command, const std::vector<std::string>& args,
                 po::options_description& options,
                 const po::positional_options_description& positional, po::variables_map& vm);
+
+//! Adds the scenario options that `run` and `validate` share: the positional
+//! SCENARIO (alias --scenario), --set, --steps and --seed.
+void add_scenario_options(po::options_description& options,
+                          po::positional_options_description& positional);
+
+//! Loads the scenario named on the command line (or the embedded default)
+//! with its overrides (--set in order, then --steps and --seed, then
+//! `extra`). Notes of the loader go to stderr unless `quiet`.
+Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Override>& extra,
+                               bool quiet);
 
 //! Prints the help of one command.
 void print_help(const Command& command, const po::options_description& options);

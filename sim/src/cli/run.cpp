@@ -161,22 +161,18 @@ void print_profile(std::ostream& s, const PhaseTimes& t, double output_s, double
 
 int cmd_run(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("scenario", po::value<std::string>(),
-                        "Scenario file (default: the embedded 2025 story scenario)")(
-      "output,o", po::value<std::string>(), "Output HDF5 file (default: output.path)")(
-      "steps", po::value<long>(), "Override run.steps")("seed", po::value<long>(),
-                                                        "Override run.seed")(
+  po::positional_options_description pos;
+  add_scenario_options(options, pos);
+  options.add_options()("output,o", po::value<std::string>(),
+                        "Output HDF5 file (default: output.path)")(
       "threads", po::value<int>(), "Worker threads (never changes results; default: all cores)")(
-      "set", po::value<std::vector<std::string>>()->composing(),
-      "Override a key: key.path=value (repeatable)")("quiet,q", "No progress bar")(
-      "checkpoint-every", po::value<long>(), "Write a checkpoint every N steps")(
+      "quiet,q", "No progress bar")("checkpoint-every", po::value<long>(),
+                                    "Write a checkpoint every N steps")(
       "checkpoint", po::value<std::string>(), "Checkpoint file (default: OUTPUT.ckpt)")(
       "resume", po::value<std::string>(), "Continue from a checkpoint")(
       "max-memory", po::value<std::string>(),
       "Refuse scenarios whose estimated memory exceeds this (e.g. 8G; default: available memory)")(
       "profile", "Print where the time went: each phase of the step, output, checkpoints");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
   long checkpoint_every = 0;
@@ -191,19 +187,10 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
         "--set, --steps and --seed cannot change it");
   }
 
-  std::vector<Override> overrides;
-  if (vm.count("set") != 0) {
-    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
-      overrides.push_back(parse_override(s));
-    }
-  }
-  if (vm.count("steps") != 0)
-    overrides.push_back({"run.steps", std::to_string(vm["steps"].as<long>())});
-  if (vm.count("seed") != 0)
-    overrides.push_back({"run.seed", std::to_string(vm["seed"].as<long>())});
   // The stored scenario names the file it was written to.
+  std::vector<Override> output_override;
   if (vm.count("output") != 0) {
-    overrides.push_back(string_override("output.path", vm["output"].as<std::string>()));
+    output_override.push_back(string_override("output.path", vm["output"].as<std::string>()));
   }
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (vm.count("threads") != 0) {
@@ -214,11 +201,8 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     }
   }
   Scenario scenario;
-  if (vm.count("scenario") != 0) {
-    scenario = load_scenario(vm["scenario"].as<std::string>(), overrides);
-  } else if (!resuming) {
-    const EmbeddedScenario& e = default_scenario();
-    scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
+  if (!resuming || vm.count("scenario") != 0) {
+    scenario = load_command_scenario(vm, output_override, false);
   }
   if (resuming && vm.count("scenario") != 0) {
     // A scenario given with --resume must be the checkpoint's (output path aside).

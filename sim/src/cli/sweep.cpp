@@ -4,7 +4,10 @@
 #include <tbb/global_control.h>
 #include <unistd.h>
 
+#include <cerrno>
+#include <charconv>
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
@@ -16,6 +19,8 @@
 #include "scenario/schema.hpp"
 #include "sweep/sweep.hpp"
 #include "talentsim/errors.hpp"
+#include "util/format.hpp"
+#include "util/stop.hpp"
 
 namespace talentsim::cli {
 namespace {
@@ -72,6 +77,7 @@ int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
     throw user_error("talentsim sweep plan: give a sweep file and -o DIR (see --help)");
   }
   const SweepPlan plan = detail::load_sweep_file(vm["sweep"].as<std::string>());
+  for (const std::string& note : plan.notes) std::cerr << "note: " << note << "\n";
   const std::string dir = vm["output"].as<std::string>();
   const auto scripts = detail::write_plan(plan, dir, self_binary());
   std::cout << "sweep '" << plan.name << "': " << plan.points() << " points (" << plan.dims.size()
@@ -99,7 +105,13 @@ int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args
   if (vm.count("task-id") != 0) {
     task = vm["task-id"].as<long>();
   } else if (const char* env = std::getenv("SLURM_ARRAY_TASK_ID")) {
-    task = std::strtol(env, nullptr, 10);
+    // Strictly a whole number: anything else is not from Slurm.
+    const std::string_view text(env);
+    const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), task);
+    if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
+      throw user_error("talentsim sweep run-task: SLURM_ARRAY_TASK_ID must be a task number, got " +
+                       std::string("'") + std::string(text) + "'");
+    }
   } else {
     throw user_error("talentsim sweep run-task: give --task-id (or run it in a Slurm array job)");
   }
@@ -130,36 +142,62 @@ int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args
 int cmd_sweep_run_local(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("jobs,j", po::value<int>(), "Concurrent runs (default: number of cores)")(
+      "threads", po::value<int>(),
+      "Threads of each run (never changes results; default: cores / jobs, at least 1)")(
       "quiet,q", "No progress line");
   po::variables_map vm;
   SweepDir dir;
   SweepPlan plan;
   if (!parse_sweep_command(self, args, options, vm, dir, plan)) return EXIT_OK;
   const int jobs = vm.count("jobs") != 0 ? vm["jobs"].as<int>() : cores();
-  if (jobs < 1) throw user_error("talentsim sweep run-local: -j must be at least 1");
+  if (jobs < 1 || jobs > 4096) {
+    throw user_error("talentsim sweep run-local: -j must be between 1 and 4096, got " +
+                     std::to_string(jobs));
+  }
   // Threads per run so that jobs x threads does not oversubscribe the machine.
-  const int threads = std::max(1, cores() / jobs);
+  int threads = std::max(1, cores() / jobs);
+  if (vm.count("threads") != 0) {
+    threads = vm["threads"].as<int>();
+    if (threads < 1 || threads > 1024) {
+      throw user_error("talentsim sweep run-local: --threads must be between 1 and 1024, got " +
+                       std::to_string(threads));
+    }
+  }
   std::vector<std::size_t> todo;
-  std::size_t done = 0;
+  std::size_t done = 0, elsewhere = 0;
   for (std::size_t t = 0; t < plan.tasks(); ++t) {
     const auto st = detail::task_status(plan, dir, t);
     if (st.state == TaskState::done)
       ++done;
-    else if (st.state != TaskState::running)
+    else if (st.state == TaskState::running)
+      ++elsewhere;
+    else
       todo.push_back(t);
   }
   const bool progress = vm.count("quiet") == 0 && ::isatty(STDERR_FILENO) != 0;
   const std::string binary = self_binary();
   std::map<pid_t, std::size_t> children;
-  std::size_t next = 0, failed = 0;
+  std::size_t next = 0, failed = 0, finished = 0;
+  const auto start = std::chrono::steady_clock::now();
   const auto show = [&] {
-    if (progress) {
-      std::fprintf(stderr, "\rsweep %s: %zu/%zu tasks done, %zu running, %zu failed ",
-                   plan.name.c_str(), done, plan.tasks(), children.size(), failed);
+    if (!progress) return;
+    const double elapsed =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    std::string eta = "ETA --";
+    if (finished > 0) {
+      // Tasks still to finish here, at the rate of those finished so far.
+      const double left =
+          static_cast<double>(todo.size() - finished) * elapsed / static_cast<double>(finished);
+      eta = "ETA " + detail::format_duration(left);
     }
+    std::fprintf(stderr, "\rsweep %s: %zu/%zu tasks done, %zu running, %zu failed, %s   ",
+                 plan.name.c_str(), done, plan.tasks(), children.size(), failed, eta.c_str());
   };
-  while (next < todo.size() || !children.empty()) {
-    while (next < todo.size() && children.size() < static_cast<std::size_t>(jobs)) {
+  detail::StopSignals signals;
+  bool forwarded = false;
+  while ((next < todo.size() && !detail::stop_requested()) || !children.empty()) {
+    while (next < todo.size() && children.size() < static_cast<std::size_t>(jobs) &&
+           !detail::stop_requested()) {
       const std::size_t t = todo[next++];
       const std::string id = std::to_string(t), th = std::to_string(threads);
       const pid_t pid = ::fork();
@@ -172,20 +210,37 @@ int cmd_sweep_run_local(const Command& self, const std::vector<std::string>& arg
       children[pid] = t;
       show();
     }
+    if (detail::stop_requested() && !forwarded) {
+      // Ctrl-C reaches the children from the terminal; a SIGTERM sent to
+      // this process alone is passed on, so that every run checkpoints.
+      for (const auto& [pid, t] : children) ::kill(pid, SIGTERM);
+      forwarded = true;
+    }
     int status = 0;
     const pid_t pid = ::waitpid(-1, &status, 0);
+    if (pid < 0 && errno == EINTR) continue;
     if (pid <= 0) break;
     children.erase(pid);
+    ++finished;
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
       ++done;
-    else
+    else if (!(WIFEXITED(status) && WEXITSTATUS(status) == EXIT_INTERRUPTED))
       ++failed;
     show();
   }
   if (progress) std::fprintf(stderr, "\n");
+  if (detail::stop_requested()) {
+    std::cerr << "sweep '" << plan.name << "' interrupted: " << done << "/" << plan.tasks()
+              << " tasks done; the interrupted runs are checkpointed: run "
+              << "'talentsim sweep run-local " << dir.root << "' again to continue\n";
+    return EXIT_INTERRUPTED;
+  }
   std::cout << "sweep '" << plan.name << "': " << done << "/" << plan.tasks() << " tasks done, "
-            << failed << " failed" << (failed > 0 ? " (see talentsim sweep status)" : "") << "\n";
-  return failed > 0 ? EXIT_FAILURE_RUNTIME : EXIT_OK;
+            << failed << " failed";
+  if (elsewhere > 0) std::cout << ", " << elsewhere << " running in other processes (not started)";
+  std::cout << (failed > 0 || elsewhere > 0 ? " (see talentsim sweep status)" : "") << "\n";
+  // Success only when every task is done.
+  return done == plan.tasks() ? EXIT_OK : EXIT_FAILURE_RUNTIME;
 }
 
 int cmd_sweep_status(const Command& self, const std::vector<std::string>& args) {
@@ -215,11 +270,12 @@ int cmd_sweep_status(const Command& self, const std::vector<std::string>& args) 
     const auto max = static_cast<std::size_t>(plan.slurm.max_array_size);
     std::map<std::size_t, std::vector<std::size_t>> by_part;
     for (std::size_t t : redo) by_part[t / max].push_back(t % max);
-    std::cout << "resubmit the failed and missing tasks with:\n";
+    std::cout << "run the failed and missing tasks on a cluster with:\n";
     for (const auto& [part, ids] : by_part) {
       std::cout << "  sbatch --array=" << detail::compress_ranges(ids) << " " << dir.sbatch(part)
                 << "\n";
     }
+    std::cout << "or on this machine with:\n  talentsim sweep run-local " << dir.root << "\n";
   }
   return EXIT_OK;
 }

@@ -38,15 +38,11 @@ void print_summary(const Scenario& s, std::ostream& out) {
 
 int cmd_validate(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("scenario", po::value<std::string>(),
-                        "Scenario file (default: the embedded 2025 story scenario)")(
-      "set", po::value<std::vector<std::string>>()->composing(),
-      "Override a key: key.path=value (repeatable)")(
-      "print", "Print the resolved scenario as TOML (every key explicit)")(
+  po::positional_options_description pos;
+  add_scenario_options(options, pos);
+  options.add_options()("print", "Print the resolved scenario as TOML (every key explicit)")(
       "schema", "Print the reference of every scenario key (Markdown) and exit")(
       "quiet,q", "Print nothing on success");
-  po::positional_options_description pos;
-  pos.add("scenario", 1);
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
 
@@ -54,19 +50,7 @@ int cmd_validate(const Command& self, const std::vector<std::string>& args) {
     std::cout << detail::schema_markdown();
     return EXIT_OK;
   }
-  std::vector<Override> overrides;
-  if (vm.count("set") != 0) {
-    for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
-      overrides.push_back(parse_override(s));
-    }
-  }
-  Scenario scenario;
-  if (vm.count("scenario") != 0) {
-    scenario = load_scenario(vm["scenario"].as<std::string>(), overrides);
-  } else {
-    const EmbeddedScenario& e = default_scenario();
-    scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
-  }
+  const Scenario scenario = load_command_scenario(vm, {}, vm.count("quiet") != 0);
   if (vm.count("print") != 0) {
     std::cout << to_toml(scenario);
   } else if (vm.count("quiet") == 0) {

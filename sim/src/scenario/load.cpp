@@ -314,13 +314,18 @@ void read_changes(Reader& r, std::string_view op_key, EventOp op, bool firm_targ
   }
 }
 
-void read_timeline(Reader& root, Scenario& s) {
+// `declared_steps`: run.steps as the file itself gives it (before --set and
+// --steps). An event after the end of a run that was shortened from the
+// command line simply does not happen (a note says so); an event after the
+// end of the file's own run is a mistake in the file.
+void read_timeline(Reader& root, Scenario& s, std::int64_t declared_steps) {
   const auto tables = root.tables("timeline");
+  std::vector<std::string> left_out;
   for (std::size_t i = 0; i < tables.size(); ++i) {
     Reader r(*tables[i], join_key("timeline", std::to_string(i)), {"timeline[]"}, root.file());
     TimelineEvent e;
     e.step = r.integer("step");
-    if (e.step > s.run.steps) {
+    if (e.step > std::max(s.run.steps, declared_steps)) {
       r.fail("step", "step " + std::to_string(e.step) + " is outside the run (1.." +
                          std::to_string(s.run.steps) + ")");
     }
@@ -352,7 +357,20 @@ void read_timeline(Reader& root, Scenario& s) {
     read_changes(r, "scale", EventOp::scale, has_firm, e.changes);
     if (e.changes.empty()) r.fail("", "a timeline event needs at least one of set, add, scale");
     r.finish();
+    if (e.step > s.run.steps) {
+      left_out.push_back((e.label.empty() ? r.path() : "'" + e.label + "'") + " at step " +
+                         std::to_string(e.step));
+      continue;
+    }
     s.timeline.push_back(std::move(e));
+  }
+  if (!left_out.empty()) {
+    std::string list;
+    for (const auto& x : left_out) list += (list.empty() ? "" : ", ") + x;
+    s.notes.push_back(std::to_string(left_out.size()) + " timeline event" +
+                      (left_out.size() == 1 ? "" : "s") + " after step " +
+                      std::to_string(s.run.steps) + ", the end of this shortened run, will not " +
+                      "happen: " + list);
   }
   std::stable_sort(s.timeline.begin(), s.timeline.end(),
                    [](const TimelineEvent& a, const TimelineEvent& b) { return a.step < b.step; });
@@ -385,7 +403,8 @@ void check_headcounts(const toml::table& doc, const Scenario& s, const std::stri
 
 }  // namespace
 
-Scenario read_document(toml::table& doc, const std::string& source, const std::string& base_dir);
+Scenario read_document(toml::table& doc, const std::string& source, const std::string& base_dir,
+                       std::int64_t declared_steps);
 
 Scenario load_document(toml::table& doc, const std::string& source,
                        const std::vector<Override>& overrides, const std::string& base_dir) {
@@ -405,12 +424,21 @@ Scenario load_document(toml::table& doc, const std::string& source,
             "format_version " + std::to_string(version->as_integer()->get()) +
                 " is not supported; this build reads " + std::to_string(SCENARIO_FORMAT_VERSION));
   }
+  // run.steps as the file gives it, before the overrides.
+  std::int64_t declared_steps = 0;
+  if (const toml::node* n = doc.at_path("run.steps").node(); n != nullptr && n->is_integer()) {
+    declared_steps = n->as_integer()->get();
+  } else if (const KeySpec* spec = find_key("run", "steps")) {
+    declared_steps =
+        toml::parse("v = " + std::string(spec->default_toml))["v"].value_or(std::int64_t{0});
+  }
   const std::vector<std::string> overridden = apply_overrides(doc, overrides);
   try {
-    return read_document(doc, source, base_dir);
+    return read_document(doc, source, base_dir, declared_steps);
   } catch (const scenario_error& e) {
-    // A mistake in a value that came from --set is reported against it.
-    for (std::size_t i = 0; i < overridden.size(); ++i) {
+    // A mistake in a value that came from --set is reported against it; when
+    // a key is set twice, against the last one (the value that was used).
+    for (std::size_t i = overridden.size(); i-- > 0;) {
       const std::string& k = overridden[i];
       if (e.key() == k || e.key().starts_with(k + ".")) {
         throw scenario_error("--set " + overrides[i].path + "=" + overrides[i].value, 0, 0, e.key(),
@@ -421,7 +449,8 @@ Scenario load_document(toml::table& doc, const std::string& source,
   }
 }
 
-Scenario read_document(toml::table& doc, const std::string& source, const std::string& base_dir) {
+Scenario read_document(toml::table& doc, const std::string& source, const std::string& base_dir,
+                       std::int64_t declared_steps) {
   Scenario s;
   s.source = source;
   Reader root(doc, "", {""}, source);
@@ -501,7 +530,7 @@ Scenario read_document(toml::table& doc, const std::string& source, const std::s
   check_headcounts(doc, s, source);
   read_network(root, s, base_dir);
   read_market(root, s);
-  read_timeline(root, s);
+  read_timeline(root, s, declared_steps);
   root.finish();
   return s;
 }

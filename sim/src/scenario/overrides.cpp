@@ -2,7 +2,10 @@
 // override goes through exactly the checks a value in the file would.
 
 #include <algorithm>
+#include <cerrno>
 #include <charconv>
+#include <cmath>
+#include <cstdlib>
 
 #include "scenario/load_detail.hpp"
 #include "talentsim/errors.hpp"
@@ -94,8 +97,26 @@ toml::node_view<toml::node> parse_value(const Override& o, toml::table& holder) 
     const std::string source = "--set " + o.path + "=" + o.value;
     holder = toml::parse(std::string_view(text), std::string_view(source));
   } catch (const toml::parse_error&) {
-    // Not a TOML value: take it as a bare string (paths, names).
-    holder = toml::table{{"v", o.value}};
+    // A number TOML does not take (1e400, .5, 1.): a number all the same,
+    // or a clear error when no double holds it.
+    const std::string& t = o.value;
+    char* end = nullptr;
+    errno = 0;
+    const double x = t.empty() ? 0.0 : std::strtod(t.c_str(), &end);
+    const bool numeric = !t.empty() && end == t.c_str() + t.size() &&
+                         t.find_first_of("0123456789") != std::string::npos &&
+                         t.find_first_of("xXpP") == std::string::npos;
+    if (numeric && (errno == ERANGE || !std::isfinite(x))) {
+      fail_override(o, "the number " + t +
+                           " is out of range (a double holds magnitudes from 2.2e-308 to "
+                           "1.8e308)");
+    }
+    if (numeric) {
+      holder = toml::table{{"v", x}};
+    } else {
+      // Not a TOML value: take it as a bare string (paths, names).
+      holder = toml::table{{"v", o.value}};
+    }
   }
   return holder["v"];
 }

@@ -4,6 +4,7 @@
 
 #include "scenario/load_detail.hpp"
 #include "talentsim/version.hpp"
+#include "util/toml_write.hpp"
 
 namespace talentsim {
 namespace {
@@ -255,9 +256,7 @@ std::string to_toml(const Scenario& s) {
   std::ostringstream out;
   out << "# Resolved scenario written by talentsim " << version() << " (" << git_commit()
       << "): every key explicit.\n";
-  out << toml::toml_formatter{doc, toml::toml_formatter::default_flags &
-                                       ~toml::format_flags::allow_literal_strings}
-      << "\n";
+  out << detail::toml_document(doc);
   return out.str();
 }
 

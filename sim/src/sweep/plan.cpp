@@ -10,6 +10,7 @@
 
 #include "sweep/sweep.hpp"
 #include "talentsim/errors.hpp"
+#include "util/toml_write.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -65,6 +66,9 @@ std::string plan_toml(const SweepPlan& p) {
   t.insert("name", p.name);
   t.insert("description", p.description);
   t.insert("base_dir", p.base_dir);
+  toml::table fixed;
+  for (const Override& o : p.fixed) fixed.insert(o.path, o.value);
+  t.insert("fixed", std::move(fixed));
   toml::array seeds;
   for (auto s : p.seeds) seeds.push_back(static_cast<std::int64_t>(s));
   t.insert("seeds", std::move(seeds));
@@ -92,8 +96,33 @@ std::string plan_toml(const SweepPlan& p) {
                                 {"extra", strings(s.extra)}});
   std::ostringstream out;
   out << "# Expanded sweep written by talentsim sweep plan; read by the other sweep commands.\n"
-      << toml::toml_formatter{t} << "\n";
+      << toml_document(t);
   return out.str();
+}
+
+// A manifest field: tabs, newlines and backslashes escaped as in
+// PostgreSQL's text COPY format, so every row stays one line of N fields.
+std::string tsv_field(std::string_view s) {
+  std::string out;
+  for (char c : s) {
+    switch (c) {
+      case '\\':
+        out += "\\\\";
+        break;
+      case '\t':
+        out += "\\t";
+        break;
+      case '\n':
+        out += "\\n";
+        break;
+      case '\r':
+        out += "\\r";
+        break;
+      default:
+        out += c;
+    }
+  }
+  return out;
 }
 
 std::string shell_quote(const std::string& s) {
@@ -180,6 +209,15 @@ std::string compress_ranges(const std::vector<std::size_t>& ids) {
 
 std::vector<std::string> write_plan(const SweepPlan& plan, const std::string& dir,
                                     const std::string& binary) {
+  // The directory's path goes into the Slurm script's #SBATCH comments,
+  // which a control character would end.
+  if (dir.empty()) throw user_error("talentsim sweep plan: -o needs a directory");
+  for (char c : dir) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"') {
+      throw user_error("talentsim sweep plan: the directory " + toml_string(dir) +
+                       " holds a control character or a double quote; choose another name");
+    }
+  }
   std::error_code ec;
   fs::create_directories(dir, ec);
   if (ec) throw io_error("cannot create " + dir + ": " + ec.message());
@@ -197,7 +235,7 @@ std::vector<std::string> write_plan(const SweepPlan& plan, const std::string& di
   std::ostringstream manifest;
   manifest << "task\tpoint\tseed";
   for (const SweepDim& dim : plan.dims)
-    for (const auto& p : dim.paths) manifest << "\t" << p;
+    for (const auto& p : dim.paths) manifest << "\t" << tsv_field(p);
   manifest << "\toutput\n";
   for (std::size_t t = 0; t < plan.tasks(); ++t) {
     const auto [first, last] = plan.task_points(t);
@@ -205,8 +243,8 @@ std::vector<std::string> write_plan(const SweepPlan& plan, const std::string& di
       manifest << t << "\t" << p << "\t" << plan.seed_of(p);
       const auto c = plan.coordinates(p);
       for (std::size_t i = 0; i < plan.dims.size(); ++i)
-        for (const auto& v : plan.dims[i].values[c[i]]) manifest << "\t" << v;
-      manifest << "\t" << d.run(p) << "\n";
+        for (const auto& v : plan.dims[i].values[c[i]]) manifest << "\t" << tsv_field(v);
+      manifest << "\t" << tsv_field(d.run(p)) << "\n";
     }
   }
   write_if_changed(d.manifest(), manifest.str());
@@ -260,6 +298,11 @@ SweepPlan read_plan(const std::string& dir) {
   p.description = t["description"].value_or(std::string());
   p.base_dir = t["base_dir"].value_or(std::string("."));
   p.base_text = read_text(d.base());
+  if (const auto* fixed = t["fixed"].as_table()) {
+    for (const auto& [k, v] : *fixed) {
+      p.fixed.push_back({std::string(k.str()), v.value_or(std::string())});
+    }
+  }
   if (const auto* seeds = t["seeds"].as_array()) {
     for (const auto& s : *seeds)
       p.seeds.push_back(static_cast<std::uint64_t>(s.value_or(std::int64_t{0})));

@@ -37,8 +37,10 @@ struct SlurmSpec {
 //! command reads back (DIR/plan.toml).
 struct SweepPlan {
   std::string name, description;
-  std::string base_text;  //!< the base scenario's TOML (stored as DIR/base.toml)
-  std::string base_dir;   //!< folder that relative paths in swept values resolve against
+  std::vector<Override> fixed;     //!< [set]: overrides of every point (already in base_text)
+  std::vector<std::string> notes;  //!< the base scenario's notes (not stored)
+  std::string base_text;           //!< the base scenario's TOML (stored as DIR/base.toml)
+  std::string base_dir;            //!< folder that relative paths in swept values resolve against
   std::vector<std::uint64_t> seeds;
   std::vector<SweepDim> dims;  //!< parameter dimensions; seed is the last dimension
   CollectSpec collect;
@@ -53,6 +55,12 @@ struct SweepPlan {
   //! Points of task t: [first, last).
   std::pair<std::size_t, std::size_t> task_points(std::size_t t) const;
 };
+
+//! The most points a sweep may have (docs/sweeps.md): planning and
+//! checking each point costs time and the manifest a line per point.
+inline constexpr std::size_t MAX_SWEEP_POINTS = 1'000'000;
+//! The product of `sizes`, or MAX_SWEEP_POINTS + 1 when it is larger.
+std::size_t checked_points(const std::vector<std::size_t>& sizes);
 
 //! Reads and validates a sweep file; every point is loaded with the scenario
 //! loader, so a value the scenario would reject fails here. Throws

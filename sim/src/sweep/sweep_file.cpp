@@ -8,12 +8,14 @@
 #include <filesystem>
 #include <fstream>
 #include <numeric>
+#include <regex>
 #include <sstream>
 
 #include "random/rng.hpp"
 #include "scenario/reader.hpp"
 #include "sweep/sweep.hpp"
 #include "talentsim/errors.hpp"
+#include "util/toml_write.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -36,22 +38,10 @@ std::string value_text(const toml::node& v, const std::string& file, const std::
     return number_text(f->get());
   }
   if (const auto* b = v.as_boolean()) return b->get() ? "true" : "false";
-  if (v.is_string() || v.is_table() || v.is_array()) {
-    toml::table t;
-    t.insert("v", v);
-    std::ostringstream out;
-    out << toml::toml_formatter{t, toml::toml_formatter::default_flags &
-                                       ~toml::format_flags::allow_literal_strings &
-                                       ~toml::format_flags::indentation};
-    std::string s = out.str();
-    const auto eq = s.find("= ");
-    s = eq == std::string::npos ? s : s.substr(eq + 2);
-    while (!s.empty() && (s.back() == '\n' || s.back() == ' ')) s.pop_back();
-    if (v.is_table()) {
-      fail_at(&v, file, key, "a table value is not supported in a sweep; sweep its keys instead");
-    }
-    return s;
+  if (v.is_table()) {
+    fail_at(&v, file, key, "a table value is not supported in a sweep; sweep its keys instead");
   }
+  if (v.is_string() || v.is_array()) return toml_value(v);
   fail_at(&v, file, key, "expected a number, string or boolean");
 }
 
@@ -145,27 +135,111 @@ std::vector<std::string> read_values(Reader& r, std::string_view key) {
   return out;
 }
 
-// The base scenario, resolved (every key explicit, relative paths made
-// absolute), so the sweep directory is self-contained.
-std::string read_base(const std::string& base, const std::string& sweep_file, Reader& r) {
-  try {
-    if (base.starts_with("embedded:")) {
-      const std::string name = base.substr(9);
-      for (const EmbeddedScenario& e : embedded_scenarios()) {
-        if (e.name == name) return to_toml(load_scenario_text(e.text, base));
-      }
-      r.fail("base", "no embedded scenario named '" + name + "'");
+// Where the base scenario comes from: a file, or a scenario compiled in.
+struct BaseSource {
+  std::string path;  //!< the file (empty for an embedded scenario)
+  const EmbeddedScenario* embedded = nullptr;
+
+  Scenario load(const std::vector<Override>& overrides, const std::string& base_dir) const {
+    if (embedded != nullptr) {
+      return load_scenario_text(embedded->text, "embedded:" + std::string(embedded->name),
+                                overrides, base_dir);
     }
-    fs::path path(base);
-    if (path.is_relative()) path = fs::path(sweep_file).parent_path() / path;
-    return to_toml(load_scenario(path.lexically_normal().string()));
-  } catch (const scenario_error& e) {
-    if (e.key() == "base") throw;
-    r.fail("base", std::string("the base scenario is invalid: ") + e.what());
+    return load_scenario(path, overrides);
+  }
+};
+
+BaseSource find_base(const std::string& base, const std::string& sweep_file, Reader& r) {
+  BaseSource b;
+  if (base.starts_with("embedded:")) {
+    const std::string name = base.substr(9);
+    for (const EmbeddedScenario& e : embedded_scenarios()) {
+      if (e.name == name) b.embedded = &e;
+    }
+    if (b.embedded == nullptr) r.fail("base", "no embedded scenario named '" + name + "'");
+    return b;
+  }
+  fs::path path(base);
+  if (path.is_relative()) path = fs::path(sweep_file).parent_path() / path;
+  b.path = path.lexically_normal().string();
+  return b;
+}
+
+// Fixed overrides ([set]): every leaf of the table, as `--set path=value`.
+// A key is a key path as --set takes it, so `"run.steps" = 26` and
+// `run.steps = 26` (a nested table) say the same.
+void read_fixed(const toml::table& t, const std::string& prefix, const std::string& file,
+                std::vector<std::pair<Override, const toml::node*>>& out) {
+  for (const auto& [k, v] : t) {
+    const std::string key =
+        prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = v.as_table()) {
+      read_fixed(*sub, key, file, out);
+    } else {
+      out.push_back({Override{key, value_text(v, file, "set." + key)}, &v});
+    }
+  }
+}
+
+bool safe_name(std::string_view name) {
+  return !name.empty() && std::all_of(name.begin(), name.end(), [](char c) {
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '-' || c == '.';
+  });
+}
+
+bool matches(std::string_view s, const std::regex& re) {
+  return std::regex_match(s.begin(), s.end(), re);
+}
+
+// Slurm values reach a generated shell script: each must be what Slurm
+// expects and nothing else (no newline can end the #SBATCH comment).
+void check_slurm(const SlurmSpec& s, Reader& r) {
+  static const std::regex time_re(R"((\d+-)?\d+(:\d+){0,2})");
+  static const std::regex mem_re(R"(\d+([KMGT]B?)?)", std::regex::icase);
+  static const std::regex list_re(R"([A-Za-z0-9_.,+-]*)");
+  if (!matches(s.time, time_re)) {
+    r.fail("time",
+           "expected a Slurm time such as 01:00:00, 90 or 2-00:00:00, got " + toml_string(s.time));
+  }
+  if (!matches(s.mem, mem_re)) {
+    r.fail("mem", "expected a Slurm memory size such as 2G or 500M, got " + toml_string(s.mem));
+  }
+  if (!matches(s.partition, list_re)) {
+    r.fail("partition", "expected partition names (letters, digits, '_', '-', '.', ','), got " +
+                            toml_string(s.partition));
+  }
+  if (!matches(s.account, list_re)) {
+    r.fail("account", "expected an account name (letters, digits, '_', '-', '.'), got " +
+                          toml_string(s.account));
+  }
+  for (const std::string& line : s.extra) {
+    const bool control = std::any_of(line.begin(), line.end(), [](char c) {
+      return static_cast<unsigned char>(c) < 0x20 || c == 0x7f;
+    });
+    if (control)
+      r.fail("extra",
+             "an extra line must not hold control characters (a newline would "
+             "end the #SBATCH comment): " +
+                 toml_string(line));
+    if (!line.starts_with("#SBATCH ")) {
+      r.fail("extra", "each extra line must start with '#SBATCH ', got " + toml_string(line));
+    }
   }
 }
 
 }  // namespace
+
+std::size_t checked_points(const std::vector<std::size_t>& sizes) {
+  std::size_t n = 1;
+  for (std::size_t k : sizes) {
+    if (k != 0 && n > MAX_SWEEP_POINTS / k) return MAX_SWEEP_POINTS + 1;
+    n *= k;
+  }
+  return n;
+}
+
+namespace {}  // namespace
 
 SweepPlan load_sweep_file(const std::string& path) {
   std::ifstream in(path);
@@ -185,10 +259,33 @@ SweepPlan load_sweep_file(const std::string& path) {
   (void)root.integer("format_version");
   plan.name = root.string("name");
   plan.description = root.string("description");
-  const std::string base = root.string("base");
-  plan.base_text = read_base(base, path, root);
-  plan.base_dir = fs::absolute(fs::path(path).parent_path()).lexically_normal().string();
+  if (!safe_name(plan.name)) {
+    root.fail("name", "must be letters, digits, '_', '-' or '.' (it names the Slurm job), got " +
+                          toml_string(plan.name));
+  }
+  const BaseSource base = find_base(root.string("base"), path, root);
+  const std::string sweep_dir = fs::path(path).parent_path().string();
+  plan.base_dir = fs::absolute(sweep_dir.empty() ? fs::path(".") : fs::path(sweep_dir))
+                      .lexically_normal()
+                      .string();
 
+  // Fixed overrides, applied to every point: folded into the base.
+  std::vector<std::pair<Override, const toml::node*>> fixed;
+  if (const toml::table* set = root.subtable("set")) read_fixed(*set, "", path, fixed);
+  for (const auto& [o, node] : fixed) plan.fixed.push_back(o);
+  try {
+    const Scenario resolved = base.load(plan.fixed, plan.base_dir);
+    plan.base_text = to_toml(resolved);
+    plan.notes = resolved.notes;
+  } catch (const scenario_error& e) {
+    for (const auto& [o, node] : fixed) {
+      if (e.file() == "--set " + o.path + "=" + o.value) {
+        fail_at(node, path, "set." + o.path,
+                (e.key().empty() || e.key() == o.path ? "" : e.key() + ": ") + e.message());
+      }
+    }
+    root.fail("base", std::string("the base scenario is invalid: ") + e.what());
+  }
   // Seeds: explicit list, or `replicates` consecutive seeds from `seed`.
   const std::int64_t replicates = root.integer("replicates");
   const std::int64_t seed = root.integer("seed");
@@ -200,7 +297,13 @@ SweepPlan load_sweep_file(const std::string& path) {
       if (!s.is_integer() || s.as_integer()->get() < 0) {
         fail_at(&s, path, "seeds", "seeds must be integers >= 0");
       }
-      plan.seeds.push_back(static_cast<std::uint64_t>(s.as_integer()->get()));
+      const auto seed_value = static_cast<std::uint64_t>(s.as_integer()->get());
+      if (std::find(plan.seeds.begin(), plan.seeds.end(), seed_value) != plan.seeds.end()) {
+        fail_at(&s, path, "seeds",
+                "seed " + std::to_string(seed_value) +
+                    " is listed twice (a replicate with the same seed is the same run)");
+      }
+      plan.seeds.push_back(seed_value);
     }
   } else {
     for (std::int64_t k = 0; k < replicates; ++k)
@@ -352,36 +455,85 @@ SweepPlan load_sweep_file(const std::string& path) {
     s.max_array_size = r.integer("max_array_size");
     s.checkpoint_every = r.integer("checkpoint_every");
     s.extra = r.string_list("extra");
-    for (const std::string& line : s.extra) {
-      if (!line.starts_with("#SBATCH")) r.fail("extra", "each extra line must start with #SBATCH");
-    }
+    check_slurm(s, r);
     r.finish();
   }
   root.finish();
 
-  // Names of dimensions must be unique (they become dataset dimensions).
+  // Names of dimensions must be unique and not those collect adds (they
+  // become dataset dimensions); a key is varied by one dimension at most.
   for (std::size_t i = 0; i < plan.dims.size(); ++i) {
+    const std::string& name = plan.dims[i].name;
+    if (name == "seed" || name == "step" || name == "country") {
+      root.fail("", "a dimension cannot be named '" + name +
+                        "' (sweep collect adds the seed, step and country dimensions)");
+    }
     for (std::size_t j = 0; j < i; ++j) {
-      if (plan.dims[i].name == plan.dims[j].name) {
-        root.fail("", "two dimensions are named '" + plan.dims[i].name + "'");
+      if (name == plan.dims[j].name) root.fail("", "two dimensions are named '" + name + "'");
+    }
+  }
+  {
+    std::vector<std::pair<std::string, const toml::node*>> seen;
+    for (const auto& [key, node] : origin) {
+      for (const auto& [other, first] : seen) {
+        if (other == key) {
+          fail_at(node, path, "",
+                  "the key " + key + " is varied twice (here and at line " +
+                      std::to_string(first != nullptr ? first->source().begin.line : 0) +
+                      "); one dimension per key");
+        }
       }
+      for (const auto& [o, fixed_node] : fixed) {
+        if (o.path == key) {
+          fail_at(node, path, "",
+                  "the key " + key + " is both varied and fixed in [set] (line " +
+                      std::to_string(fixed_node->source().begin.line) + ")");
+        }
+      }
+      seen.emplace_back(key, node);
+    }
+  }
+  {
+    std::vector<std::size_t> sizes{plan.seeds.size()};
+    for (const SweepDim& d : plan.dims) sizes.push_back(d.size());
+    const std::size_t n = checked_points(sizes);
+    if (n > MAX_SWEEP_POINTS) {
+      std::string shape;
+      for (const SweepDim& d : plan.dims) shape += std::to_string(d.size()) + " x ";
+      root.fail("", "the sweep has more than " + std::to_string(MAX_SWEEP_POINTS) + " points (" +
+                        shape + std::to_string(plan.seeds.size()) +
+                        " seeds); split it into several sweeps");
     }
   }
 
-  // Every point through the scenario loader, before anything runs.
+  // Every point through the scenario loader, before anything runs. A
+  // mistake is reported where the user can see it: at the sweep key that
+  // set the value, else in the user's own base file (not the resolved copy).
   for (std::size_t p = 0; p < plan.points(); ++p) {
     try {
       (void)load_scenario_text(plan.base_text, "base scenario", plan.overrides_of(p),
                                plan.base_dir);
     } catch (const scenario_error& e) {
+      std::string values;
+      for (const Override& o : plan.overrides_of(p)) {
+        if (o.path != "run.seed") values += (values.empty() ? "" : ", ") + o.path + " = " + o.value;
+      }
+      const std::string point = "point " + std::to_string(p) + " (" + values + ")";
       for (const auto& [key, node] : origin) {
         if (e.file().find("--set " + key + "=") == 0 || e.key() == key) {
           fail_at(node, path, "",
-                  "point " + std::to_string(p) + " (" + e.file() + "): " + e.key() +
-                      (e.key().empty() ? "" : ": ") + e.message());
+                  point + ": " + e.key() + (e.key().empty() ? "" : ": ") + e.message());
         }
       }
-      throw scenario_error(path, 0, 0, "", "point " + std::to_string(p) + ": " + e.what());
+      std::vector<Override> all = plan.fixed;
+      for (const Override& o : plan.overrides_of(p)) all.push_back(o);
+      try {
+        (void)base.load(all, plan.base_dir);
+      } catch (const scenario_error& in_base) {
+        throw scenario_error(path, 0, 0, "", point + ": " + in_base.what());
+      }
+      throw scenario_error(path, 0, 0, "",
+                           point + ": " + (e.key().empty() ? "" : e.key() + ": ") + e.message());
     }
   }
   return plan;

@@ -35,6 +35,9 @@ Schema make_sweep_schema() {
        "First seed: replicate k runs with seed + k (unless `seeds` is given)."},
       {"", "seeds", array, "", "", OPT, any(), "array of integers",
        "Explicit seeds, one per replicate (overrides replicates and seed)."},
+      {"", "set", table, "", "", OPT, any(), "key paths and values (as --set)",
+       "Fixed overrides applied to every point, e.g. `set = { \"run.steps\" = 26 }` or a "
+       "`[set]` table with dotted keys; they are folded into the base and are not dimensions."},
       {"", "parameters", tables, "", "", OPT, any(), "",
        "Grid dimensions: each a key path with values or a range (full factorial)."},
       {"", "zip", tables, "", "", OPT, any(), "",
@@ -58,7 +61,7 @@ Schema make_sweep_schema() {
 
       {"sample", "method", string, "", "\"latin_hypercube\"", OPT, any(), "latin_hypercube, sobol",
        "Sampling design over the bounds."},
-      {"sample", "points", integer, "points", "", REQ, closed(1, 1e7), "", "Number of points."},
+      {"sample", "points", integer, "points", "", REQ, closed(1, 1e6), "", "Number of points."},
       {"sample", "seed", integer, "", "1", OPT, ge(0), "",
        "Seed of the design (Latin hypercube permutation, or Sobol digital shift)."},
       {"sample", "parameters", tables, "", "", REQ, any(), "", "Sampled keys and their bounds."},

@@ -44,6 +44,25 @@ void write_text(const std::string& path, const std::string& text) {
   fs::rename(tmp, path, ec);
 }
 
+// When process `pid` started (field 22 of /proc/PID/stat, clock ticks since
+// boot), or 0 when it does not exist. With the pid it names one process:
+// a pid reused by another process has another start time.
+std::uint64_t start_time(long pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!std::getline(in, text)) return 0;
+  // The command name (field 2) is in parentheses and may hold spaces.
+  const auto close = text.rfind(')');
+  if (close == std::string::npos) return 0;
+  std::istringstream rest(text.substr(close + 2));
+  std::string field;
+  for (int i = 3; i < 22 && rest >> field; ++i) {
+  }
+  std::uint64_t ticks = 0;
+  rest >> ticks;
+  return ticks;
+}
+
 struct Interrupted {};
 
 void run_point(const SweepPlan& plan, const SweepDir& dir, std::size_t p) {
@@ -89,11 +108,16 @@ TaskStatus task_status(const SweepPlan& plan, const SweepDir& dir, std::size_t t
     std::istringstream marker(read_text(dir.running(task)));
     std::string host;
     long pid = 0;
-    marker >> host >> pid;
-    if (host == hostname() && pid > 0 && ::kill(static_cast<pid_t>(pid), 0) != 0 &&
-        errno == ESRCH) {
-      return {TaskState::failed, "the process running it (pid " + std::to_string(pid) +
-                                     ") is gone: killed or crashed"};
+    std::uint64_t started = 0;
+    marker >> host >> pid >> started;
+    if (host == hostname() && pid > 0) {
+      const bool gone = ::kill(static_cast<pid_t>(pid), 0) != 0 && errno == ESRCH;
+      // A live pid that another process now has (the pid was reused).
+      const bool reused = !gone && started != 0 && start_time(pid) != started;
+      if (gone || reused) {
+        return {TaskState::failed, "the process running it (pid " + std::to_string(pid) +
+                                       ") is gone: killed or crashed"};
+      }
     }
     return {TaskState::running, ""};
   }
@@ -103,7 +127,8 @@ TaskStatus task_status(const SweepPlan& plan, const SweepDir& dir, std::size_t t
 TaskResult run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task) {
   std::error_code ec;
   fs::remove(dir.failed(task), ec);
-  write_text(dir.running(task), hostname() + " " + std::to_string(::getpid()) + "\n");
+  write_text(dir.running(task), hostname() + " " + std::to_string(::getpid()) + " " +
+                                    std::to_string(start_time(::getpid())) + "\n");
   StopSignals signals;
   const auto [first, last] = plan.task_points(task);
   for (std::size_t p = first; p < last; ++p) {
