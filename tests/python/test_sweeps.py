@@ -282,7 +282,7 @@ max_array_size = 2
     assert "split into 3 arrays" in out
     scripts = sorted(d.glob("*.sbatch"))
     assert len(scripts) == 3
-    assert "--task-id $(( 4 + SLURM_ARRAY_TASK_ID ))" in (d / "sweep_part2.sbatch").read_text()
+    assert "--task-offset 4\n" in (d / "sweep_part2.sbatch").read_text()
 
 
 def test_sigterm_checkpoints_the_task_and_a_rerun_resumes_it(tmp_path):
@@ -315,3 +315,53 @@ seeds = [3]
     assert set(a) == set(b)
     for name in a:
         assert np.array_equal(a[name], b[name]), name
+
+
+# ---- nothing in a sweep file or a path runs as a command (issue 11, item 12) ---
+
+HOSTILE_DIR = "d $(touch pwned1) `touch pwned2`; touch pwned3 'q' & touch pwned4 | %a"
+
+
+@pytest.mark.parametrize("body,fragment", [
+    ('[slurm]\npartition = "short\\ntouch pwned"\n', "slurm.partition"),
+    ('[slurm]\naccount = "me; touch pwned"\n', "slurm.account"),
+    ('[slurm]\nmem = "2G\\ntouch pwned"\n', "slurm.mem"),
+    ('[slurm]\ntime = "01:00:00 $(touch pwned)"\n', "slurm.time"),
+    ('[slurm]\nextra = ["#SBATCH --qos=x\\ntouch pwned"]\n', "control characters"),
+])
+def test_hostile_slurm_values_are_refused(tmp_path, body, fragment):
+    r = tsim("sweep", "plan", small_sweep(tmp_path, body), "-o", tmp_path / "d", check=False)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1, r.stderr
+    assert fragment in r.stderr
+    assert not (tmp_path / "d").exists()
+
+
+def test_hostile_names_are_refused(tmp_path):
+    bad = write(tmp_path / "n.toml", f'format_version = 1\nname = "s\\ntouch pwned"\nbase = "{SMALL}"\n')
+    r = tsim("sweep", "plan", bad, "-o", tmp_path / "d", check=False)
+    assert r.returncode == 2 and "name" in r.stderr, r.stderr
+    r = tsim("sweep", "plan", small_sweep(tmp_path, ""), "-o", str(tmp_path / "a\nb"), check=False)
+    assert r.returncode == 2 and "control character" in r.stderr, r.stderr
+
+
+def test_the_generated_script_runs_only_the_task(tmp_path, slurm):
+    sweep = small_sweep(tmp_path, "[set]\nrun.steps = 3\n")
+    d = tmp_path / HOSTILE_DIR
+    tsim("sweep", "plan", sweep, "-o", d)
+    script = d / "sweep.sbatch"
+    # Under bash as Slurm would start it, and with a hostile task id.
+    r = subprocess.run(["bash", str(script)], cwd=tmp_path, capture_output=True, text=True,
+                       env=dict(os.environ, SLURM_ARRAY_TASK_ID="0"))
+    assert r.returncode == 0, r.stderr
+    assert (d / "runs" / "p000000.h5").exists()
+    r = subprocess.run(["bash", str(script)], cwd=tmp_path, capture_output=True, text=True,
+                       env=dict(os.environ, SLURM_ARRAY_TASK_ID="a[$(touch pwned5)]"))
+    assert r.returncode == 2, r.stderr
+    # Through the real sbatch, logs land in the hostile directory itself.
+    (d / "runs" / "p000000.h5").unlink()
+    r = subprocess.run(["sbatch", "--wait", str(script)], env=slurm, cwd=tmp_path,
+                       capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert (d / "runs" / "p000000.h5").exists()
+    assert (d / "logs" / "t0.out").exists()
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith("pwned")) == []

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <charconv>
 #include <chrono>
+#include <climits>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
@@ -95,6 +96,8 @@ int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
 int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("task-id", po::value<long>(), "Task index (default: $SLURM_ARRAY_TASK_ID)")(
+      "task-offset", po::value<long>(),
+      "Added to $SLURM_ARRAY_TASK_ID (the array scripts of a sweep split into parts)")(
       "threads", po::value<int>(),
       "Threads (default: $SLURM_CPUS_PER_TASK or slurm.cpus_per_task)");
   po::variables_map vm;
@@ -111,6 +114,13 @@ int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args
     if (text.empty() || ec != std::errc() || end != text.data() + text.size()) {
       throw user_error("talentsim sweep run-task: SLURM_ARRAY_TASK_ID must be a task number, got " +
                        std::string("'") + std::string(text) + "'");
+    }
+    if (vm.count("task-offset") != 0) {
+      const long offset = vm["task-offset"].as<long>();
+      if (offset < 0 || task > LONG_MAX - offset) {
+        throw user_error("talentsim sweep run-task: --task-offset must be >= 0");
+      }
+      task += offset;
     }
   } else {
     throw user_error("talentsim sweep run-task: give --task-id (or run it in a Slurm array job)");

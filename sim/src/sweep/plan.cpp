@@ -125,6 +125,13 @@ std::string tsv_field(std::string_view s) {
   return out;
 }
 
+// A literal path inside a Slurm filename pattern (%a, %j... are Slurm's).
+std::string slurm_pattern(const std::string& path) {
+  std::string out;
+  for (char c : path) out += c == '%' ? std::string("%%") : std::string(1, c);
+  return out;
+}
+
 std::string shell_quote(const std::string& s) {
   std::string out = "'";
   for (char c : s) out += c == '\'' ? std::string("'\\''") : std::string(1, c);
@@ -213,9 +220,10 @@ std::vector<std::string> write_plan(const SweepPlan& plan, const std::string& di
   // which a control character would end.
   if (dir.empty()) throw user_error("talentsim sweep plan: -o needs a directory");
   for (char c : dir) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"') {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f || c == '"' || c == '\\') {
       throw user_error("talentsim sweep plan: the directory " + toml_string(dir) +
-                       " holds a control character or a double quote; choose another name");
+                       " holds a control character, a double quote or a backslash (Slurm "
+                       "cannot take them in #SBATCH paths); choose another name");
     }
   }
   std::error_code ec;
@@ -263,8 +271,9 @@ std::vector<std::string> write_plan(const SweepPlan& plan, const std::string& di
        << "#SBATCH --job-name=talentsim-" << plan.name << "\n"
        << "#SBATCH --array=0-" << count - 1;
     if (s.throttle > 0) sh << "%" << s.throttle;
-    sh << "\n#SBATCH --output=" << d.root << "/logs/t%a.out\n"
-       << "#SBATCH --error=" << d.root << "/logs/t%a.err\n"
+    // Quoted for Slurm (a path with spaces), '%' doubled (Slurm's patterns).
+    sh << "\n#SBATCH --output=\"" << slurm_pattern(d.root) << "/logs/t%a.out\"\n"
+       << "#SBATCH --error=\"" << slurm_pattern(d.root) << "/logs/t%a.err\"\n"
        << "#SBATCH --time=" << s.time << "\n#SBATCH --mem=" << s.mem << "\n"
        << "#SBATCH --cpus-per-task=" << s.cpus_per_task << "\n";
     if (!s.partition.empty()) sh << "#SBATCH --partition=" << s.partition << "\n";
@@ -272,7 +281,7 @@ std::vector<std::string> write_plan(const SweepPlan& plan, const std::string& di
     for (const auto& line : s.extra) sh << line << "\n";
     sh << "set -euo pipefail\n"
        << "exec " << shell_quote(binary) << " sweep run-task " << shell_quote(d.root)
-       << " --task-id $(( " << offset << " + SLURM_ARRAY_TASK_ID ))\n";
+       << " --task-offset " << offset << "\n";
     write_if_changed(d.sbatch(part), sh.str());
     fs::permissions(d.sbatch(part),
                     fs::perms::owner_all | fs::perms::group_read | fs::perms::group_exec |
