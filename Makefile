@@ -28,7 +28,7 @@ build: configure
 
 # Runs the default scenario (the 2025 story, embedded in the binary) into runs/.
 run: build
-	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5
+	@$(TALENTSIM) run -o runs/meta_superintelligence_2025.h5 --overwrite
 
 # Benchmarks (docs/performance.md): Google Benchmark micro-benchmarks of each
 # phase of the step, then the end-to-end scenarios of scenarios/bench/ (median

@@ -20,6 +20,18 @@ inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 1;
 void check_output_file(const std::string& path);
 //! True when `path` is a readable talentsim output marked complete.
 bool is_complete_output(const std::string& path) noexcept;
+//! What a run may replace at its output path (docs/cli.md, "Output files").
+enum class ExistingOutput {
+  refuse,              //!< nothing: the path must be free
+  replace_incomplete,  //!< an interrupted talentsim run (a resume, a sweep task)
+  replace,             //!< any talentsim output (--overwrite)
+};
+//! Checks, before a run starts, that it may write `path`: not empty, not a
+//! directory, device or FIFO, and free unless what is there is a talentsim
+//! output that `policy` lets it replace. Never a file of another kind.
+//! Throws user_error (exit status 2) naming the path and what to do.
+void check_output_target(const std::string& path, ExistingOutput policy,
+                         const std::string& option = "-o");
 //! Names of the datasets under /metrics and /metrics/by_country.
 const std::vector<std::string>& metric_names();
 const std::vector<std::string>& country_metric_names();
@@ -33,16 +45,19 @@ struct OutputState {
 
 class OutputWriter {
  public:
-  //! Creates `path` + ".tmp", writes provenance and the initial state (step 0).
+  //! Creates `path` + ".tmp", writes provenance and the initial state (step
+  //! 0). The temporary file is locked for the life of the writer: a second
+  //! process writing the same output fails (io_error) before touching it.
   OutputWriter(const std::string& path, const Simulation& sim);
   //! Without finish(), the temporary file is removed: no partial file is left.
   ~OutputWriter();
   OutputWriter(const OutputWriter&) = delete;
   OutputWriter& operator=(const OutputWriter&) = delete;
 
-  //! Reopens the temporary file `path` + ".tmp" of an interrupted run at
-  //! `state` (from a checkpoint) to continue writing.
-  OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state);
+  //! Restores the temporary file `path` + ".tmp" of an interrupted run
+  //! (its bytes at the checkpoint) and continues writing at `state`.
+  OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state,
+               const std::string& bytes);
   //! Writes everything buffered and flushes the file so that its bytes on
   //! disk are a consistent HDF5 file (checkpoints copy them).
   OutputState flush();

@@ -5,6 +5,7 @@
 #include <cstring>
 #include <iostream>
 
+#include "io/hdf5.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/version.hpp"
 #include "util/suggest.hpp"
@@ -93,8 +94,7 @@ void add_scenario_options(po::options_description& options,
   positional.add("scenario", 1);
 }
 
-Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Override>& extra,
-                               bool quiet) {
+Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Override>& extra) {
   std::vector<Override> overrides;
   if (vm.count("set") != 0) {
     for (const std::string& s : vm["set"].as<std::vector<std::string>>()) {
@@ -113,10 +113,11 @@ Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Ov
     const EmbeddedScenario& e = default_scenario();
     scenario = load_scenario_text(e.text, "<embedded:" + std::string(e.name) + ">", overrides);
   }
-  if (!quiet) {
-    for (const std::string& note : scenario.notes) std::cerr << "note: " << note << "\n";
-  }
   return scenario;
+}
+
+void print_notes(const Scenario& scenario) {
+  for (const std::string& note : scenario.notes) std::cerr << "note: " << note << "\n";
 }
 
 void print_help(const Command& command, const po::options_description& options) {
@@ -127,6 +128,16 @@ void print_help(const Command& command, const po::options_description& options) 
 
 int main(int argc, char** argv) {
   std::vector<std::string> args(argv + 1, argv + argc);
+  detail::h5::no_exit_handler();
+  const int status = run_command(args);
+  // HDF5 is shut down only after a clean run: after a failed write it may
+  // hold a half-closed file that its shutdown crashes on, and the process
+  // is ending anyway.
+  if (status == EXIT_OK) detail::h5::shutdown();
+  return status;
+}
+
+int run_command(const std::vector<std::string>& args) {
   try {
     if (args.empty()) {
       print_usage(std::cerr);

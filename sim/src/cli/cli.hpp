@@ -40,9 +40,12 @@ void add_scenario_options(po::options_description& options,
 
 //! Loads the scenario named on the command line (or the embedded default)
 //! with its overrides (--set in order, then --steps and --seed, then
-//! `extra`). Notes of the loader go to stderr unless `quiet`.
-Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Override>& extra,
-                               bool quiet);
+//! `extra`).
+Scenario load_command_scenario(const po::variables_map& vm, const std::vector<Override>& extra);
+
+//! Prints the loader's notes to stderr ("note: ..."), once the command is
+//! past its checks (an error stays the one line on stderr).
+void print_notes(const Scenario& scenario);
 
 //! Prints the help of one command.
 void print_help(const Command& command, const po::options_description& options);
@@ -59,5 +62,8 @@ int cmd_sweep_collect(const Command& self, const std::vector<std::string>& args)
 
 //! Entry point of the executable: returns the exit status; never throws.
 int main(int argc, char** argv);
+//! Runs one command line (without the program name): the exit status,
+//! with every error turned into one line on stderr.
+int run_command(const std::vector<std::string>& args);
 
 }  // namespace talentsim::cli

@@ -21,6 +21,7 @@
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
 #include "util/fault.hpp"
+#include "util/files.hpp"
 #include "util/format.hpp"
 #include "util/stop.hpp"
 
@@ -129,6 +130,14 @@ void check_memory(const Scenario& sc, std::uint64_t limit) {
   }
 }
 
+void create_parent(const std::string& path) {
+  if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+    std::error_code ec;
+    std::filesystem::create_directories(parent, ec);
+    if (ec) throw io_error("cannot create directory " + parent.string() + ": " + ec.message());
+  }
+}
+
 // One line per phase: seconds and share of the run's wall time. A resumed
 // run counts only the steps run since the resume.
 void print_profile(std::ostream& s, const PhaseTimes& t, double output_s, double checkpoint_s,
@@ -172,7 +181,8 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
       "resume", po::value<std::string>(), "Continue from a checkpoint")(
       "max-memory", po::value<std::string>(),
       "Refuse scenarios whose estimated memory exceeds this (e.g. 8G; default: available memory)")(
-      "profile", "Print where the time went: each phase of the step, output, checkpoints");
+      "profile", "Print where the time went: each phase of the step, output, checkpoints")(
+      "overwrite", "Replace an existing talentsim output at the output path (never another file)");
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
   long checkpoint_every = 0;
@@ -202,34 +212,64 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   }
   Scenario scenario;
   if (!resuming || vm.count("scenario") != 0) {
-    scenario = load_command_scenario(vm, output_override, false);
-  }
-  if (resuming && vm.count("scenario") != 0) {
-    // A scenario given with --resume must be the checkpoint's (output path aside).
-    const std::string ckpt = vm["resume"].as<std::string>();
-    Scenario stored =
-        load_scenario_text(checkpoint_scenario(ckpt), ckpt, {string_override("output.path", "")});
-    Scenario given = scenario;
-    given.output.path = stored.output.path = "";
-    if (to_toml(stored) != to_toml(given)) {
-      throw user_error(ckpt + ": this checkpoint belongs to another scenario than " +
-                       vm["scenario"].as<std::string>());
-    }
+    scenario = load_command_scenario(vm, output_override);
   }
   if (!resuming) {
     std::uint64_t limit = 0;
     if (vm.count("max-memory") != 0) limit = parse_memory(vm["max-memory"].as<std::string>());
     check_memory(scenario, limit);
   }
-  const std::string out = vm.count("output") != 0 ? vm["output"].as<std::string>()
-                          : resuming              ? std::string()
-                                                  : scenario.output.path;
-  if (const auto parent = std::filesystem::path(out).parent_path(); !parent.empty()) {
-    std::error_code ec;
-    std::filesystem::create_directories(parent, ec);
-    if (ec) throw io_error("cannot create directory " + parent.string() + ": " + ec.message());
+  const ExistingOutput policy = vm.count("overwrite") != 0 ? ExistingOutput::replace
+                                : resuming                 ? ExistingOutput::replace_incomplete
+                                                           : ExistingOutput::refuse;
+  // Every path of the run, checked against the others before anything is
+  // written: what it writes must be writable and distinct, and none of it
+  // may be one of its inputs.
+  const auto check_paths = [&](const Scenario& sc, const std::string& out) {
+    const std::string option = vm.count("output") != 0 ? "-o" : "output.path";
+    const std::string ckpt = vm.count("checkpoint") != 0 ? vm["checkpoint"].as<std::string>()
+                             : resuming                  ? vm["resume"].as<std::string>()
+                                                         : out + ".ckpt";
+    const std::vector<std::pair<std::string, std::string>> written = {
+        {out, "the output (" + option + ")"},
+        {out + ".tmp", "the output's temporary file"},
+        {ckpt, "the checkpoint"},
+        {ckpt + ".tmp", "the checkpoint's temporary file"}};
+    std::vector<std::pair<std::string, std::string>> inputs;
+    if (vm.count("scenario") != 0)
+      inputs.emplace_back(vm["scenario"].as<std::string>(), "the scenario");
+    if (sc.network.source == NetworkSource::edge_list) {
+      inputs.emplace_back(sc.network.edge_list, "the edge list");
+    }
+    for (std::size_t i = 0; i < written.size(); ++i) {
+      for (std::size_t j = 0; j < i; ++j) {
+        if (detail::same_file(written[i].first, written[j].first)) {
+          throw user_error("talentsim run: " + written[i].second + " (" + written[i].first +
+                           ") would be " + written[j].second + "; choose another path");
+        }
+      }
+      for (const auto& [path, what] : inputs) {
+        if (detail::same_file(written[i].first, path)) {
+          throw user_error("talentsim run: " + written[i].second + " (" + written[i].first +
+                           ") is " + what + "; a run never writes over its own inputs");
+        }
+      }
+      if (resuming && i < 2 &&
+          detail::same_file(written[i].first, vm["resume"].as<std::string>())) {
+        throw user_error("talentsim run: " + written[i].second + " (" + written[i].first +
+                         ") is the checkpoint being resumed; choose another path");
+      }
+    }
+    check_output_target(out, policy, option);
+    if (vm.count("checkpoint") != 0) check_checkpoint_target(ckpt, "--checkpoint");
+  };
+  std::string out;
+  if (!resuming) {
+    out = vm.count("output") != 0 ? vm["output"].as<std::string>() : scenario.output.path;
+    check_paths(scenario, out);
+    create_parent(out);
   }
-
+  print_notes(scenario);
   tbb::global_control limit(tbb::global_control::max_allowed_parallelism,
                             static_cast<std::size_t>(threads));
   using Clock = std::chrono::steady_clock;
@@ -244,7 +284,22 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
   std::unique_ptr<Simulation> sim_ptr;
   std::unique_ptr<OutputWriter> writer_ptr;
   if (resuming) {
-    ResumedRun r = resume_run(vm["resume"].as<std::string>(), out);
+    const std::string ckpt = vm["resume"].as<std::string>();
+    ResumedRun r = resume_run(
+        ckpt, vm.count("output") != 0 ? vm["output"].as<std::string>() : std::string(),
+        [&](const Scenario& stored, const std::string& resumed_out) {
+          if (vm.count("scenario") != 0) {
+            // A scenario given with --resume must be the checkpoint's (output path aside).
+            Scenario a = stored, b = scenario;
+            a.output.path = b.output.path = "";
+            if (to_toml(a) != to_toml(b)) {
+              throw user_error(ckpt + ": this checkpoint belongs to another scenario than " +
+                               vm["scenario"].as<std::string>());
+            }
+          }
+          check_paths(stored, resumed_out);
+          create_parent(resumed_out);
+        });
     sim_ptr = std::move(r.sim);
     writer_ptr = std::move(r.writer);
   } else {

@@ -50,7 +50,8 @@ int cmd_validate(const Command& self, const std::vector<std::string>& args) {
     std::cout << detail::schema_markdown();
     return EXIT_OK;
   }
-  const Scenario scenario = load_command_scenario(vm, {}, vm.count("quiet") != 0);
+  const Scenario scenario = load_command_scenario(vm, {});
+  if (vm.count("quiet") == 0) print_notes(scenario);
   if (vm.count("print") != 0) {
     std::cout << to_toml(scenario);
   } else if (vm.count("quiet") == 0) {

@@ -4,9 +4,6 @@
 
 #include "talentsim/checkpoint.hpp"
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <cstring>
 #include <filesystem>
 #include <fstream>
@@ -16,48 +13,41 @@
 #include "talentsim/version.hpp"
 #include "util/binary_io.hpp"
 #include "util/fault.hpp"
+#include "util/files.hpp"
 
 namespace talentsim {
 namespace {
 
 namespace fs = std::filesystem;
 constexpr char MAGIC[] = "TALENTSIM-CHECKPOINT\n";
-constexpr std::uint32_t FORMAT = 1;
+// 2: digests of the input files the run read (the edge list).
+constexpr std::uint32_t FORMAT = 2;
+// A checkpoint is read whole; this only refuses what cannot be one.
+constexpr std::uint64_t MAX_CHECKPOINT_BYTES = std::uint64_t{1} << 40;
 
-std::vector<char> read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw user_error(path + ": cannot read the checkpoint");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
-void write_all(int fd, const char* data, std::size_t n, const std::string& path) {
-  while (n > 0) {
-    const ssize_t k = ::write(fd, data, n);
-    if (k < 0) throw io_error("cannot write " + path + ": " + std::strerror(errno));
-    data += k;
-    n -= static_cast<std::size_t>(k);
+// The files a run reads besides its scenario, with an FNV-1a digest of
+// each: a resume must see the same inputs.
+std::vector<std::pair<std::string, std::uint64_t>> input_digests(const Scenario& sc) {
+  std::vector<std::pair<std::string, std::uint64_t>> out;
+  if (sc.network.source == NetworkSource::edge_list) {
+    const auto bytes =
+        detail::read_regular_file(sc.network.edge_list, MAX_CHECKPOINT_BYTES, "edge list");
+    out.emplace_back(sc.network.edge_list, detail::fnv1a(bytes.data(), bytes.size()));
   }
-}
-
-void sync_directory(const std::string& path) {
-  const std::string dir = fs::path(path).parent_path().empty()
-                              ? std::string(".")
-                              : fs::path(path).parent_path().string();
-  if (const int fd = ::open(dir.c_str(), O_RDONLY); fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
-  }
+  return out;
 }
 
 struct Parsed {
   std::string scenario, output;
+  std::vector<std::pair<std::string, std::uint64_t>> inputs;
   std::vector<char> state;
   OutputState position;
-  std::vector<char> h5;
+  std::string h5;
 };
 
 Parsed parse(const std::string& path) {
-  const std::vector<char> data = read_file(path);
+  const std::vector<char> data =
+      detail::read_regular_file(path, MAX_CHECKPOINT_BYTES, "checkpoint");
   const std::size_t magic = sizeof(MAGIC) - 1;
   if (data.size() < magic || std::memcmp(data.data(), MAGIC, magic) != 0) {
     throw user_error(path + ": not a talentsim checkpoint");
@@ -81,11 +71,21 @@ Parsed parse(const std::string& path) {
   Parsed p;
   p.scenario = in.string();
   p.output = in.string();
+  const auto inputs = in.value<std::uint64_t>();
+  if (inputs > 64) throw user_error(path + ": damaged checkpoint (input list)");
+  for (std::uint64_t i = 0; i < inputs; ++i) {
+    std::string file = in.string();
+    p.inputs.emplace_back(std::move(file), in.value<std::uint64_t>());
+  }
   p.state = in.vector<char>();
   p.position.rows = in.value<std::uint64_t>();
   p.position.events = in.value<std::uint64_t>();
   p.position.snapshots = in.value<std::uint64_t>();
-  p.h5 = in.vector<char>();
+  const std::vector<char> h5 = in.vector<char>();
+  p.h5.assign(h5.begin(), h5.end());
+  if (in.position() != data.size() - magic - 8) {
+    throw user_error(path + ": damaged checkpoint (trailing data)");
+  }
   return p;
 }
 
@@ -93,7 +93,8 @@ Parsed parse(const std::string& path) {
 
 void write_checkpoint(const std::string& path, const Simulation& sim, OutputWriter& writer) {
   const OutputState position = writer.flush();
-  const std::vector<char> h5 = read_file(writer.temp_path());
+  const std::vector<char> h5 =
+      detail::read_regular_file(writer.temp_path(), MAX_CHECKPOINT_BYTES, "output being written");
   detail::BinaryWriter out;
   out.bytes(MAGIC, sizeof(MAGIC) - 1);
   out.value<std::uint32_t>(FORMAT);
@@ -101,6 +102,12 @@ void write_checkpoint(const std::string& path, const Simulation& sim, OutputWrit
   out.string(std::string(git_commit()));
   out.string(to_toml(sim.scenario()));
   out.string(writer.path());
+  const auto inputs = input_digests(sim.scenario());
+  out.value<std::uint64_t>(inputs.size());
+  for (const auto& [file, digest] : inputs) {
+    out.string(file);
+    out.value(digest);
+  }
   out.vector(sim.save_state());
   out.value<std::uint64_t>(position.rows);
   out.value<std::uint64_t>(position.events);
@@ -108,34 +115,38 @@ void write_checkpoint(const std::string& path, const Simulation& sim, OutputWrit
   out.vector(h5);
   const std::uint64_t sum = detail::fnv1a(out.buffer().data(), out.buffer().size());
   out.value(sum);
-
-  const std::string tmp = path + ".tmp";
-  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
-  if (fd < 0) throw io_error("cannot write checkpoint " + tmp + ": " + std::strerror(errno));
   const auto& buf = out.buffer();
-  const std::size_t half = buf.size() / 2;
-  try {
-    write_all(fd, buf.data(), half, tmp);
-    detail::fault_point("checkpoint");
-    write_all(fd, buf.data() + half, buf.size() - half, tmp);
-    if (::fsync(fd) != 0) throw io_error("cannot sync " + tmp + ": " + std::strerror(errno));
-  } catch (...) {
-    ::close(fd);
-    throw;
-  }
-  ::close(fd);
-  detail::fault_point("checkpoint-rename");
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
-  if (ec) throw io_error("cannot rename " + tmp + " to " + path + ": " + ec.message());
-  sync_directory(path);
+  detail::replace_file(path, std::string_view(buf.data(), buf.size()), "checkpoint");
 }
 
 std::string checkpoint_scenario(const std::string& path) {
   return parse(path).scenario;
 }
 
-ResumedRun resume_run(const std::string& path, const std::string& output) {
+void check_checkpoint_target(const std::string& path, const std::string& option) {
+  if (path.empty()) throw user_error(option + ": the checkpoint path is empty");
+  std::error_code ec;
+  const auto status = fs::status(path, ec);
+  if (ec || !fs::exists(status)) return;
+  if (fs::is_directory(status)) {
+    throw user_error(option + " " + path + ": is a directory; give a file name");
+  }
+  if (!fs::is_regular_file(status)) {
+    throw user_error(option + " " + path +
+                     ": is not a regular file (a device, FIFO or socket); refusing to replace it");
+  }
+  std::ifstream in(path, std::ios::binary);
+  char head[sizeof(MAGIC) - 1] = {};
+  in.read(head, sizeof head);
+  if (!in || std::memcmp(head, MAGIC, sizeof head) != 0) {
+    throw user_error(option + " " + path +
+                     ": exists and is not a talentsim checkpoint; refusing to replace it");
+  }
+}
+
+ResumedRun resume_run(
+    const std::string& path, const std::string& output,
+    const std::function<void(const Scenario&, const std::string&)>& before_writing) {
   Parsed p = parse(path);
   const std::string out = output.empty() ? p.output : output;
   std::vector<Override> overrides;
@@ -150,16 +161,24 @@ ResumedRun resume_run(const std::string& path, const std::string& output) {
     throw user_error(path + ": damaged checkpoint (its scenario does not load: " + e.message() +
                      ")");
   }
+  // The run must read what it read before the checkpoint.
+  std::vector<std::pair<std::string, std::uint64_t>> now;
+  try {
+    now = input_digests(sc);
+  } catch (const user_error& e) {
+    throw user_error(path + ": an input of the checkpointed run is gone: " + e.what());
+  }
+  if (now != p.inputs) {
+    throw user_error(path + ": an input file changed since the checkpoint (" +
+                     (now.empty() ? std::string("?") : now.front().first) +
+                     "); a resume needs the same inputs (restore it, or start the run again)");
+  }
+  if (before_writing) before_writing(sc, out);
   r.sim = std::make_unique<Simulation>(std::move(sc));
   r.sim->restore_state(p.state.data(), p.state.size(), path);
-  // The output so far goes back under its temporary name, and the writer continues it.
-  const std::string tmp = out + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::binary | std::ios::trunc);
-    f.write(p.h5.data(), static_cast<std::streamsize>(p.h5.size()));
-    if (!f) throw io_error("cannot write " + tmp);
-  }
-  r.writer = std::make_unique<OutputWriter>(out, *r.sim, p.position);
+  // The output so far goes back under its temporary name (locked first),
+  // and the writer continues it.
+  r.writer = std::make_unique<OutputWriter>(out, *r.sim, p.position, p.h5);
   return r;
 }
 

@@ -10,12 +10,54 @@
 
 namespace talentsim::detail::h5 {
 
+namespace {
+
+// The innermost message on this thread's HDF5 error stack: the cause (for
+// a failed system call, its strerror text: "No space left on device").
+herr_t innermost(unsigned n, const H5E_error2_t* err, void* data) {
+  auto* out = static_cast<std::string*>(data);
+  if (n == 0 && err != nullptr && err->desc != nullptr) *out = err->desc;
+  return 0;
+}
+
+std::string cause() {
+  std::string desc;
+  H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, innermost, &desc);
+  H5Eclear2(H5E_DEFAULT);
+  const std::string key = "error message = '";
+  if (const auto at = desc.find(key); at != std::string::npos) {
+    const auto end = desc.find('\'', at + key.size());
+    return desc.substr(at + key.size(), end == std::string::npos ? end : end - at - key.size());
+  }
+  // HDF5's own descriptions end in details (time, addresses) nobody needs.
+  if (const auto colon = desc.find(':'); colon != std::string::npos) desc.resize(colon);
+  return desc;
+}
+
+[[noreturn]] void fail(std::string_view what) {
+  const std::string why = cause();
+  throw io_error("HDF5: " + std::string(what) + " failed" + (why.empty() ? "" : ": " + why));
+}
+
+// File access: close every object with the file (a failed run cannot leave
+// one open for the library's exit handler), and no HDF5 file locking: a
+// run's output is locked by talentsim itself (util/files.hpp) before HDF5
+// opens it.
+Handle writer_access() {
+  Handle fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), "file access properties"), H5Pclose);
+  check(H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG), "close degree");
+  check(H5Pset_file_locking(fapl.id(), false, true), "file locking");
+  return fapl;
+}
+
+}  // namespace
+
 void check(herr_t status, std::string_view what) {
-  if (status < 0) throw io_error("HDF5: " + std::string(what) + " failed");
+  if (status < 0) fail(what);
 }
 
 hid_t check_id(hid_t id, std::string_view what) {
-  if (id < 0) throw io_error("HDF5: " + std::string(what) + " failed");
+  if (id < 0) fail(what);
   return id;
 }
 
@@ -32,15 +74,30 @@ void Handle::reset() noexcept {
   id_ = H5I_INVALID_HID;
 }
 
+void no_exit_handler() {
+  H5dont_atexit();
+}
+
+void shutdown() {
+  H5close();
+}
+
 void quiet_errors() {
   H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
 }
 
 Handle create_file(const std::string& path) {
   quiet_errors();
-  return {check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT),
-                   "creating " + path),
-          H5Fclose};
+  Handle fapl = writer_access();
+  return {
+      check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id()), "creating " + path),
+      H5Fclose};
+}
+
+int file_descriptor(hid_t file) {
+  void* handle = nullptr;
+  check(H5Fget_vfd_handle(file, H5P_DEFAULT, &handle), "file descriptor");
+  return handle != nullptr ? *static_cast<int*>(handle) : -1;
 }
 
 Handle open_file(const std::string& path) {
@@ -51,7 +108,8 @@ Handle open_file(const std::string& path) {
 
 Handle open_file_rw(const std::string& path) {
   quiet_errors();
-  return {check_id(H5Fopen(path.c_str(), H5F_ACC_RDWR, H5P_DEFAULT), "opening " + path), H5Fclose};
+  Handle fapl = writer_access();
+  return {check_id(H5Fopen(path.c_str(), H5F_ACC_RDWR, fapl.id()), "opening " + path), H5Fclose};
 }
 
 Handle create_group(hid_t parent, const std::string& name) {

@@ -13,7 +13,8 @@
 
 namespace talentsim::detail::h5 {
 
-//! Throws io_error("HDF5: <what>") when `status` is negative.
+//! Throws io_error("HDF5: <what> failed: <cause>") when `status` is
+//! negative; the cause is the innermost message of HDF5's error stack.
 void check(herr_t status, std::string_view what);
 hid_t check_id(hid_t id, std::string_view what);
 
@@ -75,10 +76,22 @@ inline hid_t native_type<std::uint8_t>() {
   return H5T_NATIVE_UINT8;
 }
 
+//! For programs: keeps HDF5 from installing its exit handler (must come
+//! before any other HDF5 call). After a failed write (a full disk) HDF5
+//! 1.10 can hold a half-closed file that its exit handler crashes on; a
+//! program calls shutdown() itself when everything closed cleanly.
+void no_exit_handler();
+//! Releases HDF5's resources (after every file is closed).
+void shutdown();
+
 //! Silences HDF5's own error printing (errors become exceptions instead).
 void quiet_errors();
 
+//! Files written by talentsim (create_file, open_file_rw) close every
+//! object with the file and take no HDF5 file lock (talentsim locks them).
 Handle create_file(const std::string& path);
+//! The operating system's descriptor of an open file (sec2 driver).
+int file_descriptor(hid_t file);
 Handle open_file(const std::string& path);
 Handle open_file_rw(const std::string& path);
 Handle create_group(hid_t parent, const std::string& name);

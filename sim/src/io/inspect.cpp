@@ -1,7 +1,10 @@
 // Reading an output file back: the checks every reader makes first, and the
 // human description printed by `talentsim inspect`.
 
+#include <sys/stat.h>
 #include <toml++/toml.h>
+
+#include <cerrno>
 
 #include <algorithm>
 #include <cstdio>
@@ -13,6 +16,7 @@
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/files.hpp"
 #include "util/format.hpp"
 
 namespace talentsim {
@@ -200,6 +204,51 @@ std::string describe_output(const std::string& path) {
 }  // namespace talentsim
 
 namespace talentsim {
+
+void check_output_target(const std::string& path, ExistingOutput policy,
+                         const std::string& option) {
+  namespace fs = std::filesystem;
+  if (path.empty()) throw user_error(option + ": the output path is empty");
+  if (path.back() == '/') {
+    throw user_error(option + " " + path + ": names a directory; give a file name such as " + path +
+                     "run.h5");
+  }
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    if (errno != ENOENT) {
+      throw user_error(option + " " + path + ": " + detail::errno_text(errno));
+    }
+    return;  // free
+  }
+  if (S_ISDIR(st.st_mode)) {
+    throw user_error(option + " " + path + ": is a directory; give a file name such as " + path +
+                     "/run.h5");
+  }
+  if (!S_ISREG(st.st_mode)) {
+    throw user_error(option + " " + path +
+                     ": is not a regular file (a device, FIFO or socket); refusing to replace it");
+  }
+  bool talentsim = false, complete = false;
+  try {
+    h5::Handle file = open_checked(path);
+    talentsim = true;
+    complete = h5::read_int_attribute(file.id(), "complete") == 1;
+  } catch (const std::exception&) {
+  }
+  if (!talentsim) {
+    throw user_error(option + " " + path +
+                     ": exists and is not a talentsim output; refusing to replace it (remove it "
+                     "or choose another path)");
+  }
+  if (policy == ExistingOutput::replace) return;
+  if (!complete && policy == ExistingOutput::replace_incomplete) return;
+  throw user_error(option + " " + path + ": holds " +
+                   (complete ? std::string("a finished talentsim run")
+                             : std::string("an interrupted talentsim run (resume it with "
+                                           "'talentsim run --resume " +
+                                           path + ".ckpt')")) +
+                   "; add --overwrite to replace it, or choose another path");
+}
 
 bool is_complete_output(const std::string& path) noexcept {
   try {

@@ -26,6 +26,7 @@
 #include "talentsim/output.hpp"
 #include "talentsim/version.hpp"
 #include "util/fault.hpp"
+#include "util/files.hpp"
 #include "util/format.hpp"
 #include "util/serial_worker.hpp"
 
@@ -124,17 +125,70 @@ struct OutputWriter::Impl {
   std::size_t snapshots_written = 0;
   bool finished = false;
   bool reopen = false;  // resuming: open what exists instead of creating it
+  // The temporary file, locked for the whole run (util/files.hpp).
+  std::unique_ptr<detail::LockedFile> lock;
   // Last member: destroyed (stopped and joined) before any handle it uses.
   // A run limited to one thread writes on that thread.
   detail::SerialWorker worker{
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism) > 1};
 
+  // A writer that did not finish (an error, also in a constructor) leaves
+  // no partial file.
+  ~Impl() {
+    if (finished) return;
+    worker.stop();     // no write may run while the file closes
+    close_all(false);  // without checking: we are unwinding
+    if (lock) lock->remove();
+  }
+
   // Runs the given writes, in order, on the background thread.
   void submit(std::vector<std::function<void()>> writes) {
     auto all = std::make_shared<std::vector<std::function<void()>>>(std::move(writes));
     worker.submit([all] {
+      h5::quiet_errors();  // HDF5's error printing is set per thread
       for (auto& write : *all) write();
     });
+  }
+
+  // Closes every dataset and group, then the file: on success checking
+  // each close, on failure (`check` false) as far as it goes, so that no
+  // object is left for HDF5's exit handler.
+  void close_all(bool check) {
+    const auto close = [check](h5::Handle& h) {
+      if (check) {
+        h.close();
+      } else {
+        h = h5::Handle();
+      }
+    };
+    for (auto* v : {&firm_real, &metric_real, &country_real})
+      for (auto& x : *v) close(x.ds);
+    for (auto& x : firm_int) close(x.ds);
+    for (auto* v : {&metric_int, &country_int})
+      for (auto& x : *v) close(x.ds);
+    for (auto* h : {&ev_step, &ev_researcher, &ev_from, &ev_to, &ev_kind, &ev_salary, &ev_signing,
+                    &ev_equity, &ev_value, &ev_outreach, &snap_step, &snap_employer, &snap_value,
+                    &snapshots, &events, &by_country, &metrics, &series, &firms}) {
+      close(*h);
+    }
+    if (check) h5::check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "flushing the file");
+    close(file);
+  }
+
+  // Opens (fresh: creates) the temporary file under its lock; HDF5 must
+  // have opened the very file that is locked.
+  void open_file(const std::string& bytes_if_resuming) {
+    lock = std::make_unique<detail::LockedFile>(tmp);
+    if (reopen) {
+      lock->overwrite(bytes_if_resuming);
+      file = h5::open_file_rw(tmp);
+    } else {
+      lock->overwrite({});
+      file = h5::create_file(tmp);
+    }
+    if (!lock->same_as(h5::file_descriptor(file.id()))) {
+      throw io_error(tmp + " was replaced while it was being opened; run again");
+    }
   }
 
   h5::Handle group(hid_t parent, const std::string& name) {
@@ -431,17 +485,18 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
     : impl_(std::make_unique<Impl>()) {
   Impl& o = *impl_;
   configure(o, path, sim.scenario());
-  o.file = h5::create_file(o.tmp);
+  o.open_file({});
   setup(o, sim);
   o.record(sim);
 }
 
-OutputWriter::OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state)
+OutputWriter::OutputWriter(const std::string& path, const Simulation& sim, const OutputState& state,
+                           const std::string& bytes)
     : impl_(std::make_unique<Impl>()) {
   Impl& o = *impl_;
   configure(o, path, sim.scenario());
   o.reopen = true;
-  o.file = h5::open_file_rw(o.tmp);
+  o.open_file(bytes);
   setup(o, sim);
   o.next_row = state.rows;
   o.events_written = state.events;
@@ -462,14 +517,7 @@ const std::string& OutputWriter::temp_path() const noexcept {
   return impl_->tmp;
 }
 
-OutputWriter::~OutputWriter() {
-  if (impl_ && !impl_->finished) {
-    impl_->worker.stop();        // no write may run while the file closes
-    impl_->file = h5::Handle();  // close without checking: we are unwinding
-    std::error_code ec;
-    std::filesystem::remove(impl_->tmp, ec);
-  }
-}
+OutputWriter::~OutputWriter() = default;
 
 const std::string& OutputWriter::path() const noexcept {
   return impl_->path;
@@ -546,28 +594,18 @@ void OutputWriter::finish(const Simulation& sim) {
     g.close();
   }
   h5::write_attribute(root, "complete", static_cast<std::int64_t>(sim.finished() ? 1 : 0));
-  // Close every handle before the file so the file closes completely.
-  for (auto* v : {&o.firm_real, &o.metric_real, &o.country_real}) v->clear();
-  o.firm_int.clear();
-  o.metric_int.clear();
-  o.country_int.clear();
-  for (auto* h :
-       {&o.ev_step, &o.ev_researcher, &o.ev_from, &o.ev_to, &o.ev_kind, &o.ev_salary, &o.ev_signing,
-        &o.ev_equity, &o.ev_value, &o.ev_outreach, &o.snap_step, &o.snap_employer, &o.snap_value,
-        &o.snapshots, &o.events, &o.by_country, &o.metrics, &o.series, &o.firms}) {
-    h->close();
-  }
-  h5::check(H5Fflush(root, H5F_SCOPE_GLOBAL), "flushing the file");
-  o.file.close();
+  o.close_all(true);
   detail::fault_point("finish");
   // Make the data durable before the rename makes it visible.
-  if (const int fd = ::open(o.tmp.c_str(), O_RDONLY); fd >= 0) {
-    ::fsync(fd);
-    ::close(fd);
+  o.lock->sync();
+  if (!o.lock->still_at_path()) {
+    throw io_error(o.tmp + " was moved or replaced during the run; the output is lost");
   }
-  std::error_code ec;
-  std::filesystem::rename(o.tmp, o.path, ec);
-  if (ec) throw io_error("cannot rename " + o.tmp + " to " + o.path + ": " + ec.message());
+  if (::rename(o.tmp.c_str(), o.path.c_str()) != 0) {
+    throw io_error("cannot rename " + o.tmp + " to " + o.path + ": " + detail::errno_text(errno));
+  }
+  detail::sync_directory(o.path);
+  o.lock.reset();
   o.finished = true;
 }
 

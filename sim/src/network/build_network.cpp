@@ -5,6 +5,7 @@
 #include <boost/random/bernoulli_distribution.hpp>
 #include <boost/random/poisson_distribution.hpp>
 
+#include <cctype>
 #include <cmath>
 #include <fstream>
 #include <sstream>
@@ -32,7 +33,11 @@ Ties read_edge_list(const std::string& path, std::size_t researchers) {
     long long a = -1, b = -1;
     std::string rest;
     if (!(fields >> a >> b) || (fields >> rest)) {
-      if (ties.empty() && number == 1) continue;  // a header line
+      // A header is a first line of names: one that starts with a number
+      // ("1,2,3") is a malformed row, not a header.
+      const char c = line[start];
+      const bool names = !(std::isdigit(static_cast<unsigned char>(c)) || c == '-' || c == '+');
+      if (ties.empty() && number == 1 && names) continue;
       throw user_error(path + ":" + std::to_string(number) +
                        ": expected two researcher indices 'a,b'");
     }

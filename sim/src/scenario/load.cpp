@@ -212,9 +212,25 @@ void read_network(Reader& root, Scenario& s, const std::string& base_dir) {
       r.fail("edge_list", "source = \"edge_list\" needs 'edge_list' (a path)");
     std::filesystem::path path(n.edge_list);
     if (path.is_relative()) path = std::filesystem::path(base_dir) / path;
-    std::ifstream probe(path);
-    if (!probe) r.fail("edge_list", "cannot read edge list file '" + path.string() + "'");
-    n.edge_list = path.lexically_normal().string();
+    // Absolute, so that the resolved scenario (stored in outputs and
+    // checkpoints) names the same file from any working directory.
+    path = std::filesystem::absolute(path).lexically_normal();
+    std::error_code ec;
+    const auto status = std::filesystem::status(path, ec);
+    if (ec || !std::filesystem::exists(status)) {
+      r.fail("edge_list", "cannot read edge list file '" + path.string() + "'");
+    }
+    if (!std::filesystem::is_regular_file(status)) {
+      r.fail("edge_list", "the edge list '" + path.string() + "' is not a regular file (" +
+                              (std::filesystem::is_directory(status)
+                                   ? "a directory"
+                                   : "a device, FIFO or socket") +
+                              ")");
+    }
+    if (std::ifstream probe(path); !probe) {
+      r.fail("edge_list", "cannot read edge list file '" + path.string() + "'");
+    }
+    n.edge_list = path.string();
   } else if (!n.edge_list.empty()) {
     r.fail("edge_list", "'edge_list' is only used with source = \"edge_list\"");
   }

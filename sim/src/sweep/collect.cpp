@@ -3,7 +3,9 @@
 // opened once and written into its slot; missing or failed points stay NaN
 // and are listed.
 
+#include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cmath>
 #include <ctime>
 #include <filesystem>
@@ -14,6 +16,7 @@
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/version.hpp"
+#include "util/files.hpp"
 #include "util/format.hpp"
 
 namespace talentsim::detail {
@@ -91,8 +94,22 @@ std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir) {
   dim_names.push_back("seed");
   if (!final_only) dim_names.push_back("step");
 
+  // Written under a locked temporary name (a second collect of the same
+  // sweep fails instead of writing over it), renamed when complete; on any
+  // failure the temporary is removed and an existing sweep.h5 is kept.
   const std::string tmp = dir.collected() + ".tmp";
+  struct Cleanup {
+    detail::LockedFile lock;
+    bool done = false;
+    ~Cleanup() {
+      if (!done) lock.remove();
+    }
+  } cleanup{detail::LockedFile(tmp)};
+  cleanup.lock.overwrite({});
   h5::Handle file = h5::create_file(tmp);
+  if (!cleanup.lock.same_as(h5::file_descriptor(file.id()))) {
+    throw io_error(tmp + " was replaced while it was being opened; run collect again");
+  }
   const hid_t root = file.id();
   h5::write_attribute(root, "format", std::string("talentsim-sweep"));
   h5::write_attribute(root, "schema_version", std::int64_t{1});
@@ -207,10 +224,14 @@ std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir) {
   mgroup.close();
   cgroup.close();
   coords.close();
+  h5::check(H5Fflush(file.id(), H5F_SCOPE_GLOBAL), "flushing " + tmp);
   file.close();
-  std::error_code ec;
-  fs::rename(tmp, dir.collected(), ec);
-  if (ec) throw io_error("cannot write " + dir.collected() + ": " + ec.message());
+  cleanup.lock.sync();
+  if (::rename(tmp.c_str(), dir.collected().c_str()) != 0) {
+    throw io_error("cannot write " + dir.collected() + ": " + detail::errno_text(errno));
+  }
+  detail::sync_directory(dir.collected());
+  cleanup.done = true;
   return missing.size();
 }
 

@@ -10,6 +10,7 @@
 
 #include "sweep/sweep.hpp"
 #include "talentsim/errors.hpp"
+#include "util/files.hpp"
 #include "util/toml_write.hpp"
 
 namespace talentsim::detail {
@@ -34,14 +35,7 @@ std::string read_text(const std::string& path) {
 void write_if_changed(const std::string& path, const std::string& text) {
   std::error_code ec;
   if (fs::exists(path, ec) && read_text(path) == text) return;
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out << text;
-    if (!out) throw io_error("cannot write " + tmp);
-  }
-  fs::rename(tmp, path, ec);
-  if (ec) throw io_error("cannot rename " + tmp + ": " + ec.message());
+  replace_file(path, text);
 }
 
 toml::array strings(const std::vector<std::string>& v) {

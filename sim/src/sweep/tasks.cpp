@@ -14,6 +14,7 @@
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/files.hpp"
 #include "util/stop.hpp"
 
 namespace talentsim::detail {
@@ -35,13 +36,7 @@ std::string read_text(const std::string& path) {
 }
 
 void write_text(const std::string& path, const std::string& text) {
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << text;
-  }
-  std::error_code ec;
-  fs::rename(tmp, path, ec);
+  replace_file(path, text);
 }
 
 // When process `pid` started (field 22 of /proc/PID/stat, clock ticks since

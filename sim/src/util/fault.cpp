@@ -13,6 +13,7 @@ namespace {
 struct Plan {
   std::string name;
   long count = 0;
+  int signal = SIGKILL;  // ":stop" stops instead (the process keeps what it holds)
 };
 
 const Plan& plan() {
@@ -23,6 +24,7 @@ const Plan& plan() {
       const auto colon = s.find(':');
       out.name = s.substr(0, colon);
       out.count = colon == std::string::npos ? 1 : std::atol(s.c_str() + colon + 1);
+      if (s.ends_with(":stop")) out.signal = SIGSTOP;
     }
     return out;
   }();
@@ -36,7 +38,7 @@ std::atomic<long> seen{0};
 void fault_point(const char* name) noexcept {
   const Plan& p = plan();
   if (p.name.empty() || p.name != name) return;
-  if (++seen == p.count) ::raise(SIGKILL);
+  if (++seen == p.count) ::raise(p.signal);
 }
 
 }  // namespace talentsim::detail

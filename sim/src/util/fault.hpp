@@ -5,7 +5,9 @@
 // is a cheap no-op. Points: "step" (after a step is recorded), "checkpoint"
 // (half-way through writing a checkpoint), "checkpoint-rename" (checkpoint
 // written and synced, not yet renamed), "flush" (between output blocks),
-// "finish" (output complete, not yet renamed).
+// "finish" (output complete, not yet renamed). With TALENTSIM_FAULT=
+// <name>:<n>:stop it stops itself with SIGSTOP instead, keeping its files and
+// locks, so a test can act while it is frozen mid-run.
 
 namespace talentsim::detail {
 
