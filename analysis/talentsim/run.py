@@ -28,8 +28,10 @@ __all__ = [
     "open_run",
 ]
 
-#: Major schema version this package reads.
-SUPPORTED_SCHEMA_MAJOR = 1
+#: Newest schema version this package reads (it reads 1 and 2: schema 2
+#: stores strings fixed-length, which h5py returns as bytes; see
+#: docs/output.md).
+SUPPORTED_SCHEMA_MAJOR = 2
 
 #: Label used for firm index ``-1`` (no firm) in :attr:`Run.events` and
 #: :meth:`Run.flows`.
@@ -216,7 +218,7 @@ class Run:
             )
         try:
             missing = [g for g in _REQUIRED_GROUPS if g not in h5]
-        except (OSError, RuntimeError) as exc:
+        except (OSError, RuntimeError, KeyError) as exc:
             raise TalentsimFormatError(f"{self.path}: damaged file: {exc}") from exc
         if missing:
             raise TalentsimFormatError(
@@ -405,7 +407,24 @@ class Run:
         return self._h5
 
     def _has(self, name: str) -> bool:
-        return name in self._file()
+        try:
+            return name in self._file()
+        except (OSError, RuntimeError, KeyError, ValueError) as exc:
+            if "closed" in str(exc):
+                raise
+            raise TalentsimFormatError(f"{self.path}: damaged file: {exc}") from exc
+
+    def _node(self, name: str) -> Any:
+        """``self._file()[name]``; HDF5 errors (a damaged header whose
+        checksum fails, a missing object) become TalentsimFormatError."""
+        h5 = self._file()
+        try:
+            return h5[name]
+        except KeyError as exc:
+            what = "is damaged" if "checksum" in str(exc) else "is missing"
+            raise TalentsimFormatError(f"{self.path}: dataset /{name} {what}") from exc
+        except (OSError, RuntimeError, TypeError, ValueError) as exc:
+            raise TalentsimFormatError(f"{self.path}: /{name} is damaged: {exc}") from exc
 
     def _read(self, name: str, strings: bool = False) -> np.ndarray:
         """Read (and cache) a whole dataset."""
@@ -414,7 +433,7 @@ class Run:
             return self._cache[key]
         h5 = self._file()
         try:
-            ds = h5[name]
+            ds = self._node(name)
             data = ds.asstr()[()] if strings else ds[()]
         except KeyError as exc:
             raise TalentsimFormatError(f"{self.path}: dataset /{name} is missing") from exc
@@ -425,15 +444,21 @@ class Run:
         return data
 
     def _units(self, name: str) -> Optional[str]:
-        u = self._file()[name].attrs.get("units")
+        try:
+            u = self._node(name).attrs.get("units")
+        except (OSError, RuntimeError, KeyError, TypeError) as exc:
+            raise TalentsimFormatError(f"{self.path}: /{name}: units cannot be read: {exc}") from exc
         return None if u is None else _py(u)
 
     def _names_in(self, group: str) -> list:
         """Datasets (not groups) directly in ``group``, in file order."""
         key = "names:" + group
         if key not in self._cache:
-            g = self._file()[group]
-            self._cache[key] = [k for k, v in g.items() if isinstance(v, h5py.Dataset)]
+            g = self._node(group)
+            try:
+                self._cache[key] = [k for k, v in g.items() if isinstance(v, h5py.Dataset)]
+            except (OSError, RuntimeError, KeyError) as exc:
+                raise TalentsimFormatError(f"{self.path}: /{group} is damaged: {exc}") from exc
         return self._cache[key]
 
     # ------------------------------------------------------------------
@@ -638,7 +663,7 @@ class Run:
     def n_researchers(self) -> int:
         """int: number of researchers ever present (``R``)."""
         if "n_researchers" not in self._cache:
-            self._cache["n_researchers"] = int(self._file()["researchers/skill"].shape[0])
+            self._cache["n_researchers"] = int(self._node("researchers/skill").shape[0])
         return self._cache["n_researchers"]
 
     # ------------------------------------------------------------------
@@ -742,7 +767,7 @@ class Run:
         """list of str: event kind names by code (from the ``kind_names`` attribute)."""
         if "kind_names" not in self._cache:
             try:
-                names = self._file()["events/kind"].attrs.get("kind_names")
+                names = self._node("events/kind").attrs.get("kind_names")
             except (OSError, RuntimeError, TypeError, ValueError) as exc:
                 raise self._error("events/kind", f"attribute 'kind_names' cannot be read: {exc}") from exc
             if names is None:
@@ -868,8 +893,11 @@ class Run:
         if key not in self._cache:
             path = "researchers/snapshots/" + name
             try:
-                row = np.asarray(self._file()[path][i, :])
-            except (OSError, RuntimeError) as exc:
+                try:
+                    row = np.asarray(self._node(path)[i, :])
+                except (OSError, RuntimeError, KeyError, TypeError) as exc:
+                    raise TalentsimFormatError(f"{self.path}: cannot read /{path}: {exc}") from exc
+            except (OSError, RuntimeError, KeyError) as exc:
                 raise TalentsimFormatError(f"{self.path}: cannot read snapshot {i}: {exc}") from exc
             if name == "employer" and row.size:
                 F = self._size("F")

@@ -42,7 +42,7 @@ def test_a_shortened_run_leaves_later_events_out_with_one_note(tmp_path):
     assert len(notes) == 1, r.stderr
     assert "step 30" in notes[0] and "will not happen" in notes[0]
     with h5py.File(out) as f:
-        stored = tomllib.loads(f.attrs["scenario"])
+        stored = tomllib.loads(f.attrs["scenario"].decode())
         assert f["metrics/talent_hhi"].shape[0] == 27
     assert stored["run"]["steps"] == 26
     assert all(e["step"] <= 26 for e in stored.get("timeline", []))
@@ -54,7 +54,7 @@ def test_a_shortened_run_leaves_later_events_out_with_one_note(tmp_path):
 
 def stored_text(path: Path) -> str:
     with h5py.File(path) as f:
-        return f.attrs["scenario"]
+        return f.attrs["scenario"].decode()
 
 
 def test_validate_takes_the_same_overrides_as_run():
@@ -160,7 +160,7 @@ def test_fixed_overrides_apply_to_every_point_and_are_not_dimensions(tmp_path):
     tsim("sweep", "run-local", d, "-j", "2", "--threads", "1", "-q", check=0)
     tsim("sweep", "collect", d, check=0)
     with h5py.File(d / "sweep.h5") as f:
-        assert list(f.attrs["dims"]) == ["market.taste_noise", "seed", "step"]
+        assert [d.decode() for d in f.attrs["dims"]] == ["market.taste_noise", "seed", "step"]
         assert f["metrics/talent_hhi"].shape == (2, 2, 27)
 
 

@@ -25,7 +25,7 @@ def test_firms_dataset(small_run, small_path):
             assert var.dims == ("step", "firm")
             assert var.shape == (steps + 1, len(used))
             assert var.dtype == ds.dtype
-            assert var.attrs["units"] == ds.attrs["units"]
+            assert var.attrs["units"] == ds.attrs["units"].decode()
             np.testing.assert_array_equal(var.values, ds[()][:, used])
         countries = f["countries/name"].asstr()[()]
         assert list(firms["country"].values) == list(countries[f["firms/country"][()][used]])
@@ -48,7 +48,7 @@ def test_metrics_and_by_country(small_run, small_path):
         assert set(m.columns) == set(names)
         for k in names:
             np.testing.assert_array_equal(m[k].to_numpy(), f["metrics/" + k][()])
-            assert m.attrs["units"][k] == f["metrics/" + k].attrs["units"]
+            assert m.attrs["units"][k] == f["metrics/" + k].attrs["units"].decode()
     np.testing.assert_array_equal(m.moves, m.poaches + m.hires_from_pool)
     bc = small_run.by_country
     assert isinstance(bc, xr.Dataset)
@@ -151,7 +151,7 @@ def test_context_manager_closes_file(small_path):
         run.firms
     run.close()  # idempotent
     with h5py.File(small_path, "r+") as f:  # nobody holds the file any more
-        assert f.attrs["format"] == "talentsim"
+        assert f.attrs["format"] == b"talentsim"
 
 
 def test_repr_and_helpers(small_run):

@@ -220,7 +220,7 @@ def _replace(f, name, data):
 DAMAGE = [
     ("schema_version 1.5", lambda f: f.attrs.__setitem__("schema_version", 1.5), "schema_version"),
     ("schema_version string", lambda f: f.attrs.__setitem__("schema_version", "1"), "schema_version"),
-    ("schema_version 2", lambda f: f.attrs.__setitem__("schema_version", np.int64(2)), "newer"),
+    ("schema_version 3", lambda f: f.attrs.__setitem__("schema_version", np.int64(3)), "newer"),
     ("dims attribute wrong", lambda f: f.attrs.__setitem__("dims", ["a", "b"]), "dims"),
     ("variable dims attribute short",
      lambda f: f["metrics/moves"].attrs.__setitem__("dims", ["seed", "step"]), "/metrics/moves"),

@@ -19,7 +19,7 @@ const std::vector<Command>& commands() {
        cmd_run},
       {"validate", "[SCENARIO.toml] [options]", "Check a scenario and print what it describes.",
        cmd_validate},
-      {"inspect", "FILE.h5", "Describe an output file.", cmd_inspect},
+      {"inspect", "FILE.h5", "Describe a run output or a collected sweep (sweep.h5).", cmd_inspect},
       {"sweep plan", "SWEEP.toml -o DIR", "Expand a sweep into tasks and a Slurm array script.",
        cmd_sweep_plan},
       {"sweep run-local", "DIR [-j N]", "Run every missing task of a sweep on this machine.",

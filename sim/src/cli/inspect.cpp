@@ -1,20 +1,28 @@
-// talentsim inspect: what is in an output file.
+// talentsim inspect: what is in a run output or a collected sweep.
 
 #include <iostream>
 
 #include "cli/cli.hpp"
+#include "io/verify.hpp"
+#include "sweep/sweep.hpp"
 #include "talentsim/output.hpp"
 
 namespace talentsim::cli {
 
 int cmd_inspect(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("file", po::value<std::string>()->required(), "Output file to describe");
+  options.add_options()("file", po::value<std::string>()->required(),
+                        "Run output or collected sweep (sweep.h5) to describe");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
-  std::cout << describe_output(vm["file"].as<std::string>());
+  const std::string path = vm["file"].as<std::string>();
+  if (detail::hdf5_format_of(path) == detail::SWEEP_FORMAT) {
+    std::cout << detail::describe_sweep(path);
+  } else {
+    std::cout << describe_output(path);
+  }
   return EXIT_OK;
 }
 

@@ -46,9 +46,18 @@ std::string cause() {
 Handle writer_access() {
   Handle fapl(check_id(H5Pcreate(H5P_FILE_ACCESS), "file access properties"), H5Pclose);
   check(H5Pset_fclose_degree(fapl.id(), H5F_CLOSE_STRONG), "close degree");
+  // The HDF5 1.10 format: checksums on all metadata (superblock, object
+  // headers, chunk indices), so a damaged file is an error, not a crash.
+  check(H5Pset_libver_bounds(fapl.id(), H5F_LIBVER_V18, H5F_LIBVER_V110), "format version");
   check(H5Pset_file_locking(fapl.id(), false, true), "file locking");
   return fapl;
 }
+
+// Links of every group are kept in the group's own (checksummed) object
+// header rather than in "dense" storage, whose fractal heap blocks carry no
+// checksum: HDF5 1.10 crashes while iterating a damaged dense link table
+// (H5G__link_release_table). talentsim's groups hold a few dozen members.
+constexpr unsigned MAX_COMPACT_LINKS = 1024, MIN_DENSE_LINKS = 1000;
 
 }  // namespace
 
@@ -89,8 +98,10 @@ void quiet_errors() {
 Handle create_file(const std::string& path) {
   quiet_errors();
   Handle fapl = writer_access();
+  Handle fcpl(check_id(H5Pcreate(H5P_FILE_CREATE), "file creation properties"), H5Pclose);
+  check(H5Pset_link_phase_change(fcpl.id(), MAX_COMPACT_LINKS, MIN_DENSE_LINKS), "link storage");
   return {
-      check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.id()), "creating " + path),
+      check_id(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, fcpl.id(), fapl.id()), "creating " + path),
       H5Fclose};
 }
 
@@ -113,7 +124,9 @@ Handle open_file_rw(const std::string& path) {
 }
 
 Handle create_group(hid_t parent, const std::string& name) {
-  return {check_id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT),
+  Handle gcpl(check_id(H5Pcreate(H5P_GROUP_CREATE), "group creation properties"), H5Pclose);
+  check(H5Pset_link_phase_change(gcpl.id(), MAX_COMPACT_LINKS, MIN_DENSE_LINKS), "link storage");
+  return {check_id(H5Gcreate2(parent, name.c_str(), H5P_DEFAULT, gcpl.id(), H5P_DEFAULT),
                    "creating group " + name),
           H5Gclose};
 }
@@ -325,41 +338,84 @@ TALENTSIM_H5_INSTANTIATE(std::uint8_t)
 #undef TALENTSIM_H5_INSTANTIATE
 
 namespace {
-Handle string_type() {
+
+// Strings are written fixed-length (UTF-8, null-padded): variable-length
+// strings live in HDF5's global heap, which has no checksum and which HDF5
+// 1.10 reads without bounds checks, so one flipped bit there crashes every
+// reader (h5py too). Fixed-length strings are stored in checksummed
+// metadata (attributes) or plain contiguous data (datasets).
+Handle fixed_string_type(std::size_t size) {
+  Handle t(check_id(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
+  check(H5Tset_size(t.id(), std::max<std::size_t>(1, size)), "string size");
+  check(H5Tset_strpad(t.id(), H5T_STR_NULLPAD), "string padding");
+  check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "string charset");
+  return t;
+}
+
+// Reading files of schema 1, whose strings are variable-length.
+Handle vlen_string_type() {
   Handle t(check_id(H5Tcopy(H5T_C_S1), "string type"), H5Tclose);
   check(H5Tset_size(t.id(), H5T_VARIABLE), "string size");
   check(H5Tset_cset(t.id(), H5T_CSET_UTF8), "string charset");
   return t;
 }
+
+std::size_t longest(const std::vector<std::string>& v) {
+  std::size_t n = 1;
+  for (const auto& s : v) n = std::max(n, s.size());
+  return n;
+}
+
+std::vector<char> packed(const std::vector<std::string>& v, std::size_t size) {
+  std::vector<char> buf(v.size() * size, '\0');
+  for (std::size_t i = 0; i < v.size(); ++i)
+    std::memcpy(buf.data() + i * size, v[i].data(), v[i].size());
+  return buf;
+}
+
+// The strings of a fixed-length buffer, padding removed.
+std::vector<std::string> unpacked(const std::vector<char>& buf, std::size_t size, std::size_t n) {
+  std::vector<std::string> out;
+  out.reserve(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const char* p = buf.data() + i * size;
+    std::size_t len = 0;
+    while (len < size && p[len] != '\0') ++len;
+    out.emplace_back(p, len);
+  }
+  return out;
+}
+
 }  // namespace
 
 void write_strings(hid_t parent, const std::string& name, const std::vector<std::string>& data) {
-  Handle type = string_type();
+  const std::size_t size = longest(data);
+  Handle type = fixed_string_type(size);
   const hsize_t n = data.size();
   Handle space(check_id(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
   Handle ds(check_id(H5Dcreate2(parent, name.c_str(), type.id(), space.id(), H5P_DEFAULT,
                                 H5P_DEFAULT, H5P_DEFAULT),
                      "creating dataset " + name),
             H5Dclose);
-  std::vector<const char*> ptrs;
-  for (const auto& s : data) ptrs.push_back(s.c_str());
   if (n > 0) {
-    check(H5Dwrite(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+    const std::vector<char> buf = packed(data, size);
+    check(H5Dwrite(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
           "writing " + name);
   }
   ds.close();
 }
 
 void write_attribute(hid_t obj, const std::string& name, const std::string& value) {
-  Handle type = string_type();
+  Handle type = fixed_string_type(value.size());
   Handle space(check_id(H5Screate(H5S_SCALAR), "scalar space"), H5Sclose);
   if (H5Aexists(obj, name.c_str()) > 0) check(H5Adelete(obj, name.c_str()), "replacing " + name);
   Handle attr(
       check_id(H5Acreate2(obj, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
                "creating attribute " + name),
       H5Aclose);
-  const char* ptr = value.c_str();
-  check(H5Awrite(attr.id(), type.id(), &ptr), "writing attribute " + name);
+  std::vector<char> buf(std::max<std::size_t>(1, value.size()), '\0');
+  std::memcpy(buf.data(), value.data(), value.size());
+  check(H5Awrite(attr.id(), type.id(), buf.data()), "writing attribute " + name);
   attr.close();
 }
 
@@ -384,16 +440,16 @@ void write_attribute(hid_t obj, const std::string& name, double value) {
 }
 
 void write_attribute(hid_t obj, const std::string& name, const std::vector<std::string>& values) {
-  Handle type = string_type();
+  const std::size_t size = longest(values);
+  Handle type = fixed_string_type(size);
   const hsize_t n = values.size();
   Handle space(check_id(H5Screate_simple(1, &n, nullptr), "dataspace"), H5Sclose);
   Handle attr(
       check_id(H5Acreate2(obj, name.c_str(), type.id(), space.id(), H5P_DEFAULT, H5P_DEFAULT),
                "creating attribute " + name),
       H5Aclose);
-  std::vector<const char*> ptrs;
-  for (const auto& s : values) ptrs.push_back(s.c_str());
-  check(H5Awrite(attr.id(), type.id(), ptrs.data()), "writing attribute " + name);
+  const std::vector<char> buf = packed(values, size);
+  check(H5Awrite(attr.id(), type.id(), buf.data()), "writing attribute " + name);
   attr.close();
 }
 
@@ -463,18 +519,31 @@ std::vector<std::string> read_strings(hid_t parent, const std::string& name) {
   Handle ds = open_dataset(parent, name);
   Handle space(check_id(H5Dget_space(ds.id()), "dataspace of " + name), H5Sclose);
   const hssize_t n = H5Sget_simple_extent_npoints(space.id());
-  Handle type = string_type();
+  if (n < 0) throw io_error(name + " has no size");
   Handle ftype(check_id(H5Dget_type(ds.id()), "type of " + name), H5Tclose);
   if (H5Tget_class(ftype.id()) != H5T_STRING) throw io_error(name + " is not a string dataset");
-  std::vector<char*> ptrs(static_cast<std::size_t>(std::max<hssize_t>(0, n)), nullptr);
+  if (H5Tis_variable_str(ftype.id()) > 0) {
+    Handle type = vlen_string_type();
+    std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+    if (n > 0) {
+      check(H5Dread(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+            "reading " + name);
+    }
+    std::vector<std::string> out;
+    for (char* p : ptrs) out.emplace_back(p != nullptr ? p : "");
+    if (n > 0) H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, ptrs.data());
+    return out;
+  }
+  const std::size_t size = H5Tget_size(ftype.id());
+  if (size == 0 || size > (std::size_t{1} << 30)) throw io_error(name + " has a bad string size");
+  // Read as stored (its character set and padding): no conversion.
+  Handle type(check_id(H5Tcopy(ftype.id()), "string type"), H5Tclose);
+  std::vector<char> buf(static_cast<std::size_t>(n) * size);
   if (n > 0) {
-    check(H5Dread(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, ptrs.data()),
+    check(H5Dread(ds.id(), type.id(), H5S_ALL, H5S_ALL, H5P_DEFAULT, buf.data()),
           "reading " + name);
   }
-  std::vector<std::string> out;
-  for (char* p : ptrs) out.emplace_back(p != nullptr ? p : "");
-  if (n > 0) H5Dvlen_reclaim(type.id(), space.id(), H5P_DEFAULT, ptrs.data());
-  return out;
+  return unpacked(buf, size, static_cast<std::size_t>(n));
 }
 
 bool has_attribute(hid_t obj, const std::string& name) {
@@ -484,20 +553,38 @@ bool has_attribute(hid_t obj, const std::string& name) {
 std::string read_string_attribute(hid_t obj, const std::string& name) {
   Handle attr(check_id(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
               H5Aclose);
-  Handle type = string_type();
   Handle ftype(check_id(H5Aget_type(attr.id()), "attribute type"), H5Tclose);
   if (H5Tget_class(ftype.id()) != H5T_STRING)
     throw io_error("attribute " + name + " is not a string");
-  char* ptr = nullptr;
-  check(H5Aread(attr.id(), type.id(), &ptr), "reading attribute " + name);
-  std::string out = ptr != nullptr ? ptr : "";
-  H5free_memory(ptr);
-  return out;
+  Handle space(check_id(H5Aget_space(attr.id()), "attribute space"), H5Sclose);
+  if (H5Sget_simple_extent_npoints(space.id()) != 1)
+    throw io_error("attribute " + name + " is not one string");
+  if (H5Tis_variable_str(ftype.id()) > 0) {
+    Handle type = vlen_string_type();
+    char* ptr = nullptr;
+    check(H5Aread(attr.id(), type.id(), &ptr), "reading attribute " + name);
+    std::string out = ptr != nullptr ? ptr : "";
+    H5free_memory(ptr);
+    return out;
+  }
+  const std::size_t size = H5Tget_size(ftype.id());
+  if (size == 0 || size > (std::size_t{1} << 30))
+    throw io_error("attribute " + name + " has a bad string size");
+  Handle type(check_id(H5Tcopy(ftype.id()), "string type"), H5Tclose);
+  std::vector<char> buf(size);
+  check(H5Aread(attr.id(), type.id(), buf.data()), "reading attribute " + name);
+  return unpacked(buf, size, 1).front();
 }
 
 std::int64_t read_int_attribute(hid_t obj, const std::string& name) {
   Handle attr(check_id(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
               H5Aclose);
+  // Strictly one integer: 1.9 is not a version 1, nor "1".
+  Handle ftype(check_id(H5Aget_type(attr.id()), "attribute type"), H5Tclose);
+  Handle space(check_id(H5Aget_space(attr.id()), "attribute space"), H5Sclose);
+  if (H5Tget_class(ftype.id()) != H5T_INTEGER || H5Sget_simple_extent_npoints(space.id()) != 1) {
+    throw io_error("attribute " + name + " is not one integer");
+  }
   std::int64_t value = 0;
   check(H5Aread(attr.id(), H5T_NATIVE_INT64, &value), "reading attribute " + name);
   return value;

@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "io/hdf5.hpp"
+#include "io/verify.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
@@ -25,45 +26,7 @@ namespace {
 namespace h5 = detail::h5;
 
 h5::Handle open_checked(const std::string& path) {
-  std::error_code ec;
-  if (!std::filesystem::exists(path, ec)) throw user_error(path + ": no such file");
-  if (std::filesystem::is_directory(path, ec)) throw user_error(path + ": is a directory");
-  h5::quiet_errors();
-  const htri_t is_h5 = H5Fis_hdf5(path.c_str());
-  if (is_h5 <= 0) {
-    throw user_error(path +
-                     ": not an HDF5 file, so not a talentsim output (or it is truncated "
-                     "before its header)");
-  }
-  h5::Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
-  if (!file)
-    throw user_error(path + ": cannot be opened as HDF5: the file is truncated or damaged");
-  const hid_t root = file.id();
-  std::string format;
-  try {
-    if (!h5::has_attribute(root, "format")) throw io_error("no format attribute");
-    format = h5::read_string_attribute(root, "format");
-  } catch (const io_error&) {
-    throw user_error(path +
-                     ": not a talentsim output file (it has no format = \"talentsim\" "
-                     "attribute)");
-  }
-  if (format != OUTPUT_FORMAT) {
-    throw user_error(path + ": not a talentsim output file (format is \"" + format + "\")");
-  }
-  std::int64_t schema = 0;
-  try {
-    schema = h5::read_int_attribute(root, "schema_version");
-  } catch (const io_error&) {
-    throw user_error(path + ": talentsim file without a readable schema_version");
-  }
-  if (schema > OUTPUT_SCHEMA_VERSION) {
-    throw user_error(path + ": written with output schema " + std::to_string(schema) +
-                     " by a newer talentsim; this build reads schema " +
-                     std::to_string(OUTPUT_SCHEMA_VERSION) + " (upgrade talentsim)");
-  }
-  if (schema < 1) throw user_error(path + ": invalid schema_version " + std::to_string(schema));
-  return file;
+  return detail::open_talentsim_file(path, OUTPUT_FORMAT, OUTPUT_SCHEMA_VERSION);
 }
 
 std::string describe(const std::string& path, hid_t root) {
@@ -195,6 +158,8 @@ void check_output_file(const std::string& path) {
 std::string describe_output(const std::string& path) {
   h5::Handle file = open_checked(path);
   try {
+    // Nothing is reported from a file that does not hold together.
+    detail::verify_run_file(file.id());
     return describe(path, file.id());
   } catch (const io_error& e) {
     throw user_error(path + ": damaged or truncated talentsim file (" + e.what() + ")");

@@ -5,8 +5,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <cstdio>
 #include <cmath>
+#include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <limits>
@@ -111,8 +111,8 @@ std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir) {
     throw io_error(tmp + " was replaced while it was being opened; run collect again");
   }
   const hid_t root = file.id();
-  h5::write_attribute(root, "format", std::string("talentsim-sweep"));
-  h5::write_attribute(root, "schema_version", std::int64_t{1});
+  h5::write_attribute(root, "format", std::string(SWEEP_FORMAT));
+  h5::write_attribute(root, "schema_version", SWEEP_SCHEMA_VERSION);
   h5::write_attribute(root, "talentsim_version", std::string(version()));
   h5::write_attribute(root, "git_commit", std::string(git_commit()));
   h5::write_attribute(root, "name", plan.name);

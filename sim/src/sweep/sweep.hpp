@@ -56,6 +56,11 @@ struct SweepPlan {
   std::pair<std::size_t, std::size_t> task_points(std::size_t t) const;
 };
 
+//! Format of DIR/sweep.h5: "talentsim-sweep", schema 2 (fixed-length
+//! strings and the HDF5 1.10 format, as run outputs of schema 2).
+inline constexpr const char* SWEEP_FORMAT = "talentsim-sweep";
+inline constexpr std::int64_t SWEEP_SCHEMA_VERSION = 2;
+
 //! The most points a sweep may have (docs/sweeps.md): planning and
 //! checking each point costs time and the manifest a line per point.
 inline constexpr std::size_t MAX_SWEEP_POINTS = 1'000'000;
@@ -105,6 +110,10 @@ TaskResult run_task(const SweepPlan& plan, const SweepDir& dir, std::size_t task
 
 //! Merges the runs into DIR/sweep.h5; returns the number of missing points.
 std::size_t collect_sweep(const SweepPlan& plan, const SweepDir& dir);
+
+//! What `talentsim inspect` prints for a collected sweep (DIR/sweep.h5),
+//! after checking the file throughout; user_error for a damaged one.
+std::string describe_sweep(const std::string& path);
 
 //! "0-3,7,9-10" for sorted task ids.
 std::string compress_ranges(const std::vector<std::size_t>& ids);
