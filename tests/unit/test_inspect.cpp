@@ -162,8 +162,8 @@ TEST(Inspect, RefusesEditedTablesWithOneLine) {
        [](hid_t f) {
          H5Adelete(f, "schema_version");
          const hid_t space = H5Screate(H5S_SCALAR);
-         const hid_t a = H5Acreate2(f, "schema_version", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT,
-                                    H5P_DEFAULT);
+         const hid_t a =
+             H5Acreate2(f, "schema_version", H5T_NATIVE_DOUBLE, space, H5P_DEFAULT, H5P_DEFAULT);
          const double v = 1.9;
          H5Awrite(a, H5T_NATIVE_DOUBLE, &v);
          H5Aclose(a);
@@ -177,8 +177,8 @@ TEST(Inspect, RefusesEditedTablesWithOneLine) {
          const hid_t space = H5Screate_simple(1, &n, nullptr);
          const hid_t type = H5Tcopy(H5T_C_S1);
          H5Tset_size(type, 4);
-         const hid_t ds = H5Dcreate2(f, "firms/name", type, space, H5P_DEFAULT, H5P_DEFAULT,
-                                     H5P_DEFAULT);
+         const hid_t ds =
+             H5Dcreate2(f, "firms/name", type, space, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
          H5Dwrite(ds, type, H5S_ALL, H5S_ALL, H5P_DEFAULT, "ab\0\0cd\0\0");
          H5Dclose(ds);
          H5Tclose(type);
@@ -204,9 +204,9 @@ TEST(Inspect, FlippedBitsNeverCrashAndDamagedChunksAreFound) {
   for (int k = 0; k < 60; ++k) {
     std::string bytes = original;
     for (int j = 0; j < 4; ++j) {
-      const std::size_t at = (static_cast<std::size_t>(k) * 7919u + static_cast<std::size_t>(j) *
-                                                                       104729u) %
-                             bytes.size();
+      const std::size_t at =
+          (static_cast<std::size_t>(k) * 7919u + static_cast<std::size_t>(j) * 104729u) %
+          bytes.size();
       bytes[at] = static_cast<char>(bytes[at] ^ (1 << ((k + j) % 8)));
     }
     std::ofstream(p, std::ios::binary | std::ios::trunc) << bytes;

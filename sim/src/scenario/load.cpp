@@ -222,9 +222,8 @@ void read_network(Reader& root, Scenario& s, const std::string& base_dir) {
     }
     if (!std::filesystem::is_regular_file(status)) {
       r.fail("edge_list", "the edge list '" + path.string() + "' is not a regular file (" +
-                              (std::filesystem::is_directory(status)
-                                   ? "a directory"
-                                   : "a device, FIFO or socket") +
+                              (std::filesystem::is_directory(status) ? "a directory"
+                                                                     : "a device, FIFO or socket") +
                               ")");
     }
     if (std::ifstream probe(path); !probe) {
