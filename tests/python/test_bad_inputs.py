@@ -121,3 +121,31 @@ def test_fuzz_regressions_load_or_are_refused():
         r = subprocess.run([str(binary_path()), "validate", str(path)], capture_output=True,
                            timeout=30)
         assert r.returncode in (0, 2), (path, r.returncode)
+
+
+def _many_countries(n: int) -> str:
+    lines = ['format_version = 1', 'name = "many"', 'fields = ["a"]', '[run]', 'steps = 2']
+    lines += [f'[[countries]]\nname = "C{i}"' for i in range(n)]
+    lines += ['[[firms]]', 'name = "F"', 'country = "C0"', 'headcount = 1', '[population]',
+              'count = 10', 'origin = "C0"']
+    return "\n".join(lines) + "\n"
+
+
+def test_loading_is_near_linear_in_the_number_of_entries(tmp_path):
+    """Issue 11, item 22: 500k countries took minutes (a quadratic duplicate
+    check). Four times the entries must take well under 16 times as long
+    (quadratic) - measured as the best of three, against noise."""
+    import time
+    times = {}
+    for n in (20_000, 80_000):
+        path = tmp_path / f"c{n}.toml"
+        path.write_text(_many_countries(n))
+        best = float("inf")
+        for _ in range(3):
+            start = time.perf_counter()
+            r = subprocess.run([str(binary_path()), "validate", "-q", str(path)],
+                               capture_output=True, timeout=120)
+            best = min(best, time.perf_counter() - start)
+            assert r.returncode == 0, r.stderr
+        times[n] = best
+    assert times[80_000] / times[20_000] < 8, times

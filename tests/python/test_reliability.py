@@ -5,6 +5,7 @@ each give exit status 2 and one line, never a crash or a hang."""
 from __future__ import annotations
 
 import os
+import re
 import signal
 import struct
 import subprocess
@@ -176,8 +177,102 @@ def test_checkpoint_of_another_scenario_is_refused(tmp_path, checkpoint):
 def test_memory_guard_refuses_before_allocating(tmp_path):
     r = tsim("run", SMALL, "-o", tmp_path / "x.h5", "--max-memory", "1M")
     refused(r, "needs an estimated")
-    assert "GiB" in r.stderr
+    assert "MiB" in r.stderr  # a size with its unit
     huge = tmp_path / "huge.toml"
     huge.write_text(SMALL.read_text().replace("count = 2000", "count = 900000000"))
     refused(tsim("run", huge, "-o", tmp_path / "y.h5", timeout=60), "needs an estimated")
     assert not (tmp_path / "y.h5").exists()
+
+
+# ---- checkpoints edited by hand, checksum recomputed (issue 11, item 19) -----
+
+def _u64(data, pos):
+    return struct.unpack_from("<Q", data, pos)[0]
+
+
+def state_layout(data: bytes) -> dict:
+    """Offsets of some tables inside a checkpoint's state (format 2)."""
+    pos = len(b"TALENTSIM-CHECKPOINT\n") + 4
+    for _ in range(4):  # version, commit, scenario, output
+        pos += 8 + _u64(data, pos)
+    inputs = _u64(data, pos)
+    pos += 8
+    for _ in range(inputs):
+        pos += 8 + _u64(data, pos) + 8
+    pos += 8  # the state's own length
+    out = {}
+    pos += 4  # step
+    n = _u64(data, pos)
+    pos += 8 + 8 * n  # skill
+    out["field"] = pos + 8
+    pos += 8 + n  # field (uint8)
+    pos += 8 + 2 * n  # origin (int16)
+    pos += 8 + 4 * n  # entered_step
+    pos += 10 * (8 + 8 * n)  # preferences and packages
+    out["employer"] = pos + 8
+    pos += 3 * (8 + 4 * n)  # employer, hired_step, slot
+    nf = _u64(data, pos)
+    # sizeof(FirmParams): the firm kinds' length (nf again) follows the params.
+    size = next(s for s in range(8, 1024, 8) if _u64(data, pos + 8 + nf * s) == nf)
+    pos += 8 + nf * size
+    out["kind"] = pos + 8
+    pos += 8 + nf
+    out["country"] = pos + 8
+    return out
+
+
+def forged(checkpoint: Path, tmp_path: Path, name: str, edit) -> Path:
+    data = bytearray(checkpoint.read_bytes())
+    edit(data, state_layout(bytes(data)))
+    data[-8:] = struct.pack("<Q", fnv1a(bytes(data[:-8])))
+    path = tmp_path / f"{name}.ckpt"
+    path.write_bytes(bytes(data))
+    return path
+
+
+@pytest.mark.parametrize("name,edit,fragment", [
+    ("firm_country", lambda d, at: struct.pack_into("<i", d, at["country"], 2_000_000_000),
+     "country index"),
+    ("firm_kind", lambda d, at: d.__setitem__(at["kind"], 9), "firm kind"),
+    ("field", lambda d, at: d.__setitem__(at["field"] + 3, 250), "field index"),
+    ("employer", lambda d, at: struct.pack_into("<i", d, at["employer"] + 4, 99_999), "employers"),
+    ("employer_low", lambda d, at: struct.pack_into("<i", d, at["employer"], -7), "employers"),
+])
+def test_edited_checkpoints_are_refused_not_trusted(tmp_path, checkpoint, name, edit, fragment):
+    path = forged(checkpoint, tmp_path, name, edit)
+    r = tsim("run", "--resume", path, "-o", tmp_path / f"{name}.h5", "--quiet")
+    refused(r, "damaged checkpoint")
+    assert fragment in r.stderr
+    assert not (tmp_path / f"{name}.h5").exists()
+
+
+# ---- the memory guard sees every large allocation (issue 11, item 20) -------
+
+@pytest.mark.parametrize("sets,key", [
+    (['population.count=300000', 'firms."Lab B".headcount=200000', 'pinned.0.count=150000'],
+     'pinned."Lab B multimodal lead".count'),
+    (['pinned.0.extra_ties=1000000', 'pinned.0.count=300'],
+     'pinned."Lab B multimodal lead".extra_ties'),
+    (['population.count=3200000', 'firm_groups.0.headcount=150000', 'network.team_size=1e9'],
+     "network.team_size"),
+    (['network.cross_firm_ties=1000', 'population.count=5000000'], "network.cross_firm_ties"),
+])
+def test_memory_guard_names_the_key_that_drives_the_allocation(tmp_path, sets, key):
+    args = [a for s in sets for a in ("--set", s)]
+    r = tsim("run", SMALL, "-o", tmp_path / "x.h5", "--max-memory", "2G", *args, timeout=60)
+    refused(r, "needs an estimated")
+    assert f"from {key})" in r.stderr and r.stderr.rstrip().endswith(f"reduce {key}"), r.stderr
+    assert re.search(r"\d{7,}", r.stderr.replace(str(tmp_path), "")) is None, r.stderr  # units, not 40 digits
+    assert " GiB" in r.stderr or " MiB" in r.stderr
+    assert not (tmp_path / "x.h5").exists()
+
+
+def test_memory_guard_counts_the_country_tables(tmp_path):
+    lines = ['format_version = 1', 'name = "many"', 'fields = ["a"]', '[run]', 'steps = 2']
+    lines += [f'[[countries]]\nname = "C{i}"' for i in range(200_000)]
+    lines += ['[[firms]]', 'name = "F"', 'country = "C0"', 'headcount = 1', '[population]',
+              'count = 10', 'origin = "C0"']
+    path = tmp_path / "many.toml"
+    path.write_text("\n".join(lines) + "\n")
+    r = tsim("run", path, "-o", tmp_path / "x.h5", "--max-memory", "16G", timeout=120)
+    refused(r, "origin x work-country counts, from countries")

@@ -6,10 +6,15 @@
 #include <hdf5.h>
 #include <sys/wait.h>
 
+#include <cmath>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+
+#include "engine/world.hpp"
+#include "talentsim/output.hpp"
+#include "talentsim/simulation.hpp"
 
 namespace fs = std::filesystem;
 
@@ -252,4 +257,35 @@ TEST(Inspect, RefusesANewerSchema) {
   const Result r = run("inspect '" + p + "'");
   EXPECT_EQ(r.status, 2);
   EXPECT_NE(r.err.find("schema 3 by a newer talentsim"), std::string::npos) << r.err;
+}
+
+// A value that is not a finite number is never written silently: the file
+// says so (root attributes), the writer reports it, inspect still works.
+TEST(Output, NonFiniteValuesAreCountedAndStored) {
+  using namespace talentsim;
+  Simulation sim(load_scenario(SRC + "/scenarios/example_small.toml", {{"run.steps", "3"}}));
+  const std::string p = (dir() / "nonfinite.h5").string();
+  fs::remove(p);
+  {
+    OutputWriter writer(p, sim);
+    EXPECT_EQ(writer.nonfinite_summary(), "");
+    sim.world().F.cash[1] = std::nan("");
+    while (!sim.finished()) {
+      sim.step();
+      sim.world().F.cash[1] = std::nan("");
+      writer.write_step(sim);
+    }
+    EXPECT_NE(writer.nonfinite_summary().find("/firms/series/cash"), std::string::npos)
+        << writer.nonfinite_summary();
+    writer.finish(sim);
+  }
+  const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT);
+  ASSERT_GE(f, 0);
+  std::int64_t count = 0;
+  const hid_t a = H5Aopen(f, "nonfinite_values", H5P_DEFAULT);
+  ASSERT_GE(a, 0);
+  H5Aread(a, H5T_NATIVE_INT64, &count);
+  H5Aclose(a);
+  H5Fclose(f);
+  EXPECT_EQ(count, 3);
 }

@@ -63,6 +63,11 @@ class Distribution {
   //! Smallest and largest values it can produce (after clamping).
   double support_low() const noexcept;
   double support_high() const noexcept;
+  //! Smallest and largest draws the counter-based generator can reach
+  //! (its uniforms have 53 bits, so a tail ends at 1 - u = 2^-53), after
+  //! clamping: finite bounds of an unbounded family's actual draws.
+  double reachable_low() const noexcept;
+  double reachable_high() const noexcept;
   //! Expected value after clamping is ignored (used for estimates only).
   double mean() const noexcept;
 

@@ -71,6 +71,10 @@ class OutputWriter {
   //! Writes the static tables, marks the file complete when every step ran,
   //! and renames it to its final name.
   void finish(const Simulation& sim);
+  //! Empty, or how many values written so far are not finite numbers and
+  //! in which datasets (also stored as root attributes nonfinite_values and
+  //! nonfinite_datasets; a run prints it as a warning).
+  std::string nonfinite_summary() const;
   //! Path of the file (final name).
   const std::string& path() const noexcept;
   //! Seconds the background writer thread has spent compressing and writing

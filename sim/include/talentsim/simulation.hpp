@@ -78,8 +78,18 @@ struct SimulationOptions {
 #endif
 };
 
-//! Estimated peak memory of a run of `scenario` in bytes (researchers ever
-//! present, network ties, firms, output buffers), for the resource guard.
+//! One part of a run's estimated peak memory, with the scenario key that
+//! drives it (for the resource guard's message).
+struct MemoryPart {
+  std::string key;   //!< e.g. "population.count", "network.team_size"
+  std::string what;  //!< e.g. "network ties within teams"
+  double bytes = 0;  //!< may be +inf when a distribution's mean is
+};
+//! Every large allocation of a run of `scenario`: researchers ever present,
+//! the network's ties (teams, cross-firm, pinned cliques and their extra
+//! ties, an edge list), per-firm scouting buffers, firms; largest first.
+std::vector<MemoryPart> estimated_memory_parts(const Scenario& scenario);
+//! Their sum in bytes, plus a fixed 64 MiB.
 double estimated_memory_bytes(const Scenario& scenario);
 
 class Simulation {

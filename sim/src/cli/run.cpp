@@ -111,22 +111,33 @@ std::uint64_t available_memory() {
   return 0;
 }
 
+// "312 MiB", "12.3 GiB", "4.1e+09 GiB", "more than 1e+15 GiB": a size with
+// its unit, never a 40-digit number.
 std::string gib(double bytes) {
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%.1f GiB", bytes / (1024.0 * 1024 * 1024));
+  const double m = bytes / (1024.0 * 1024), g = m / 1024;
+  char buf[48];
+  if (!std::isfinite(g) || g >= 1e15) return "more than 1e+15 GiB";
+  if (g < 1) {
+    std::snprintf(buf, sizeof buf, "%.0f MiB", m);
+  } else {
+    std::snprintf(buf, sizeof buf, g < 1e5 ? "%.1f GiB" : "%.2g GiB", g);
+  }
   return buf;
 }
 
 // Refuses a scenario whose estimated memory exceeds the limit (or what the
-// machine has available), before anything large is allocated.
+// machine has available), before anything large is allocated, naming the
+// key that drives the largest allocation.
 void check_memory(const Scenario& sc, std::uint64_t limit) {
   const double estimate = estimated_memory_bytes(sc);
   const std::uint64_t available = limit > 0 ? limit : available_memory();
-  if (available > 0 && estimate > static_cast<double>(available)) {
-    throw user_error("scenario needs an estimated " + gib(estimate) + " of memory but " +
+  if (available > 0 && !(estimate <= static_cast<double>(available))) {
+    const MemoryPart top = estimated_memory_parts(sc).front();
+    throw user_error("scenario needs an estimated " + gib(estimate) + " of memory (" +
+                     gib(top.bytes) + " for " + top.what + ", from " + top.key + ") but " +
                      (limit > 0 ? "--max-memory allows " : "this machine has ") +
                      gib(static_cast<double>(available)) + (limit > 0 ? "" : " available") +
-                     "; reduce population.count or firms");
+                     "; reduce " + top.key);
   }
 }
 
@@ -337,6 +348,10 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
     }
   }
   timed(output_s, [&] { writer.finish(sim); });
+  if (const std::string bad = writer.nonfinite_summary(); !bad.empty()) {
+    std::cerr << "warning: " << writer.path() << ": " << bad
+              << "; a scenario value is too large or too small for this model\n";
+  }
   // The run is complete; its checkpoint would only be a stale copy.
   if (checkpoint_every > 0 || resuming) {
     std::error_code ec;

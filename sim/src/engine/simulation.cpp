@@ -4,9 +4,11 @@
 #include <array>
 #include <chrono>
 #include <cmath>
+#include <filesystem>
 #include <string>
 
 #include "engine/world.hpp"
+#include "scenario/reader.hpp"
 #include "talentsim/errors.hpp"
 
 namespace talentsim {
@@ -18,22 +20,93 @@ std::string_view to_string(EventKind kind) noexcept {
   return names[static_cast<std::size_t>(kind)];
 }
 
-double estimated_memory_bytes(const Scenario& sc) {
+std::vector<MemoryPart> estimated_memory_parts(const Scenario& sc) {
+  std::vector<MemoryPart> parts;
   // Per researcher: the table (~115 bytes), market scratch, sampler weight,
   // employee list entry, snapshot buffers: about 200 bytes in all.
   double graduates = 0;
-  for (const Country& c : sc.countries) graduates += c.graduates_per_year;
-  const double researchers = static_cast<double>(sc.population.count) +
-                             1.1 * graduates * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR;
-  // Network: team ties plus cross-firm ties; ~40 bytes each at the peak of
-  // construction (pair list, sorted directed copy, CSR arrays).
-  const double team = std::max(1.0, sc.network.team_size.mean());
-  const double ties =
-      static_cast<double>(sc.initial_employed()) * (team - 1) / 2 * sc.network.team_density +
-      static_cast<double>(sc.population.count) * sc.network.cross_firm_ties / 2;
+  std::string most = "countries";
+  double most_graduates = -1;
+  for (const Country& c : sc.countries) {
+    graduates += c.graduates_per_year;
+    if (c.graduates_per_year > most_graduates) {
+      most_graduates = c.graduates_per_year;
+      most = detail::join_key("countries", c.name);
+    }
+  }
+  const auto initial = static_cast<double>(sc.population.count);
+  parts.push_back({"population.count", "researchers", initial * 200});
+  parts.push_back({most + ".graduates_per_year", "graduates over the run",
+                   1.1 * graduates * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR * 200});
+  // Network ties, ~40 bytes each at the peak of construction (pair list,
+  // sorted directed copy, CSR arrays).
+  constexpr double TIE = 40;
+  if (sc.network.source == NetworkSource::edge_list) {
+    // At least 4 bytes a line ("1,2\n").
+    std::error_code ec;
+    const auto size = std::filesystem::file_size(sc.network.edge_list, ec);
+    parts.push_back({"network.edge_list", "ties of the edge list",
+                     ec ? 0.0 : static_cast<double>(size) / 4 * TIE});
+  } else {
+    // Teams are cut from each firm's staff, so a team is never larger than
+    // its firm; a team size without a finite mean is as large as the firm.
+    const double team = sc.network.team_size.mean();
+    double within = 0;
+    for (const Firm& f : sc.firms) {
+      const auto h = static_cast<double>(f.params.headcount);
+      const double t = std::isfinite(team) ? std::clamp(team, 1.0, std::max(1.0, h)) : h;
+      within += h * (t - 1) / 2 * sc.network.team_density;
+    }
+    parts.push_back({"network.team_size", "network ties within teams", within * TIE});
+    parts.push_back({"network.cross_firm_ties", "network ties across firms",
+                     initial * sc.network.cross_firm_ties / 2 * TIE});
+    // Pinned researchers: a clique per firm and their extra ties.
+    std::vector<double> per_firm(sc.firms.size(), 0);
+    double extra = 0;
+    std::string extra_key = "pinned.extra_ties", clique_key = "pinned.count";
+    double largest_extra = -1, largest_count = -1;
+    for (const PinnedResearcher& p : sc.pinned) {
+      const auto count = static_cast<double>(p.count);
+      if (p.firm >= 0) per_firm[static_cast<std::size_t>(p.firm)] += count;
+      extra += count * static_cast<double>(p.extra_ties);
+      if (count * static_cast<double>(p.extra_ties) > largest_extra) {
+        largest_extra = count * static_cast<double>(p.extra_ties);
+        extra_key = detail::join_key(detail::join_key("pinned", p.label), "extra_ties");
+      }
+      if (count > largest_count) {
+        largest_count = count;
+        clique_key = detail::join_key(detail::join_key("pinned", p.label), "count");
+      }
+    }
+    double clique = 0;
+    for (double k : per_firm) clique += k * (k - 1) / 2;
+    parts.push_back({clique_key, "cliques of pinned researchers", clique * TIE});
+    parts.push_back({extra_key, "extra ties of pinned researchers", extra * TIE});
+  }
+  // Scouting: each firm keeps buffers for the candidates it scouts a step
+  // (~48 bytes each), never more candidates than researchers.
+  double scouted = 0;
+  for (const Firm& f : sc.firms) {
+    scouted += std::min(static_cast<double>(f.params.attention + f.params.outreach), initial);
+  }
+  parts.push_back({"firms.attention", "scouting buffers", scouted * 48});
   const double firms =
       static_cast<double>(sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms));
-  return researchers * 200 + ties * 40 + firms * 4096 + 64.0 * 1024 * 1024;
+  parts.push_back({"founders.max_new_firms", "firm slots", firms * 4096});
+  // The metrics count researchers by origin and work country (a table of
+  // countries x countries) and keep per-country series.
+  const auto countries = static_cast<double>(sc.countries.size());
+  parts.push_back(
+      {"countries", "origin x work-country counts", countries * countries * 8 + countries * 512});
+  std::stable_sort(parts.begin(), parts.end(),
+                   [](const MemoryPart& a, const MemoryPart& b) { return a.bytes > b.bytes; });
+  return parts;
+}
+
+double estimated_memory_bytes(const Scenario& sc) {
+  double total = 64.0 * 1024 * 1024;
+  for (const MemoryPart& p : estimated_memory_parts(sc)) total += p.bytes;
+  return total;
 }
 
 namespace {

@@ -4,9 +4,12 @@
 // Floating-point accumulators (payroll, talent, progress, the pay histogram)
 // are saved bit for bit, so a resumed run continues exactly.
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/world.hpp"
+#include "scenario/load_detail.hpp"
+#include "scenario/schema.hpp"
 #include "util/binary_io.hpp"
 
 namespace talentsim {
@@ -25,6 +28,129 @@ std::vector<std::string> strings(BinaryReader& in) {
   std::vector<std::string> v;
   for (std::uint64_t i = 0; i < n; ++i) v.push_back(in.string());
   return v;
+}
+
+// Every table, size and index of a restored state, checked before the engine
+// uses any of it: a checkpoint edited by hand (its checksum recomputed) can
+// hold anything, and the engine trusts its state (an index out of range
+// would be a crash, a huge parameter an allocation without end).
+void check_restored(const Simulation::World& w, const std::string& what) {
+  const Scenario& sc = w.sc;
+  const ResearcherTable& R = w.R;
+  const FirmTable& F = w.F;
+  const std::size_t n = R.skill.size(), nf = F.params.size();
+  const std::size_t countries = sc.countries.size(), fields = sc.fields.size();
+  const auto bad = [&](const std::string& part) {
+    throw user_error(what + ": damaged checkpoint (" + part + ")");
+  };
+  if (w.step < 0 || w.step > sc.run.steps) bad("step");
+  // Researchers: one entry per researcher in every column, indices in range.
+  for (const auto* v : {&R.entered_step, &R.employer, &R.hired_step, &R.slot}) {
+    if (v->size() != n) bad("researcher table");
+  }
+  for (const auto* v : {&R.w_money, &R.w_compute, &R.w_mission, &R.w_peers, &R.w_home,
+                        &R.switch_cost, &R.reservation, &R.salary, &R.signing, &R.equity}) {
+    if (v->size() != n) bad("researcher table");
+    if (!std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); })) {
+      bad("a researcher value is not a finite number");
+    }
+  }
+  if (R.field.size() != n || R.origin.size() != n) bad("researcher table");
+  if (n < static_cast<std::size_t>(sc.population.count)) bad("researcher table");
+  for (std::size_t r = 0; r < n; ++r) {
+    if (!(R.skill[r] > 0) || !std::isfinite(R.skill[r])) bad("a skill is not a positive number");
+    if (R.field[r] >= fields) bad("a researcher's field index is out of range");
+    if (R.origin[r] < 0 || static_cast<std::size_t>(R.origin[r]) >= countries) {
+      bad("a researcher's country index is out of range");
+    }
+    const std::int32_t e = R.employer[r];
+    if (e < NOT_PRESENT || (e >= 0 && static_cast<std::size_t>(e) >= nf)) bad("employers");
+  }
+  // Firms: the scenario's firms plus at most max_new_firms spin-outs.
+  if (nf < sc.firms.size() ||
+      nf > sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms)) {
+    bad("firm table");
+  }
+  for (const auto* v :
+       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
+    if (v->size() != nf) bad("firm table");
+    if (!std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); })) {
+      bad("a firm value is not a finite number");
+    }
+  }
+  if (F.kind.size() != nf || F.country.size() != nf || F.needs.size() != nf ||
+      F.rivals.size() != nf || F.employees.size() != nf || F.active.size() != nf ||
+      F.star_count.size() != nf || w.firm_names.size() != nf) {
+    bad("firm table");
+  }
+  const auto& reals = firm_real_params();
+  const auto& ints = firm_int_params();
+  for (std::size_t f = 0; f < nf; ++f) {
+    if (static_cast<std::size_t>(F.kind[f]) >= FIRM_KIND_COUNT) bad("a firm kind is unknown");
+    if (F.country[f] < 0 || static_cast<std::size_t>(F.country[f]) >= countries) {
+      bad("a firm's country index is out of range");
+    }
+    if (F.needs[f].size() != fields) bad("a firm's needs");
+    for (const std::int32_t x : F.rivals[f]) {
+      if (x < 0 || static_cast<std::size_t>(x) >= nf) bad("a firm's rival index is out of range");
+    }
+    // Parameters within the ranges a scenario may give them.
+    const FirmParams& p = F.params[f];
+    for (std::size_t i = 0; i < reals.size(); ++i) {
+      const double x = p.*detail::firm_real_member(static_cast<int>(i));
+      const detail::KeySpec* spec = detail::find_key("firm", reals[i]);
+      if (!std::isfinite(x) || (spec != nullptr && !spec->range.contains(x))) {
+        bad("firm parameter " + std::string(reals[i]) + " out of range");
+      }
+    }
+    for (std::size_t i = 0; i < ints.size(); ++i) {
+      const auto x = static_cast<double>(p.*detail::firm_int_member(static_cast<int>(i)));
+      const detail::KeySpec* spec = detail::find_key("firm", ints[i]);
+      if (spec != nullptr && !spec->range.contains(x)) {
+        bad("firm parameter " + std::string(ints[i]) + " out of range");
+      }
+    }
+    // Each employee's row points back at its place in the firm.
+    const auto& staff = F.employees[f];
+    for (std::size_t k = 0; k < staff.size(); ++k) {
+      const std::int32_t r = staff[k];
+      if (r < 0 || static_cast<std::size_t>(r) >= n ||
+          R.employer[static_cast<std::size_t>(r)] != static_cast<std::int32_t>(f) ||
+          R.slot[static_cast<std::size_t>(r)] != static_cast<std::int32_t>(k)) {
+        bad("employee lists");
+      }
+    }
+  }
+  for (std::size_t r = 0; r < n; ++r) {
+    const std::int32_t e = R.employer[r];
+    if (e >= 0 && (R.slot[r] < 0 ||
+                   static_cast<std::size_t>(R.slot[r]) >=
+                       F.employees[static_cast<std::size_t>(e)].size())) {
+      bad("employers");
+    }
+  }
+  for (const auto* v : {&w.C.visa_friction, &w.C.retention_subsidy, &w.C.graduates_per_year}) {
+    if (v->size() != countries) bad("country table");
+    if (!std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x) && x >= 0; })) {
+      bad("a country value is out of range");
+    }
+  }
+  for (const std::int32_t r : w.founder_pool) {
+    if (r < 0 || static_cast<std::size_t>(r) >= n) bad("founder pool");
+  }
+  for (const auto& [step, f] : w.entries) {
+    if (f < 0 || static_cast<std::size_t>(f) >= nf) bad("firm entries");
+  }
+  if (w.new_firms < 0 || w.new_firms > sc.founders.max_new_firms ||
+      static_cast<std::size_t>(w.new_firms) + sc.firms.size() != nf) {
+    bad("spin-out count");
+  }
+  if (w.n_present < 0 || w.n_employed < 0 || w.n_employed > w.n_present ||
+      static_cast<std::size_t>(w.n_present) > n || !std::isfinite(w.vc_pool) ||
+      !std::isfinite(w.star_threshold)) {
+    bad("counters");
+  }
+  if (!w.tracker.consistent(n, countries)) bad("metrics tracker");
 }
 
 }  // namespace
@@ -118,32 +244,8 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   w.tracker.load(in);
   if (in.position() != size) throw user_error(what + ": damaged checkpoint (trailing data)");
 
-  // Consistency of what was read, so a damaged file cannot crash the engine.
+  check_restored(w, what);
   const std::size_t n = R.skill.size(), nf = F.params.size();
-  const auto bad = [&](const char* part) {
-    throw user_error(what + ": damaged checkpoint (" + std::string(part) + ")");
-  };
-  for (const auto* v : {&R.entered_step, &R.employer, &R.hired_step, &R.slot}) {
-    if (v->size() != n) bad("researcher table");
-  }
-  if (R.field.size() != n || R.origin.size() != n) bad("researcher table");
-  for (const auto* v :
-       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
-    if (v->size() != nf) bad("firm table");
-  }
-  if (F.kind.size() != nf || F.country.size() != nf || F.needs.size() != nf ||
-      F.rivals.size() != nf || F.employees.size() != nf || F.active.size() != nf ||
-      F.star_count.size() != nf || w.firm_names.size() != nf) {
-    bad("firm table");
-  }
-  for (std::size_t r = 0; r < n; ++r) {
-    const std::int32_t e = R.employer[r];
-    if (e >= 0 &&
-        (static_cast<std::size_t>(e) >= nf || R.slot[r] < 0 ||
-         static_cast<std::size_t>(R.slot[r]) >= F.employees[static_cast<std::size_t>(e)].size())) {
-      bad("employers");
-    }
-  }
 
   // Per-firm scratch follows the (possibly longer) firm table.
   const auto grow = [&](auto& v, auto fill) { v.resize(nf, fill); };

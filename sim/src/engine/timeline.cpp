@@ -2,34 +2,39 @@
 // enter_step has come.
 
 #include <algorithm>
+#include <cmath>
+#include <string>
 
 #include "engine/world.hpp"
 #include "scenario/load_detail.hpp"
+#include "talentsim/errors.hpp"
 
 namespace talentsim::detail {
 namespace {
 
 double apply_op(EventOp op, double current, double value) {
-  switch (op) {
-    case EventOp::set:
-      return value;
-    case EventOp::add:
-      return current + value;
-    case EventOp::scale:
-      return current * value;
-  }
-  return current;
+  return apply_change(op, current, value);
 }
 
 void change_firm(Simulation::World& w, std::size_t f, const ParamChange& c) {
   FirmParams& p = w.F.params[f];
   // cash and compute are state as well as parameters: events act on the state.
+  // Their values at this step are known only now: an event must not make
+  // them infinite (the loader checked every other parameter it changes).
+  const auto finite = [&](double x) {
+    if (!std::isfinite(x)) {
+      throw user_error("timeline: an event at step " + std::to_string(w.step) + " makes " +
+                       w.firm_names[f] + "'s " + c.param +
+                       " overflow to infinity; use smaller values in the event");
+    }
+    return x;
+  };
   if (c.param == "cash") {
     const double before = w.F.cash[f];
-    w.F.cash[f] = apply_op(c.op, w.F.cash[f], c.value);
+    w.F.cash[f] = finite(apply_op(c.op, w.F.cash[f], c.value));
     w.cash_other[f] += w.F.cash[f] - before;
   } else if (c.param == "compute") {
-    w.F.compute[f] = std::max(0.0, apply_op(c.op, w.F.compute[f], c.value));
+    w.F.compute[f] = finite(std::max(0.0, apply_op(c.op, w.F.compute[f], c.value)));
   } else if (c.param == "counter_offers") {
     p.counter_offers = c.value != 0;
   } else if (const int i = real_param_index(c.param); i >= 0) {

@@ -15,10 +15,12 @@
 #include <unistd.h>
 #include <array>
 #include <chrono>
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 #include <filesystem>
 #include <functional>
+#include <map>
 #include <memory>
 
 #include "io/hdf5.hpp"
@@ -127,6 +129,15 @@ struct OutputWriter::Impl {
   bool reopen = false;  // resuming: open what exists instead of creating it
   // The temporary file, locked for the whole run (util/files.hpp).
   std::unique_ptr<detail::LockedFile> lock;
+  // Values that are not finite numbers, per dataset: never written silently
+  // (the file says so in an attribute, the run in a warning).
+  std::map<std::string, std::int64_t> nonfinite;
+
+  void count_nonfinite(const std::string& dataset, const double* x, std::size_t n) {
+    std::int64_t bad = 0;
+    for (std::size_t i = 0; i < n; ++i) bad += std::isfinite(x[i]) ? 0 : 1;
+    if (bad > 0) nonfinite[dataset] += bad;
+  }
   // Last member: destroyed (stopped and joined) before any handle it uses.
   // A run limited to one thread writes on that thread.
   detail::SerialWorker worker{
@@ -305,6 +316,11 @@ struct OutputWriter::Impl {
           return F.signing_paid[f];
       }
     });
+    for (std::size_t v = 0; v < firm_real.size(); ++v) {
+      const auto& buf = firm_real[v].buffer;
+      count_nonfinite(std::string("/firms/series/") + FIRM_REAL[v].name,
+                      buf.data() + buf.size() - firm_capacity, firm_capacity);
+    }
     put_firms(firm_int, [&](std::size_t v, std::size_t f) -> std::int32_t {
       switch (v) {
         case 0:
@@ -324,7 +340,12 @@ struct OutputWriter::Impl {
     const StepMetrics& m = sim.metrics();
     const double reals[] = {m.talent_hhi, m.top1pct_share_top3, m.pay_median,  m.pay_p99,
                             m.pay_max,    m.pay_gini,           m.progress_gap};
-    for (std::size_t i = 0; i < metric_real.size(); ++i) metric_real[i].buffer.push_back(reals[i]);
+    for (std::size_t i = 0; i < metric_real.size(); ++i) {
+      metric_real[i].buffer.push_back(reals[i]);
+      count_nonfinite(std::string("/metrics/") + METRIC_REAL[i].name, &reals[i], 1);
+    }
+    count_nonfinite("/metrics/by_country/brain_drain_share", m.brain_drain_share.data(),
+                    m.brain_drain_share.size());
     const std::int64_t ints[] = {
         m.moves,      m.poaches,         m.hires_from_pool,
         m.retentions, m.bankruptcies,    m.acquisitions,
@@ -340,6 +361,8 @@ struct OutputWriter::Impl {
     if (++rows_buffered == BLOCK) flush_rows();
 
     for (const Event& e : sim.events()) {
+      const double package[] = {e.salary, e.signing, e.equity, e.annual_value};
+      count_nonfinite("/events", package, 4);
       b_step.push_back(e.step);
       b_researcher.push_back(e.researcher);
       b_from.push_back(e.from_firm);
@@ -369,6 +392,7 @@ struct OutputWriter::Impl {
     for (std::size_t r = 0; r < n; ++r) {
       if (employer[r] >= 0) value[r] = R.annual_value(r, h);
     }
+    count_nonfinite("/researchers/snapshots/annual_value", value.data(), value.size());
     const auto s = static_cast<hsize_t>(snapshots_written);
     std::vector<std::int32_t> step = {static_cast<std::int32_t>(sim.step_index())};
     std::vector<std::function<void()>> writes;
@@ -527,6 +551,17 @@ void OutputWriter::write_step(const Simulation& sim) {
   impl_->record(sim);
 }
 
+std::string OutputWriter::nonfinite_summary() const {
+  std::int64_t total = 0;
+  std::string where;
+  for (const auto& [name, count] : impl_->nonfinite) {
+    total += count;
+    where += (where.empty() ? "" : ", ") + name;
+  }
+  return total == 0 ? std::string()
+                    : std::to_string(total) + " values are not finite numbers (in " + where + ")";
+}
+
 double OutputWriter::background_seconds() const {
   return impl_->worker.background() ? impl_->worker.busy_seconds() : 0.0;
 }
@@ -594,6 +629,16 @@ void OutputWriter::finish(const Simulation& sim) {
     g.close();
   }
   h5::write_attribute(root, "complete", static_cast<std::int64_t>(sim.finished() ? 1 : 0));
+  if (!o.nonfinite.empty()) {
+    std::int64_t total = 0;
+    std::vector<std::string> where;
+    for (const auto& [name, count] : o.nonfinite) {
+      total += count;
+      where.push_back(name + ": " + std::to_string(count));
+    }
+    h5::write_attribute(root, "nonfinite_values", total);
+    h5::write_attribute(root, "nonfinite_datasets", where);
+  }
   o.close_all(true);
   detail::fault_point("finish");
   // Make the data durable before the rename makes it visible.

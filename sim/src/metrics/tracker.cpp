@@ -122,4 +122,14 @@ void MetricsTracker::load(BinaryReader& in) {
   present_ = in.vector<std::int64_t>();
 }
 
+bool MetricsTracker::consistent(std::size_t researchers, std::size_t countries) const noexcept {
+  if (countries_ != countries || present_.size() != countries ||
+      employed_.size() != countries * countries) {
+    return false;
+  }
+  return std::all_of(top_.begin(), top_.end(), [&](const Top& t) {
+    return t.researcher >= 0 && static_cast<std::size_t>(t.researcher) < researchers;
+  });
+}
+
 }  // namespace talentsim::detail

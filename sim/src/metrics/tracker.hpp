@@ -62,6 +62,9 @@ class MetricsTracker {
   //! Checkpoint support: the exact state, floating-point sums included.
   void save(BinaryWriter& out) const;
   void load(BinaryReader& in);
+  //! After load(): sizes match `countries` and every researcher id is below
+  //! `researchers` (a checkpoint edited by hand may hold anything).
+  bool consistent(std::size_t researchers, std::size_t countries) const noexcept;
 
  private:
   struct Top {

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <numeric>
 #include <set>
 #include <sstream>
+#include <unordered_set>
 
 #include "scenario/load_detail.hpp"
 #include "talentsim/errors.hpp"
@@ -64,15 +66,19 @@ std::vector<std::string> read_unique_names(Reader& root, std::string_view key,
                                            std::vector<const toml::table*> tables,
                                            std::string_view name_key) {
   std::vector<std::string> names;
+  std::unordered_set<std::string> seen;  // loading stays linear in the number of entries
   for (std::size_t i = 0; i < tables.size(); ++i) {
     const toml::node* n = tables[i]->get(name_key);
-    const std::string path = join_key(join_key(key, std::to_string(i)), name_key);
-    if (n == nullptr) fail_at(tables[i], root.file(), path, "missing required key 'name'");
+    if (n == nullptr) {
+      fail_at(tables[i], root.file(), join_key(join_key(key, std::to_string(i)), name_key),
+              "missing required key 'name'");
+    }
     const auto* s = n->as_string();
-    if (s == nullptr) fail_at(n, root.file(), path, "expected a string");
-    if (s->get().empty()) fail_at(n, root.file(), path, "must not be empty");
-    if (std::find(names.begin(), names.end(), s->get()) != names.end()) {
-      fail_at(n, root.file(), path, "duplicate " + std::string(what) + " name '" + s->get() + "'");
+    const auto path = [&] { return join_key(join_key(key, std::to_string(i)), name_key); };
+    if (s == nullptr) fail_at(n, root.file(), path(), "expected a string");
+    if (s->get().empty()) fail_at(n, root.file(), path(), "must not be empty");
+    if (!seen.insert(s->get()).second) {
+      fail_at(n, root.file(), path(), "duplicate " + std::string(what) + " name '" + s->get() + "'");
     }
     names.push_back(s->get());
   }
@@ -329,6 +335,75 @@ void read_changes(Reader& r, std::string_view op_key, EventOp op, bool firm_targ
   }
 }
 
+// What the events do, in the order they happen: every parameter an event
+// changes must stay within the range the scenario could give it directly
+// (a `scale tfp 0`, an `add` that pushes alpha past 1), and a firm's
+// signing_share + equity_share at most 1. Firm cash and compute are state
+// that the run changes; the engine checks those when the event applies.
+void check_timeline_effects(const Scenario& s, const std::vector<const toml::table*>& tables,
+                            const std::vector<std::size_t>& kept, const std::string& file) {
+  std::vector<std::size_t> order(s.timeline.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) {
+    return s.timeline[a].step < s.timeline[b].step;
+  });
+  std::vector<FirmParams> firms;
+  for (const Firm& f : s.firms) firms.push_back(f.params);
+  std::vector<std::array<double, 3>> countries;
+  for (const Country& c : s.countries) {
+    countries.push_back({c.visa_friction, c.retention_subsidy, c.graduates_per_year});
+  }
+  const auto signing = real_param_index("signing_share");
+  const auto equity = real_param_index("equity_share");
+  for (const std::size_t k : order) {
+    const TimelineEvent& e = s.timeline[k];
+    const toml::table& table = *tables[kept[k]];
+    const std::string at = join_key("timeline", std::to_string(kept[k]));
+    const std::string target =
+        e.firm >= 0 ? "firm '" + s.firms[static_cast<std::size_t>(e.firm)].name + "'"
+                    : "country '" + s.countries[static_cast<std::size_t>(e.country)].name + "'";
+    const auto fail = [&](const ParamChange& c, double x, const std::string& allowed,
+                          const std::string& what = "") {
+      const std::string op(to_string(c.op));
+      const toml::node* node = table.at_path(op + "." + c.param).node();
+      fail_at(node != nullptr ? node : &table, file, join_key(join_key(at, op), c.param),
+              "at step " + std::to_string(e.step) + " this makes " +
+                  (what.empty() ? c.param : what) + " of " + target + " " + format_number(x) +
+                  ", but it must be " + allowed);
+    };
+    for (const ParamChange& c : e.changes) {
+      if (c.param == "cash" || c.param == "compute" || c.param == "counter_offers") continue;
+      if (e.firm >= 0) {
+        FirmParams& p = firms[static_cast<std::size_t>(e.firm)];
+        const KeySpec* spec = find_key("firm", c.param);
+        if (const int i = real_param_index(c.param); i >= 0) {
+          double& x = p.*firm_real_member(i);
+          x = apply_change(c.op, x, c.value);
+          if (!std::isfinite(x) || std::abs(x) > MAX_MAGNITUDE)
+            fail(c, x, "at most 1e18 in magnitude");
+          if (spec != nullptr && !spec->range.contains(x)) fail(c, x, spec->range.describe());
+        } else if (const int i = int_param_index(c.param); i >= 0) {
+          std::int64_t& x = p.*firm_int_member(i);
+          const double y =
+              std::max(0.0, std::round(apply_change(c.op, static_cast<double>(x), c.value)));
+          if (spec != nullptr && !spec->range.contains(y)) fail(c, y, spec->range.describe());
+          x = static_cast<std::int64_t>(y);
+        }
+        const double both = p.*firm_real_member(signing) + p.*firm_real_member(equity);
+        if (both > 1) fail(c, both, "<= 1", "signing_share + equity_share");
+      } else {
+        const auto it = std::find(COUNTRY_PARAMS.begin(), COUNTRY_PARAMS.end(), c.param);
+        double& x = countries[static_cast<std::size_t>(e.country)]
+                             [static_cast<std::size_t>(it - COUNTRY_PARAMS.begin())];
+        x = std::max(0.0, apply_change(c.op, x, c.value));
+        const KeySpec* spec = find_key("countries[]", c.param);
+        if (!std::isfinite(x) || x > MAX_MAGNITUDE) fail(c, x, "at most 1e18");
+        if (spec != nullptr && !spec->range.contains(x)) fail(c, x, spec->range.describe());
+      }
+    }
+  }
+}
+
 // `declared_steps`: run.steps as the file itself gives it (before --set and
 // --steps). An event after the end of a run that was shortened from the
 // command line simply does not happen (a note says so); an event after the
@@ -336,6 +411,7 @@ void read_changes(Reader& r, std::string_view op_key, EventOp op, bool firm_targ
 void read_timeline(Reader& root, Scenario& s, std::int64_t declared_steps) {
   const auto tables = root.tables("timeline");
   std::vector<std::string> left_out;
+  std::vector<std::size_t> kept;  // index in the file of each event in s.timeline
   for (std::size_t i = 0; i < tables.size(); ++i) {
     Reader r(*tables[i], join_key("timeline", std::to_string(i)), {"timeline[]"}, root.file());
     TimelineEvent e;
@@ -378,7 +454,9 @@ void read_timeline(Reader& root, Scenario& s, std::int64_t declared_steps) {
       continue;
     }
     s.timeline.push_back(std::move(e));
+    kept.push_back(i);
   }
+  check_timeline_effects(s, tables, kept, root.file());
   if (!left_out.empty()) {
     std::string list;
     for (const auto& x : left_out) list += (list.empty() ? "" : ", ") + x;

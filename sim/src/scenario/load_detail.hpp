@@ -32,6 +32,19 @@ void read_firms(Reader& root, Scenario& s, const FirmContext& ctx);
 //! each one set, in the notation of the loader's messages.
 std::vector<std::string> apply_overrides(toml::table& doc, const std::vector<Override>& overrides);
 
+//! What a timeline change does to a value: set, add or scale it.
+inline double apply_change(EventOp op, double current, double value) noexcept {
+  switch (op) {
+    case EventOp::set:
+      return value;
+    case EventOp::add:
+      return current + value;
+    case EventOp::scale:
+      return current * value;
+  }
+  return current;
+}
+
 //! Index of a firm parameter in firm_real_params() / firm_int_params(), or -1.
 int real_param_index(std::string_view name);
 int int_param_index(std::string_view name);

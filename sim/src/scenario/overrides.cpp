@@ -145,10 +145,15 @@ std::vector<std::string> apply_overrides(toml::table& doc, const std::vector<Ove
                                parts.back());
         }
         table = find_element(*arr, parts[++i], o, where);
-        // Name the element as the loader's messages do: by name, else index.
+        // Name the element as the loader's messages do: by name, pinned
+        // researchers by label, timeline events by position.
         const auto* name = table->get_as<std::string>("name");
-        const auto* label = table->get_as<std::string>("label");
-        where = join_key(where, name ? name->get() : label ? label->get() : parts[i]);
+        const auto* label = where == "pinned" ? table->get_as<std::string>("label") : nullptr;
+        std::string position;
+        for (std::size_t k = 0; k < arr->size(); ++k) {
+          if ((*arr)[k].as_table() == table) position = std::to_string(k);
+        }
+        where = join_key(where, name ? name->get() : label ? label->get() : position);
       } else {
         fail_override(o, "'" + where + "' is a value, not a table");
       }

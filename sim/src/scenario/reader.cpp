@@ -94,6 +94,11 @@ double as_number(const toml::node& node, const std::string& file, const std::str
   }
   if (!std::isfinite(value))
     fail_at(&node, file, key, "must be a finite number, got " + format_number(value));
+  if (std::abs(value) > MAX_MAGNITUDE) {
+    fail_at(&node, file, key,
+            "must be at most 1e18 in magnitude (so that products of a few values stay finite), "
+            "got " + format_number(value));
+  }
   return value;
 }
 
@@ -200,6 +205,15 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
   r.finish();
 
   Distribution d(std::move(fam), lo, hi);
+  // Draws that overflow (a Pareto shape of 0.001, a lognormal sigma of 700)
+  // would turn sums and products into inf and NaN.
+  const double reach_lo = d.reachable_low(), reach_hi = d.reachable_high();
+  if (!(std::abs(reach_lo) <= MAX_MAGNITUDE) || !(std::abs(reach_hi) <= MAX_MAGNITUDE)) {
+    fail_at(&node, file, key,
+            "draws of this " + family + " reach " +
+                format_number(std::abs(reach_hi) >= std::abs(reach_lo) ? reach_hi : reach_lo) +
+                ", beyond 1e18 in magnitude; clamp it with min/max or change its parameters");
+  }
   // Every draw must lie in the key's range; a lognormal without min is > 0.
   const bool open_zero = std::holds_alternative<LogNormal>(d.family()) && std::isinf(lo);
   const double low = d.support_low(), high = d.support_high();

@@ -17,6 +17,10 @@
 
 namespace talentsim::detail {
 
+//! The largest magnitude of any number or draw in a scenario: products of a
+//! few such values (output, pay, budgets) stay far inside a double's range.
+inline constexpr double MAX_MAGNITUDE = 1e18;
+
 //! A number as messages show it: up to 10 significant digits, no padding.
 std::string format_number(double x);
 

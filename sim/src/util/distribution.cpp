@@ -75,6 +75,39 @@ double Distribution::support_high() const noexcept {
   return std::clamp(raw, min_, max_);
 }
 
+namespace {
+// sqrt(-2 ln 2^-53): the largest Box-Muller radius a 53-bit uniform reaches.
+const double MAX_RADIUS = std::sqrt(2.0 * 53.0 * std::log(2.0));
+}  // namespace
+
+double Distribution::reachable_low() const noexcept {
+  const double raw = std::visit(
+      overloaded{[](const Constant& d) { return d.value; }, [](const Uniform& d) { return d.low; },
+                 [](const Normal& d) { return d.mean - std::abs(d.sd) * MAX_RADIUS; },
+                 [](const LogNormal& d) { return std::exp(d.mu - std::abs(d.sigma) * MAX_RADIUS); },
+                 [](const Pareto& d) { return d.scale; },
+                 [](const Categorical& d) {
+                   return d.values.empty() ? 0.0
+                                           : *std::min_element(d.values.begin(), d.values.end());
+                 }},
+      family_);
+  return std::clamp(raw, min_, max_);
+}
+
+double Distribution::reachable_high() const noexcept {
+  const double raw = std::visit(
+      overloaded{[](const Constant& d) { return d.value; }, [](const Uniform& d) { return d.high; },
+                 [](const Normal& d) { return d.mean + std::abs(d.sd) * MAX_RADIUS; },
+                 [](const LogNormal& d) { return std::exp(d.mu + std::abs(d.sigma) * MAX_RADIUS); },
+                 [](const Pareto& d) { return d.scale * std::pow(2.0, 53.0 / d.shape); },
+                 [](const Categorical& d) {
+                   return d.values.empty() ? 0.0
+                                           : *std::max_element(d.values.begin(), d.values.end());
+                 }},
+      family_);
+  return std::clamp(raw, min_, max_);
+}
+
 double Distribution::mean() const noexcept {
   return std::visit(
       overloaded{

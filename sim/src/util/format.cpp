@@ -1,5 +1,6 @@
 #include "util/format.hpp"
 
+#include <cmath>
 #include <cstdio>
 #include <ctime>
 
@@ -7,6 +8,7 @@ namespace talentsim::detail {
 
 std::string format_money(double usd) {
   char buf[32];
+  if (!std::isfinite(usd)) return "n/a";
   if (usd >= 1e9) {
     std::snprintf(buf, sizeof buf, "$%.2fB", usd / 1e9);
   } else if (usd >= 1e6) {
