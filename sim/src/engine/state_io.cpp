@@ -123,9 +123,8 @@ void check_restored(const Simulation::World& w, const std::string& what) {
   }
   for (std::size_t r = 0; r < n; ++r) {
     const std::int32_t e = R.employer[r];
-    if (e >= 0 && (R.slot[r] < 0 ||
-                   static_cast<std::size_t>(R.slot[r]) >=
-                       F.employees[static_cast<std::size_t>(e)].size())) {
+    if (e >= 0 && (R.slot[r] < 0 || static_cast<std::size_t>(R.slot[r]) >=
+                                        F.employees[static_cast<std::size_t>(e)].size())) {
       bad("employers");
     }
   }

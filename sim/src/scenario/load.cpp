@@ -78,7 +78,8 @@ std::vector<std::string> read_unique_names(Reader& root, std::string_view key,
     if (s == nullptr) fail_at(n, root.file(), path(), "expected a string");
     if (s->get().empty()) fail_at(n, root.file(), path(), "must not be empty");
     if (!seen.insert(s->get()).second) {
-      fail_at(n, root.file(), path(), "duplicate " + std::string(what) + " name '" + s->get() + "'");
+      fail_at(n, root.file(), path(),
+              "duplicate " + std::string(what) + " name '" + s->get() + "'");
     }
     names.push_back(s->get());
   }

@@ -97,7 +97,8 @@ double as_number(const toml::node& node, const std::string& file, const std::str
   if (std::abs(value) > MAX_MAGNITUDE) {
     fail_at(&node, file, key,
             "must be at most 1e18 in magnitude (so that products of a few values stay finite), "
-            "got " + format_number(value));
+            "got " +
+                format_number(value));
   }
   return value;
 }
