@@ -159,6 +159,13 @@ def test_fixed_overrides_apply_to_every_point_and_are_not_dimensions(tmp_path):
     assert base["run"]["steps"] == 26 and base["market"]["knowledge_loss"] == 0.2
     tsim("sweep", "run-local", d, "-j", "2", "--threads", "1", "-q", check=0)
     tsim("sweep", "collect", d, check=0)
+    # 5. inspect describes a collected sweep, and says when it is stale.
+    out = tsim("inspect", d / "sweep.h5", check=0).stdout
+    assert "talentsim sweep 's'" in out and "market.taste_noise 2 x seed 2 x step 27" in out
+    assert "market.taste_noise: 0.1, 0.2" in out and "4 collected" in out
+    assert "up to date" in out
+    os.utime(d / "runs" / "p000002.h5")
+    assert "STALE        1 runs changed" in tsim("inspect", d / "sweep.h5", check=0).stdout
     with h5py.File(d / "sweep.h5") as f:
         assert [d.decode() for d in f.attrs["dims"]] == ["market.taste_noise", "seed", "step"]
         assert f["metrics/talent_hhi"].shape == (2, 2, 27)

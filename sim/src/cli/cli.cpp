@@ -86,9 +86,10 @@ bool parse_args(const Command& command, const std::vector<std::string>& args,
 void add_scenario_options(po::options_description& options,
                           po::positional_options_description& positional) {
   options.add_options()("scenario", po::value<std::string>(),
-                        "Scenario file (default: the embedded 2025 story scenario)")(
-      "set", po::value<std::vector<std::string>>()->composing(),
-      "Override a key: key.path=value (repeatable)")(
+                        "Scenario file, also the first argument (default: the embedded 2025 "
+                        "story scenario)")("set",
+                                           po::value<std::vector<std::string>>()->composing(),
+                                           "Override a key: key.path=value (repeatable)")(
       "steps", po::value<long>(), "Override run.steps")("seed", po::value<long>(),
                                                         "Override run.seed");
   positional.add("scenario", 1);

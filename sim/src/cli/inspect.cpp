@@ -12,7 +12,8 @@ namespace talentsim::cli {
 int cmd_inspect(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
   options.add_options()("file", po::value<std::string>()->required(),
-                        "Run output or collected sweep (sweep.h5) to describe");
+                        "Run output or collected sweep (sweep.h5) to describe, also the first "
+                        "argument");
   po::positional_options_description pos;
   pos.add("file", 1);
   po::variables_map vm;

@@ -50,7 +50,8 @@ int cores() {
 bool parse_sweep_command(const Command& self, const std::vector<std::string>& args,
                          po::options_description& options, po::variables_map& vm, SweepDir& dir,
                          SweepPlan& plan) {
-  options.add_options()("dir", po::value<std::string>()->required(), "Sweep directory");
+  options.add_options()("dir", po::value<std::string>()->required(),
+                        "Sweep directory, also the first argument");
   po::positional_options_description pos;
   pos.add("dir", 1);
   if (!parse_args(self, args, options, pos, vm)) return false;
@@ -63,7 +64,7 @@ bool parse_sweep_command(const Command& self, const std::vector<std::string>& ar
 
 int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args) {
   po::options_description options("Options");
-  options.add_options()("sweep", po::value<std::string>(), "Sweep file")(
+  options.add_options()("sweep", po::value<std::string>(), "Sweep file, also the first argument")(
       "output,o", po::value<std::string>(), "Sweep directory to create")(
       "schema", "Print the reference of every sweep-file key (Markdown) and exit");
   po::positional_options_description pos;
