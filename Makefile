@@ -66,6 +66,7 @@ san-build: deps
 
 test-asan: san-build
 	@ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 \
+	  LSAN_OPTIONS=suppressions=$(CURDIR)/tests/lsan.supp:print_suppressions=0 \
 	  ctest --test-dir $(SAN_DIR) --output-on-failure -j $(JOBS)
 
 test-tsan: deps

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "random/rng.hpp"
@@ -156,4 +157,33 @@ TEST(Distribution, SameKeySameDrawsDifferentSeedDifferentDraws) {
   const Distribution d(LogNormal{0, 1});
   EXPECT_EQ(draws(d, 50, 9), draws(d, 50, 9));
   EXPECT_NE(draws(d, 50, 9), draws(d, 50, 10));
+}
+
+// The extremes the 53-bit generator can reach, in closed form: the largest
+// Box-Muller radius is sqrt(-2 ln 2^-53), a Pareto's largest draw
+// scale * 2^(53 / shape); the draws at those uniforms equal the bounds.
+// A generator whose first word gives the largest uniform (1 - 2^-53) and
+// whose second gives 0.
+struct TopThenZero {
+  int calls = 0;
+  std::uint64_t operator()() { return calls++ % 2 == 0 ? ~std::uint64_t{0} : 0; }
+};
+
+TEST(Distribution, ReachableExtremesOfTheGenerator) {
+  const double radius = std::sqrt(2.0 * 53.0 * std::log(2.0));
+  const Distribution normal(Normal{2.0, 3.0});
+  EXPECT_NEAR(normal.reachable_high(), 2.0 + 3.0 * radius, 1e-12);
+  EXPECT_NEAR(normal.reachable_low(), 2.0 - 3.0 * radius, 1e-12);
+  TopThenZero top;
+  EXPECT_NEAR(normal.sample(top), normal.reachable_high(), 1e-9);
+  const Distribution lognormal(LogNormal{0.0, 1.0});
+  EXPECT_NEAR(lognormal.reachable_high(), std::exp(radius), 1e-9);
+  const Distribution pareto(Pareto{1.5, 2.0});
+  EXPECT_DOUBLE_EQ(pareto.reachable_high(), 1.5 * std::pow(2.0, 26.5));
+  EXPECT_NEAR(pareto.sample(top), pareto.reachable_high(), 1e-3);
+  EXPECT_EQ(Distribution(Pareto{1.0, 0.001}).reachable_high(),
+            std::numeric_limits<double>::infinity());
+  // Clamping bounds what is reachable.
+  EXPECT_EQ(Distribution(Pareto{1.0, 0.001}, 1.0, 100.0).reachable_high(), 100.0);
+  EXPECT_EQ(Distribution(Uniform{-1.0, 4.0}).reachable_low(), -1.0);
 }

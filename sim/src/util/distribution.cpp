@@ -80,32 +80,29 @@ namespace {
 const double MAX_RADIUS = std::sqrt(2.0 * 53.0 * std::log(2.0));
 }  // namespace
 
+// Only the normal and lognormal tails differ from the support; a Pareto's
+// support is unbounded above, its reachable maximum is scale * 2^(53/shape).
 double Distribution::reachable_low() const noexcept {
-  const double raw = std::visit(
-      overloaded{[](const Constant& d) { return d.value; }, [](const Uniform& d) { return d.low; },
-                 [](const Normal& d) { return d.mean - std::abs(d.sd) * MAX_RADIUS; },
-                 [](const LogNormal& d) { return std::exp(d.mu - std::abs(d.sigma) * MAX_RADIUS); },
-                 [](const Pareto& d) { return d.scale; },
-                 [](const Categorical& d) {
-                   return d.values.empty() ? 0.0
-                                           : *std::min_element(d.values.begin(), d.values.end());
-                 }},
-      family_);
-  return std::clamp(raw, min_, max_);
+  if (const auto* n = std::get_if<Normal>(&family_)) {
+    return std::clamp(n->mean - std::abs(n->sd) * MAX_RADIUS, min_, max_);
+  }
+  if (const auto* l = std::get_if<LogNormal>(&family_)) {
+    return std::clamp(std::exp(l->mu - std::abs(l->sigma) * MAX_RADIUS), min_, max_);
+  }
+  return support_low();
 }
 
 double Distribution::reachable_high() const noexcept {
-  const double raw = std::visit(
-      overloaded{[](const Constant& d) { return d.value; }, [](const Uniform& d) { return d.high; },
-                 [](const Normal& d) { return d.mean + std::abs(d.sd) * MAX_RADIUS; },
-                 [](const LogNormal& d) { return std::exp(d.mu + std::abs(d.sigma) * MAX_RADIUS); },
-                 [](const Pareto& d) { return d.scale * std::pow(2.0, 53.0 / d.shape); },
-                 [](const Categorical& d) {
-                   return d.values.empty() ? 0.0
-                                           : *std::max_element(d.values.begin(), d.values.end());
-                 }},
-      family_);
-  return std::clamp(raw, min_, max_);
+  if (const auto* n = std::get_if<Normal>(&family_)) {
+    return std::clamp(n->mean + std::abs(n->sd) * MAX_RADIUS, min_, max_);
+  }
+  if (const auto* l = std::get_if<LogNormal>(&family_)) {
+    return std::clamp(std::exp(l->mu + std::abs(l->sigma) * MAX_RADIUS), min_, max_);
+  }
+  if (const auto* p = std::get_if<Pareto>(&family_)) {
+    return std::clamp(p->scale * std::pow(2.0, 53.0 / p->shape), min_, max_);
+  }
+  return support_high();
 }
 
 double Distribution::mean() const noexcept {
