@@ -248,3 +248,35 @@ def test_slurm_array_task_id_is_parsed_strictly(tmp_path, value):
              cwd=tmp_path)
     one_line_error(r)
     assert not (tmp_path / "x").exists()
+
+
+def test_run_local_progress_line_has_an_eta(tmp_path):
+    """On a terminal, run-local's progress line ends with an ETA from the
+    tasks finished so far (item 4)."""
+    import pty
+    path = sweep_file(tmp_path, 'seeds = [1, 2, 3, 4]\n[set]\nrun.steps = 5\n')
+    d = tmp_path / "d"
+    tsim("sweep", "plan", path, "-o", d, check=0)
+    master, slave = pty.openpty()
+    try:
+        r = subprocess.run([str(binary_path()), "sweep", "run-local", str(d), "-j", "1"],
+                           stdout=subprocess.PIPE, stderr=slave, timeout=120)
+        os.close(slave)
+        slave = -1
+        chunks = []
+        while True:
+            try:
+                data = os.read(master, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            chunks.append(data)
+    finally:
+        if slave >= 0:
+            os.close(slave)
+        os.close(master)
+    progress = b"".join(chunks).decode(errors="replace")
+    assert r.returncode == 0
+    assert "ETA --" in progress  # before any task finished
+    assert re.search(r"tasks done, \d+ running, 0 failed, ETA \d+s", progress), progress
