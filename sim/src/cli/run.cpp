@@ -19,18 +19,18 @@
 #include "talentsim/checkpoint.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
+#include "talentsim/run.hpp"
 #include "talentsim/simulation.hpp"
-#include "util/fault.hpp"
 #include "util/files.hpp"
 #include "util/format.hpp"
-#include "util/stop.hpp"
 
 namespace talentsim::cli {
 namespace {
 
-class Progress {
+class Progress final : public Observer {
  public:
   explicit Progress(bool on, std::int64_t total) : on_(on), total_(total) {}
+  void after_step(const Simulation& sim) override { update(sim.step_index()); }
   void update(std::int64_t step) {
     if (!on_) return;
     const auto now = std::chrono::steady_clock::now();
@@ -54,10 +54,11 @@ class Progress {
   std::chrono::steady_clock::time_point start_ = std::chrono::steady_clock::now(), last_{};
 };
 
-struct Totals {
+struct Totals final : public Observer {
   std::int64_t poaches = 0, hires = 0, retentions = 0, bankruptcies = 0, acquisitions = 0,
                spinouts = 0;
   std::vector<Event> top;  // largest packages of market moves
+  void after_step(const Simulation& sim) override { add(sim); }
   void add(const Simulation& sim) {
     const StepMetrics& m = sim.metrics();
     poaches += m.poaches;
@@ -285,78 +286,47 @@ int cmd_run(const Command& self, const std::vector<std::string>& args) {
                             static_cast<std::size_t>(threads));
   using Clock = std::chrono::steady_clock;
   const auto start = Clock::now();
-  // Seconds spent writing the output file and checkpoints (for --profile).
-  double output_s = 0, checkpoint_s = 0;
-  const auto timed = [](double& into, auto&& f) {
-    const auto t0 = Clock::now();
-    f();
-    into += std::chrono::duration<double>(Clock::now() - t0).count();
-  };
-  std::unique_ptr<Simulation> sim_ptr;
-  std::unique_ptr<OutputWriter> writer_ptr;
+  RunFiles files;
+  files.output = out;
+  files.checkpoint = vm.count("checkpoint") != 0 ? vm["checkpoint"].as<std::string>() : "";
+  files.checkpoint_every = checkpoint_every;
+  std::unique_ptr<FileRun> run;
   if (resuming) {
     const std::string ckpt = vm["resume"].as<std::string>();
-    ResumedRun r = resume_run(
-        ckpt, vm.count("output") != 0 ? vm["output"].as<std::string>() : std::string(),
-        [&](const Scenario& stored, const std::string& resumed_out) {
-          if (vm.count("scenario") != 0) {
-            // A scenario given with --resume must be the checkpoint's (output path aside).
-            Scenario a = stored, b = scenario;
-            a.output.path = b.output.path = "";
-            if (to_toml(a) != to_toml(b)) {
-              throw user_error(ckpt + ": this checkpoint belongs to another scenario than " +
-                               vm["scenario"].as<std::string>());
-            }
-          }
-          check_paths(stored, resumed_out);
-          create_parent(resumed_out);
-        });
-    sim_ptr = std::move(r.sim);
-    writer_ptr = std::move(r.writer);
+    files.output = vm.count("output") != 0 ? vm["output"].as<std::string>() : std::string();
+    run = FileRun::resume(ckpt, files, [&](const Scenario& stored, const std::string& resumed_out) {
+      if (vm.count("scenario") != 0) {
+        // A scenario given with --resume must be the checkpoint's (output path aside).
+        Scenario a = stored, b = scenario;
+        a.output.path = b.output.path = "";
+        if (to_toml(a) != to_toml(b)) {
+          throw user_error(ckpt + ": this checkpoint belongs to another scenario than " +
+                           vm["scenario"].as<std::string>());
+        }
+      }
+      check_paths(stored, resumed_out);
+      create_parent(resumed_out);
+    });
   } else {
-    sim_ptr = std::make_unique<Simulation>(std::move(scenario));
-    timed(output_s, [&] { writer_ptr = std::make_unique<OutputWriter>(out, *sim_ptr); });
+    run = std::make_unique<FileRun>(std::move(scenario), files);
   }
-  Simulation& sim = *sim_ptr;
-  OutputWriter& writer = *writer_ptr;
-  const std::string checkpoint = vm.count("checkpoint") != 0 ? vm["checkpoint"].as<std::string>()
-                                 : resuming                  ? vm["resume"].as<std::string>()
-                                                             : writer.path() + ".ckpt";
+  Simulation& sim = run->simulation();
+  OutputWriter& writer = run->writer();
   const StepMetrics first = sim.metrics();
   Progress progress(vm.count("quiet") == 0 && ::isatty(STDERR_FILENO) != 0,
                     sim.scenario().run.steps);
   Totals totals;
-  detail::StopSignals signals;
-  while (!sim.finished()) {
-    sim.step();
-    timed(output_s, [&] { writer.write_step(sim); });
-    totals.add(sim);
-    progress.update(sim.step_index());
-    detail::fault_point("step");
-    if (detail::stop_requested()) {
-      // Interrupted (Ctrl-C, or Slurm's SIGTERM before the time limit): keep
-      // everything computed: a checkpoint, then a valid file marked incomplete.
-      write_checkpoint(checkpoint, sim, writer);
-      writer.finish(sim);
-      std::cerr << "\ninterrupted at step " << sim.step_index() << ": checkpoint " << checkpoint
-                << ", incomplete output " << writer.path()
-                << " (resume with talentsim run --resume " << checkpoint << ")\n";
-      return EXIT_INTERRUPTED;
-    }
-    if (checkpoint_every > 0 && sim.step_index() % checkpoint_every == 0 && !sim.finished()) {
-      timed(checkpoint_s, [&] { write_checkpoint(checkpoint, sim, writer); });
-    }
+  if (run->run({&totals, &progress}) == RunEnd::interrupted) {
+    std::cerr << "\ninterrupted at step " << sim.step_index() << ": checkpoint "
+              << run->files().checkpoint << ", incomplete output " << writer.path()
+              << " (resume with talentsim run --resume " << run->files().checkpoint << ")\n";
+    return EXIT_INTERRUPTED;
   }
-  timed(output_s, [&] { writer.finish(sim); });
   if (const std::string bad = writer.nonfinite_summary(); !bad.empty()) {
     std::cerr << "warning: " << writer.path() << ": " << bad
               << "; a scenario value is too large or too small for this model\n";
   }
-  // The run is complete; its checkpoint would only be a stale copy.
-  if (checkpoint_every > 0 || resuming) {
-    std::error_code ec;
-    std::filesystem::remove(checkpoint, ec);
-  }
+  const double output_s = run->output_seconds(), checkpoint_s = run->checkpoint_seconds();
   const double seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
 

@@ -13,6 +13,7 @@
 #include "talentsim/checkpoint.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
+#include "talentsim/run.hpp"
 #include "talentsim/simulation.hpp"
 #include "util/files.hpp"
 #include "util/stop.hpp"
@@ -60,34 +61,22 @@ std::uint64_t start_time(long pid) {
 
 struct Interrupted {};
 
+// One point: the same FileRun as `talentsim run`, so an interrupted point
+// leaves the same checkpoint and incomplete output, and a rerun resumes it.
 void run_point(const SweepPlan& plan, const SweepDir& dir, std::size_t p) {
-  const std::string out = dir.run(p), ckpt = out + ".ckpt";
-  std::unique_ptr<Simulation> sim;
-  std::unique_ptr<OutputWriter> writer;
+  RunFiles files;
+  files.output = dir.run(p);
+  files.checkpoint = files.output + ".ckpt";
+  files.checkpoint_every = plan.slurm.checkpoint_every;
+  std::unique_ptr<FileRun> run;
   std::error_code ec;
-  if (fs::exists(ckpt, ec)) {
-    ResumedRun r = resume_run(ckpt, out);
-    sim = std::move(r.sim);
-    writer = std::move(r.writer);
+  if (fs::exists(files.checkpoint, ec)) {
+    run = FileRun::resume(files.checkpoint, files);
   } else {
-    sim = std::make_unique<Simulation>(
-        load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), plan.base_dir));
-    writer = std::make_unique<OutputWriter>(out, *sim);
+    run = std::make_unique<FileRun>(
+        load_scenario_text(plan.base_text, dir.base(), plan.overrides_of(p), plan.base_dir), files);
   }
-  const std::int64_t every = plan.slurm.checkpoint_every;
-  while (!sim->finished()) {
-    sim->step();
-    writer->write_step(*sim);
-    if (stop_requested()) {
-      write_checkpoint(ckpt, *sim, *writer);
-      throw Interrupted{};
-    }
-    if (every > 0 && sim->step_index() % every == 0 && !sim->finished()) {
-      write_checkpoint(ckpt, *sim, *writer);
-    }
-  }
-  writer->finish(*sim);
-  fs::remove(ckpt, ec);
+  if (run->run() == RunEnd::interrupted) throw Interrupted{};
 }
 
 }  // namespace

@@ -25,6 +25,7 @@ const Plan& plan() {
       out.name = s.substr(0, colon);
       out.count = colon == std::string::npos ? 1 : std::atol(s.c_str() + colon + 1);
       if (s.ends_with(":stop")) out.signal = SIGSTOP;
+      if (s.ends_with(":term")) out.signal = SIGTERM;
     }
     return out;
   }();

@@ -7,7 +7,8 @@
 // written and synced, not yet renamed), "flush" (between output blocks),
 // "finish" (output complete, not yet renamed). With TALENTSIM_FAULT=
 // <name>:<n>:stop it stops itself with SIGSTOP instead, keeping its files and
-// locks, so a test can act while it is frozen mid-run.
+// locks, so a test can act while it is frozen mid-run; with <name>:<n>:term
+// it sends itself SIGTERM (an interruption at an exact step).
 
 namespace talentsim::detail {
 

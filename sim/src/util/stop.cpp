@@ -32,4 +32,12 @@ bool stop_requested() noexcept {
   return requested != 0;
 }
 
+void request_stop() noexcept {
+  requested = 1;
+}
+
+void clear_stop_request() noexcept {
+  requested = 0;
+}
+
 }  // namespace talentsim::detail

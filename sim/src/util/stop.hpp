@@ -14,7 +14,12 @@ class StopSignals {
   StopSignals& operator=(const StopSignals&) = delete;
 };
 
-//! True once SIGINT or SIGTERM arrived while a StopSignals was alive.
+//! True once SIGINT or SIGTERM arrived while a StopSignals was alive, or
+//! request_stop() was called, and until clear_stop_request().
 bool stop_requested() noexcept;
+//! What SIGINT and SIGTERM do (async-signal-safe).
+void request_stop() noexcept;
+//! Forgets a stop request (an embedding program starting a new run).
+void clear_stop_request() noexcept;
 
 }  // namespace talentsim::detail
