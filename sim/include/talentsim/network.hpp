@@ -1,8 +1,7 @@
 #pragma once
-//! The collaboration network: an undirected graph over researcher ids, stored
-//! as a Boost compressed sparse row graph with both directions of each tie.
-
-#include <boost/graph/compressed_sparse_row_graph.hpp>
+//! The collaboration network: an undirected graph over researcher ids, in
+//! compressed sparse row form with both directions of each tie (built with
+//! Boost.Graph; no Boost type appears here).
 
 #include <cstdint>
 #include <span>
@@ -13,10 +12,6 @@ namespace talentsim {
 
 class Network {
  public:
-  using Graph =
-      boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
-                                         boost::no_property, std::uint32_t, std::uint64_t>;
-
   Network() = default;
   //! Builds from undirected ties (a, b), a != b; duplicates are merged.
   Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std::uint32_t>> ties);
@@ -33,32 +28,29 @@ class Network {
   //! Calls fn(neighbour) for each neighbour of r.
   template <class Fn>
   void for_each_neighbour(std::int32_t r, Fn&& fn) const {
-    if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return;
-    auto [it, end] = boost::adjacent_vertices(static_cast<std::uint32_t>(r), graph_);
-    for (; it != end; ++it) fn(static_cast<std::int32_t>(*it));
+    for (const std::uint32_t q : neighbours(r)) fn(static_cast<std::int32_t>(q));
   }
-  std::size_t degree(std::int32_t r) const {
-    if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return 0;
-    return boost::out_degree(static_cast<std::uint32_t>(r), graph_);
-  }
+  std::size_t degree(std::int32_t r) const noexcept { return neighbours(r).size(); }
   //! The k-th neighbour of r (0 <= k < degree(r)).
-  std::int32_t neighbour(std::int32_t r, std::size_t k) const;
-  //! Neighbours of r, contiguous (its compressed-sparse-row slice).
+  std::int32_t neighbour(std::int32_t r, std::size_t k) const noexcept {
+    return static_cast<std::int32_t>(neighbours(r)[k]);
+  }
+  //! Neighbours of r, contiguous (its compressed-sparse-row slice), sorted.
   std::span<const std::uint32_t> neighbours(std::int32_t r) const noexcept {
     if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return {};
     const auto i = static_cast<std::size_t>(r);
-    const auto& rows = graph_.m_forward.m_rowstart;
-    return {graph_.m_forward.m_column.data() + rows[i], rows[i + 1] - rows[i]};
+    return {column_.data() + rowstart_[i], rowstart_[i + 1] - rowstart_[i]};
   }
   //! Address of r's row offsets, for prefetching; null when r has no row.
   const void* row_address(std::int32_t r) const noexcept {
     if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return nullptr;
-    return graph_.m_forward.m_rowstart.data() + static_cast<std::size_t>(r);
+    return rowstart_.data() + static_cast<std::size_t>(r);
   }
 
  private:
   std::size_t vertices_ = 0;
-  Graph graph_;
+  std::vector<std::uint64_t> rowstart_;  // vertices_ + 1 offsets into column_
+  std::vector<std::uint32_t> column_;    // neighbours, row by row
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ties_;
 };
 

@@ -82,9 +82,8 @@ class OutputWriter {
   //! on it; see docs/output.md).
   double background_seconds() const;
 
-  struct Impl;
-
  private:
+  struct Impl;
   std::unique_ptr<Impl> impl_;
 };
 

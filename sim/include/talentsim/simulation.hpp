@@ -3,6 +3,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -70,12 +71,10 @@ struct PhaseTimes {
 };
 
 struct SimulationOptions {
-#ifdef NDEBUG
-  //! Check every invariant after each step (slow; on by default in debug builds).
-  bool check_invariants = false;
-#else
-  bool check_invariants = true;
-#endif
+  //! Check every invariant after each step (slow). Unset: on when the
+  //! talentsim library itself was built without NDEBUG (its debug and
+  //! sanitizer builds), whatever the calling program's build mode.
+  std::optional<bool> check_invariants;
 };
 
 //! One part of a run's estimated peak memory, with the scenario key that
@@ -128,13 +127,14 @@ class Simulation {
   //! Throws internal_error if an invariant is broken (see docs/model.md).
   void check_invariants() const;
 
-  //! Implementation state (sim/src/engine/world.hpp), for the engine's own
-  //! phases and white-box tests; not part of the stable API.
+  //! Implementation state (sim/src/engine/world.hpp); white-box tests reach
+  //! it through detail::testing::world() in that private header.
   struct World;
-  World& world() noexcept { return *world_; }
-  const World& world() const noexcept { return *world_; }
 
  private:
+  friend World& detail_world(Simulation& sim) noexcept;
+  World& world() noexcept { return *world_; }
+  const World& world() const noexcept { return *world_; }
   std::unique_ptr<World> world_;
 };
 

@@ -133,7 +133,12 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
   PhaseClock clock;
   World& w = *world_;
   const Scenario& sc = w.sc;
-  w.check = options.check_invariants;
+#ifdef NDEBUG
+  // Decided by how this library was built, not by the caller.
+  w.check = options.check_invariants.value_or(false);
+#else
+  w.check = options.check_invariants.value_or(true);
+#endif
   for (const Country& c : sc.countries) {
     w.C.visa_friction.push_back(c.visa_friction);
     w.C.retention_subsidy.push_back(c.retention_subsidy);
@@ -299,6 +304,10 @@ void Simulation::check_invariants() const {
     }
   }
   if (listed != employed) fail("headcounts do not match employers");
+}
+
+Simulation::World& detail_world(Simulation& sim) noexcept {
+  return sim.world();
 }
 
 }  // namespace talentsim

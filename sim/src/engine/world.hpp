@@ -138,7 +138,20 @@ struct Simulation::World {
   void set_reference_output(std::size_t f);
 };
 
+//! The engine's state of a Simulation (defined in simulation.cpp).
+Simulation::World& detail_world(Simulation& sim) noexcept;
+
 namespace detail {
+
+namespace testing {
+//! White-box access for tests: the engine's whole state.
+inline Simulation::World& world(Simulation& sim) noexcept {
+  return detail_world(sim);
+}
+inline const Simulation::World& world(const Simulation& sim) noexcept {
+  return detail_world(const_cast<Simulation&>(sim));
+}
+}  // namespace testing
 
 // The phases of one step, in order (MODEL.md "The market, one step").
 void apply_timeline_events(Simulation::World& w);

@@ -143,6 +143,11 @@ struct OutputWriter::Impl {
   detail::SerialWorker worker{
       tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism) > 1};
 
+  // Creates (or, when resuming, reopens) every group and dataset.
+  void setup(const Simulation& sim);
+  // What both constructors derive from the path and the scenario.
+  void configure(const std::string& path, const Scenario& sc);
+
   // A writer that did not finish (an error, also in a constructor) leaves
   // no partial file.
   ~Impl() {
@@ -404,10 +409,9 @@ struct OutputWriter::Impl {
   }
 };
 
-namespace {
-
 // Creates (or, when resuming, reopens) every group and dataset.
-void setup(OutputWriter::Impl& o, const Simulation& sim) {
+void OutputWriter::Impl::setup(const Simulation& sim) {
+  Impl& o = *this;
   const Scenario& sc = sim.scenario();
   const hid_t root = o.file.id();
   if (!o.reopen) {
@@ -490,12 +494,9 @@ void setup(OutputWriter::Impl& o, const Simulation& sim) {
   researchers.close();
 }
 
-}  // namespace
-
-namespace {
-
 // What both constructors derive from the path and the scenario.
-void configure(OutputWriter::Impl& o, const std::string& path, const Scenario& sc) {
+void OutputWriter::Impl::configure(const std::string& path, const Scenario& sc) {
+  Impl& o = *this;
   o.path = path;
   o.tmp = path + ".tmp";
   o.gzip = static_cast<int>(sc.output.compression);
@@ -503,14 +504,12 @@ void configure(OutputWriter::Impl& o, const std::string& path, const Scenario& s
   o.countries = sc.countries.size();
 }
 
-}  // namespace
-
 OutputWriter::OutputWriter(const std::string& path, const Simulation& sim)
     : impl_(std::make_unique<Impl>()) {
   Impl& o = *impl_;
-  configure(o, path, sim.scenario());
+  o.configure(path, sim.scenario());
   o.open_file({});
-  setup(o, sim);
+  o.setup(sim);
   o.record(sim);
 }
 
@@ -518,10 +517,10 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim, const
                            const std::string& bytes)
     : impl_(std::make_unique<Impl>()) {
   Impl& o = *impl_;
-  configure(o, path, sim.scenario());
+  o.configure(path, sim.scenario());
   o.reopen = true;
   o.open_file(bytes);
-  setup(o, sim);
+  o.setup(sim);
   o.next_row = state.rows;
   o.events_written = state.events;
   o.snapshots_written = state.snapshots;

@@ -1,5 +1,7 @@
 #include "talentsim/network.hpp"
 
+#include <boost/graph/compressed_sparse_row_graph.hpp>
+
 #include <algorithm>
 
 namespace talentsim {
@@ -11,21 +13,30 @@ Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std:
   }
   std::sort(ties.begin(), ties.end());
   ties.erase(std::unique(ties.begin(), ties.end()), ties.end());
-  std::vector<std::pair<std::uint32_t, std::uint32_t>> directed;
-  directed.reserve(ties.size() * 2);
-  for (const auto& [a, b] : ties) {
-    directed.emplace_back(a, b);
-    directed.emplace_back(b, a);
+  {
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> directed;
+    directed.reserve(ties.size() * 2);
+    for (const auto& [a, b] : ties) {
+      directed.emplace_back(a, b);
+      directed.emplace_back(b, a);
+    }
+    std::sort(directed.begin(), directed.end());
+    using Graph =
+        boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                           boost::no_property, std::uint32_t, std::uint64_t>;
+    const Graph graph(boost::edges_are_sorted, directed.begin(), directed.end(),
+                      static_cast<std::uint32_t>(vertices));
+    directed = {};
+    // The graph's rows, read through its public interface, become ours.
+    rowstart_.assign(vertices + 1, 0);
+    column_.reserve(2 * ties.size());
+    for (std::uint32_t v = 0; v < vertices; ++v) {
+      auto [it, end] = boost::adjacent_vertices(v, graph);
+      for (; it != end; ++it) column_.push_back(static_cast<std::uint32_t>(*it));
+      rowstart_[v + 1] = column_.size();
+    }
   }
-  std::sort(directed.begin(), directed.end());
-  graph_ = Graph(boost::edges_are_sorted, directed.begin(), directed.end(),
-                 static_cast<std::uint32_t>(vertices));
   ties_ = std::move(ties);
-}
-
-std::int32_t Network::neighbour(std::int32_t r, std::size_t k) const {
-  const auto begin = graph_.m_forward.m_rowstart[static_cast<std::size_t>(r)];
-  return static_cast<std::int32_t>(graph_.m_forward.m_column[begin + k]);
 }
 
 }  // namespace talentsim
