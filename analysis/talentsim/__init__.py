@@ -12,6 +12,7 @@ Quick start::
 See docs/analysis.md for the full reference.
 """
 
+from .engine import InputError, Simulation, engine_available
 from .errors import IncompleteRunWarning, StaleSweepWarning, TalentsimFormatError
 from .plots import (
     plot_brain_drain,
@@ -29,6 +30,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "__version__",
+    "Simulation",
+    "InputError",
+    "engine_available",
     "open_run",
     "Run",
     "open_sweep",

@@ -74,3 +74,29 @@ def test_sweep_notebook_plans_runs_collects_and_plots(monkeypatch):
     assert not [o for o in outputs if o.output_type == "error"]
     assert len([o for o in outputs if "data" in o and "image/png" in o["data"]]) >= 2
     assert set(here.iterdir()) == before, "the notebook must write its sweep to a temporary folder"
+
+
+INTERACTIVE_NOTEBOOK = ANALYSIS / "notebooks" / "interactive_policy.ipynb"
+
+
+def test_interactive_notebook_committed_without_outputs():
+    nb = nbformat.read(INTERACTIVE_NOTEBOOK, as_version=4)
+    nbformat.validate(nb)
+    assert all(c.outputs == [] for c in nb.cells if c.cell_type == "code")
+
+
+def test_interactive_notebook_steps_changes_and_plots(monkeypatch):
+    """Drives the engine in process (talentsim.Simulation), run from the
+    notebook's folder without PYTHONPATH."""
+    monkeypatch.delenv("PYTHONPATH", raising=False)
+    monkeypatch.setenv("PYDEVD_DISABLE_FILE_VALIDATION", "1")
+    monkeypatch.delenv("MPLBACKEND", raising=False)
+    nb = nbformat.read(INTERACTIVE_NOTEBOOK, as_version=4)
+    client = NotebookClient(nb, timeout=300, kernel_name="python3",
+                            resources={"metadata": {"path": str(INTERACTIVE_NOTEBOOK.parent)}})
+    asyncio.run(client.async_execute())
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert [o for o in outputs if "data" in o and "image/png" in o["data"]]
+    text = "".join(str(o.get("data", {}).get("text/plain", "")) for o in outputs)
+    assert "between steps" in text

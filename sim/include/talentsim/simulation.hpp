@@ -104,6 +104,13 @@ class Simulation {
   bool finished() const noexcept { return step_index() >= scenario().run.steps; }
   //! Advances one week through every phase of MODEL.md.
   void step();
+  //! Changes a firm or country parameter from the next step on, between
+  //! steps: `path` and `value` as `--set` takes them (countries.CN.
+  //! retention_subsidy, firms."Lab B".ai_value), with the same checks. It
+  //! becomes a timeline event at the next step (kept in scenario(), so the
+  //! output and checkpoints record it), so a run changed this way equals a
+  //! run of a scenario with that event. Throws user_error.
+  void set(const std::string& path, const std::string& value);
 
   const ResearcherTable& researchers() const noexcept;
   const FirmTable& firms() const noexcept;

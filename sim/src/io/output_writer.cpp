@@ -628,6 +628,9 @@ void OutputWriter::finish(const Simulation& sim) {
     g.close();
   }
   h5::write_attribute(root, "complete", static_cast<std::int64_t>(sim.finished() ? 1 : 0));
+  // The scenario as it ran: changes made between steps (Simulation::set)
+  // are timeline events in it.
+  h5::write_attribute(root, "scenario", to_toml(sc));
   if (!o.nonfinite.empty()) {
     std::int64_t total = 0;
     std::vector<std::string> where;

@@ -1,0 +1,290 @@
+// talentsim._engine: the engine for Python (pybind11). Thin: a Simulation
+// built from a scenario (file, embedded name or TOML text) with overrides,
+// stepped with the GIL released, its tables copied out as numpy arrays,
+// parameters changed between steps with Simulation::set, and an optional
+// HDF5 output written exactly as `talentsim run` writes it. The Python
+// package wraps it (analysis/talentsim/engine.py).
+
+#include <pybind11/functional.h>
+#include <pybind11/numpy.h>
+#include <pybind11/pybind11.h>
+#include <pybind11/stl.h>
+#include <tbb/global_control.h>
+
+#include <filesystem>
+#include <memory>
+#include <optional>
+
+#include "talentsim/errors.hpp"
+#include "talentsim/output.hpp"
+#include "talentsim/run.hpp"
+#include "talentsim/simulation.hpp"
+#include "talentsim/version.hpp"
+#include "util/stop.hpp"
+
+namespace py = pybind11;
+using namespace talentsim;
+
+namespace {
+
+template <class T>
+py::array_t<T> array(const std::vector<T>& v) {
+  return py::array_t<T>(static_cast<py::ssize_t>(v.size()), v.data());  // a copy
+}
+
+// One engine run, owned by a Python object.
+class PySimulation {
+ public:
+  PySimulation(const std::string& scenario, bool is_text, const std::vector<Override>& overrides,
+               std::optional<int> threads) {
+    if (threads) {
+      if (*threads < 1 || *threads > 1024) {
+        throw user_error("threads must be between 1 and 1024, got " + std::to_string(*threads));
+      }
+      limit_ = std::make_unique<tbb::global_control>(tbb::global_control::max_allowed_parallelism,
+                                                     static_cast<std::size_t>(*threads));
+    }
+    Scenario sc;
+    if (is_text) {
+      sc = load_scenario_text(scenario, "<python>", overrides);
+    } else if (scenario.starts_with("embedded:")) {
+      const std::string name = scenario.substr(9);
+      const EmbeddedScenario* found = nullptr;
+      for (const EmbeddedScenario& e : embedded_scenarios()) {
+        if (e.name == name) found = &e;
+      }
+      if (found == nullptr) throw user_error("no embedded scenario named '" + name + "'");
+      sc = load_scenario_text(found->text, "<embedded:" + name + ">", overrides);
+    } else {
+      sc = load_scenario(scenario, overrides);
+    }
+    notes_ = sc.notes;
+    sim_ = std::make_unique<Simulation>(std::move(sc));
+  }
+
+  Simulation& sim() { return *sim_; }
+
+  // Steps up to n (to the end when n < 0); after_step (Python) after each.
+  std::int64_t run(std::int64_t n, const std::function<void()>& after_step) {
+    if (n < 0) n = sim_->scenario().run.steps - sim_->step_index();
+    const std::int64_t start = sim_->step_index();
+    struct Callback final : Observer {
+      OutputWriter* writer = nullptr;
+      const std::function<void()>* python = nullptr;
+      void after_step(const Simulation& s) override {
+        if (writer != nullptr) writer->write_step(s);
+        if (python != nullptr && *python) {
+          py::gil_scoped_acquire gil;
+          (*python)();
+        }
+      }
+    } callback;
+    callback.writer = writer_.get();
+    callback.python = &after_step;
+    RunEnd end;
+    {
+      py::gil_scoped_release free;
+      detail::clear_stop_request();
+      detail::StopSignals signals;  // Ctrl-C stops after the step in progress
+      end = run_steps(*sim_, n, {&callback});
+    }
+    if (sim_->finished() && writer_) finish();
+    if (end == RunEnd::interrupted) {
+      detail::clear_stop_request();
+      PyErr_SetNone(PyExc_KeyboardInterrupt);
+      throw py::error_already_set();
+    }
+    return sim_->step_index() - start;
+  }
+
+  void write(const std::string& path, bool overwrite) {
+    if (writer_) throw user_error("this simulation already writes " + writer_->path());
+    if (sim_->step_index() != 0) {
+      throw user_error("write() must come before the first step (the file holds every step)");
+    }
+    check_output_target(path, overwrite ? ExistingOutput::replace : ExistingOutput::refuse,
+                        "write()");
+    if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
+      std::filesystem::create_directories(parent);
+    }
+    writer_ = std::make_unique<OutputWriter>(path, *sim_);
+  }
+
+  // Finishes the output (marked incomplete when the run has not ended).
+  std::optional<std::string> finish() {
+    if (!writer_) return std::nullopt;
+    writer_->finish(*sim_);
+    std::string path = writer_->path();
+    writer_.reset();
+    return path;
+  }
+
+  const std::vector<std::string>& notes() const { return notes_; }
+  std::optional<std::string> output() const {
+    return writer_ ? std::optional<std::string>(writer_->path()) : std::nullopt;
+  }
+
+ private:
+  std::unique_ptr<tbb::global_control> limit_;
+  std::unique_ptr<Simulation> sim_;
+  std::unique_ptr<OutputWriter> writer_;
+  std::vector<std::string> notes_;
+};
+
+py::dict researchers(PySimulation& s) {
+  const ResearcherTable& R = s.sim().researchers();
+  py::dict d;
+  d["skill"] = array(R.skill);
+  d["field"] = array(R.field);
+  d["origin"] = array(R.origin);
+  d["entered_step"] = array(R.entered_step);
+  d["employer"] = array(R.employer);
+  d["salary"] = array(R.salary);
+  d["signing"] = array(R.signing);
+  d["equity"] = array(R.equity);
+  d["hired_step"] = array(R.hired_step);
+  d["reservation"] = array(R.reservation);
+  d["switch_cost"] = array(R.switch_cost);
+  d["w_money"] = array(R.w_money);
+  d["w_compute"] = array(R.w_compute);
+  d["w_mission"] = array(R.w_mission);
+  d["w_peers"] = array(R.w_peers);
+  d["w_home"] = array(R.w_home);
+  return d;
+}
+
+py::dict firms(PySimulation& s) {
+  const FirmTable& F = s.sim().firms();
+  py::dict d;
+  d["name"] = s.sim().firm_names();
+  std::vector<std::string> kinds;
+  std::vector<std::int32_t> headcount;
+  for (std::size_t f = 0; f < F.size(); ++f) {
+    kinds.emplace_back(to_string(F.kind[f]));
+    headcount.push_back(F.headcount(f));
+  }
+  d["kind"] = kinds;
+  d["country"] = array(F.country);
+  d["headcount"] = array(headcount);
+  d["cash"] = array(F.cash);
+  d["compute"] = array(F.compute);
+  d["payroll"] = array(F.payroll);
+  d["talent"] = array(F.talent);
+  d["progress"] = array(F.progress);
+  d["active"] = array(F.active);
+  d["hires"] = array(F.hires);
+  d["departures"] = array(F.departures);
+  d["offers_made"] = array(F.offers_made);
+  d["offers_accepted"] = array(F.offers_accepted);
+  return d;
+}
+
+py::dict metrics(PySimulation& s) {
+  const StepMetrics& m = s.sim().metrics();
+  py::dict d;
+  d["step"] = s.sim().step_index();
+  d["talent_hhi"] = m.talent_hhi;
+  d["top1pct_share_top3"] = m.top1pct_share_top3;
+  d["pay_median"] = m.pay_median;
+  d["pay_p99"] = m.pay_p99;
+  d["pay_max"] = m.pay_max;
+  d["pay_gini"] = m.pay_gini;
+  d["progress_gap"] = m.progress_gap;
+  d["moves"] = m.moves;
+  d["poaches"] = m.poaches;
+  d["hires_from_pool"] = m.hires_from_pool;
+  d["retentions"] = m.retentions;
+  d["bankruptcies"] = m.bankruptcies;
+  d["acquisitions"] = m.acquisitions;
+  d["spinouts"] = m.spinouts;
+  d["active_startups"] = m.active_startups;
+  d["progress_leader"] = static_cast<std::int64_t>(m.progress_leader);
+  d["brain_drain_share"] = array(m.brain_drain_share);
+  return d;
+}
+
+py::dict events(PySimulation& s) {
+  const auto& ev = s.sim().events();
+  std::vector<std::int32_t> step, researcher, from, to;
+  std::vector<std::string> kind;
+  std::vector<double> salary, signing, equity, value;
+  std::vector<std::uint8_t> outreach;
+  for (const Event& e : ev) {
+    step.push_back(e.step);
+    researcher.push_back(e.researcher);
+    from.push_back(e.from_firm);
+    to.push_back(e.to_firm);
+    kind.emplace_back(to_string(e.kind));
+    salary.push_back(e.salary);
+    signing.push_back(e.signing);
+    equity.push_back(e.equity);
+    value.push_back(e.annual_value);
+    outreach.push_back(e.outreach);
+  }
+  py::dict d;
+  d["step"] = array(step);
+  d["researcher"] = array(researcher);
+  d["from_firm"] = array(from);
+  d["to_firm"] = array(to);
+  d["kind"] = kind;
+  d["salary"] = array(salary);
+  d["signing"] = array(signing);
+  d["equity"] = array(equity);
+  d["annual_value"] = array(value);
+  d["outreach"] = array(outreach);
+  return d;
+}
+
+}  // namespace
+
+PYBIND11_MODULE(_engine, m) {
+  m.doc() = "The talentsim engine (C++), wrapped by talentsim.Simulation.";
+  // Errors keep their one-line message: bad input is a ValueError, a
+  // runtime or I/O failure an OSError.
+  py::register_exception<user_error>(m, "InputError", PyExc_ValueError);
+  py::register_exception<io_error>(m, "EngineIOError", PyExc_OSError);
+  m.attr("version") = std::string(version());
+  m.attr("git_commit") = std::string(git_commit());
+  m.def("embedded_scenarios", [] {
+    std::vector<std::string> names;
+    for (const EmbeddedScenario& e : embedded_scenarios()) names.emplace_back(e.name);
+    return names;
+  });
+  py::class_<PySimulation>(m, "Simulation")
+      .def(py::init([](const std::string& scenario, bool is_text,
+                       const std::vector<std::pair<std::string, std::string>>& overrides,
+                       std::optional<int> threads) {
+             std::vector<Override> o;
+             for (const auto& [path, value] : overrides) o.push_back({path, value});
+             return std::make_unique<PySimulation>(scenario, is_text, o, threads);
+           }),
+           py::arg("scenario"), py::arg("is_text"), py::arg("overrides"), py::arg("threads"))
+      .def("step",
+           [](PySimulation& s) {
+             if (s.sim().finished()) throw user_error("the run has ended");
+             return s.run(1, {});
+           })
+      .def("run", &PySimulation::run, py::arg("n"), py::arg("after_step") = nullptr)
+      .def("set", [](PySimulation& s, const std::string& path,
+                     const std::string& value) { s.sim().set(path, value); })
+      .def("write", &PySimulation::write, py::arg("path"), py::arg("overwrite") = false)
+      .def("finish", &PySimulation::finish)
+      .def_property_readonly("output", &PySimulation::output)
+      .def_property_readonly("step_index", [](PySimulation& s) { return s.sim().step_index(); })
+      .def_property_readonly("steps", [](PySimulation& s) { return s.sim().scenario().run.steps; })
+      .def_property_readonly("finished", [](PySimulation& s) { return s.sim().finished(); })
+      .def_property_readonly("scenario_toml",
+                             [](PySimulation& s) { return to_toml(s.sim().scenario()); })
+      .def_property_readonly("notes", &PySimulation::notes)
+      .def_property_readonly("countries",
+                             [](PySimulation& s) {
+                               std::vector<std::string> names;
+                               for (const Country& c : s.sim().scenario().countries)
+                                 names.push_back(c.name);
+                               return names;
+                             })
+      .def("researchers", &researchers)
+      .def("firms", &firms)
+      .def("metrics", &metrics)
+      .def("events", &events);
+}
