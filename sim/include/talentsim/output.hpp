@@ -8,14 +8,9 @@
 #include <vector>
 
 #include "talentsim/simulation.hpp"
+#include "talentsim/version.hpp"
 
 namespace talentsim {
-
-//! Output format name and schema version stored in every file.
-inline constexpr const char* OUTPUT_FORMAT = "talentsim";
-//! 2: strings fixed-length (no variable-length strings in the global heap)
-//! and the HDF5 1.10 file format (checksummed metadata); readers take 1 and 2.
-inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 2;
 
 //! Checks that `path` is a talentsim output file this build reads; throws
 //! user_error (exit status 2) for a missing, foreign, truncated or newer file.

@@ -9,11 +9,10 @@
 #include <vector>
 
 #include "talentsim/distribution.hpp"
+#include "talentsim/version.hpp"
 
 namespace talentsim {
 
-//! The scenario format this build reads.
-inline constexpr std::int64_t SCENARIO_FORMAT_VERSION = 1;
 //! Weeks per year: one step is one week.
 inline constexpr int STEPS_PER_YEAR = 52;
 

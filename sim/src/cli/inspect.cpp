@@ -19,7 +19,7 @@ int cmd_inspect(const Command& self, const std::vector<std::string>& args) {
   po::variables_map vm;
   if (!parse_args(self, args, options, pos, vm)) return EXIT_OK;
   const std::string path = vm["file"].as<std::string>();
-  if (detail::hdf5_format_of(path) == detail::SWEEP_FORMAT) {
+  if (detail::hdf5_format_of(path) == SWEEP_FORMAT) {
     std::cout << detail::describe_sweep(path);
   } else {
     std::cout << describe_output(path);

@@ -20,8 +20,7 @@ namespace {
 
 namespace fs = std::filesystem;
 constexpr char MAGIC[] = "TALENTSIM-CHECKPOINT\n";
-// 2: digests of the input files the run read (the edge list).
-constexpr std::uint32_t FORMAT = 2;
+constexpr std::uint32_t FORMAT = CHECKPOINT_FORMAT_VERSION;
 // A checkpoint is read whole; this only refuses what cannot be one.
 constexpr std::uint64_t MAX_CHECKPOINT_BYTES = std::uint64_t{1} << 40;
 

@@ -507,12 +507,14 @@ Scenario load_document(toml::table& doc, const std::string& source,
   const toml::node* version = doc.get("format_version");
   if (version == nullptr) {
     fail_at(&doc, source, "format_version",
-            "missing 'format_version' (this build reads format_version = 1)");
+            "missing 'format_version' (this build reads format_version = " +
+                std::to_string(SCENARIO_FORMAT_VERSION) + ")");
   }
   if (!version->is_integer() || version->as_integer()->get() != SCENARIO_FORMAT_VERSION) {
     if (!version->is_integer()) {
       fail_at(version, source, "format_version",
-              "expected an integer (this build reads format_version = 1)");
+              "expected an integer (this build reads format_version = " +
+                  std::to_string(SCENARIO_FORMAT_VERSION) + ")");
     }
     fail_at(version, source, "format_version",
             "format_version " + std::to_string(version->as_integer()->get()) +

@@ -1,4 +1,5 @@
 #include "scenario/schema.hpp"
+#include "talentsim/version.hpp"
 
 #include <cmath>
 #include <cstdio>
@@ -35,7 +36,8 @@ using enum KeyType;
 std::vector<KeySpec> make_schema() {
   return {
       // ---- top level ----------------------------------------------------
-      {"", "format_version", integer, "", "", REQ, closed(1, 1), "",
+      {"", "format_version", integer, "", "", REQ,
+       closed(SCENARIO_FORMAT_VERSION, SCENARIO_FORMAT_VERSION), "",
        "Scenario format version; this build reads 1."},
       {"", "name", string, "", "", REQ, any(), "letters, digits, `_`, `-`, `.`",
        "Short identifier, used for default output names."},

@@ -10,6 +10,7 @@
 
 #include "sweep/sweep.hpp"
 #include "talentsim/errors.hpp"
+#include "talentsim/version.hpp"
 #include "util/files.hpp"
 #include "util/toml_write.hpp"
 
@@ -56,7 +57,7 @@ std::vector<std::string> strings_of(const toml::node* n) {
 
 std::string plan_toml(const SweepPlan& p) {
   toml::table t;
-  t.insert("format_version", 1);
+  t.insert("format_version", SWEEP_PLAN_FORMAT_VERSION);
   t.insert("name", p.name);
   t.insert("description", p.description);
   t.insert("base_dir", p.base_dir);
@@ -295,6 +296,12 @@ SweepPlan read_plan(const std::string& dir) {
     t = toml::parse_file(d.plan());
   } catch (const toml::parse_error& e) {
     throw user_error(d.plan() + ": damaged plan (" + std::string(e.description()) + ")");
+  }
+  if (t["format_version"].value_or(std::int64_t{0}) != SWEEP_PLAN_FORMAT_VERSION) {
+    throw user_error(d.plan() + ": written by another talentsim (plan format_version " +
+                     std::to_string(t["format_version"].value_or(std::int64_t{0})) +
+                     ", this build reads " + std::to_string(SWEEP_PLAN_FORMAT_VERSION) +
+                     "); plan the sweep again");
   }
   SweepPlan p;
   p.name = t["name"].value_or(std::string());

@@ -56,11 +56,6 @@ struct SweepPlan {
   std::pair<std::size_t, std::size_t> task_points(std::size_t t) const;
 };
 
-//! Format of DIR/sweep.h5: "talentsim-sweep", schema 2 (fixed-length
-//! strings and the HDF5 1.10 format, as run outputs of schema 2).
-inline constexpr const char* SWEEP_FORMAT = "talentsim-sweep";
-inline constexpr std::int64_t SWEEP_SCHEMA_VERSION = 2;
-
 //! The most points a sweep may have (docs/sweeps.md): planning and
 //! checking each point costs time and the manifest a line per point.
 inline constexpr std::size_t MAX_SWEEP_POINTS = 1'000'000;

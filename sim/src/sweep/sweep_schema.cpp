@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "scenario/schema.hpp"
+#include "talentsim/version.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -24,7 +25,9 @@ using enum KeyType;
 
 Schema make_sweep_schema() {
   return {
-      {"", "format_version", integer, "", "", REQ, closed(1, 1), "", "Sweep format version; 1."},
+      {"", "format_version", integer, "", "", REQ,
+       closed(SWEEP_FILE_FORMAT_VERSION, SWEEP_FILE_FORMAT_VERSION), "",
+       "Sweep format version; 1."},
       {"", "name", string, "", "", REQ, any(), "letters, digits, `_`, `-`, `.`", "Sweep name."},
       {"", "description", string, "", "\"\"", OPT, any(), "", "Free text."},
       {"", "base", string, "", "", REQ, any(), "path or `embedded:<name>`",
