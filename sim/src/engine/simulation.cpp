@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <string>
 
+#include "engine/firm_columns.hpp"
 #include "engine/world.hpp"
 #include "scenario/reader.hpp"
 #include "talentsim/errors.hpp"
@@ -214,9 +215,11 @@ void Simulation::step() {
   ++w.step;
   w.events.clear();
   w.exits_acquired = w.exits_bankrupt = 0;
+  detail::firm_columns(w.F, [](const char*, const char*, auto& column, unsigned roles) {
+    using T = typename std::decay_t<decltype(column)>::value_type;
+    if (roles & detail::PER_STEP) std::fill(column.begin(), column.end(), T{});
+  });
   for (std::size_t f = 0; f < w.F.size(); ++f) {
-    w.F.hires[f] = w.F.departures[f] = w.F.offers_made[f] = w.F.offers_accepted[f] = 0;
-    w.F.signing_paid[f] = 0;
     w.cash_start[f] = w.F.cash[f];
     w.operating[f] = w.cash_other[f] = 0;
   }

@@ -6,7 +6,9 @@
 
 #include <algorithm>
 #include <cmath>
+#include <type_traits>
 
+#include "engine/firm_columns.hpp"
 #include "engine/world.hpp"
 #include "scenario/load_detail.hpp"
 #include "scenario/schema.hpp"
@@ -71,18 +73,16 @@ void check_restored(const Simulation::World& w, const std::string& what) {
       nf > sc.firms.size() + static_cast<std::size_t>(sc.founders.max_new_firms)) {
     bad("firm table");
   }
-  for (const auto* v :
-       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
-    if (v->size() != nf) bad("firm table");
-    if (!std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); })) {
-      bad("a firm value is not a finite number");
+  detail::firm_columns(F, [&](const char* name, const char*, const auto& column, unsigned roles) {
+    if (!(roles & detail::SAVED)) return;
+    if (column.size() != nf) bad(std::string("firm table (") + name + ")");
+    if constexpr (std::is_floating_point_v<typename std::decay_t<decltype(column)>::value_type>) {
+      if (!std::all_of(column.begin(), column.end(), [](double x) { return std::isfinite(x); })) {
+        bad(std::string("a firm's ") + name + " is not a finite number");
+      }
     }
-  }
-  if (F.kind.size() != nf || F.country.size() != nf || F.needs.size() != nf ||
-      F.rivals.size() != nf || F.employees.size() != nf || F.active.size() != nf ||
-      F.star_count.size() != nf || w.firm_names.size() != nf) {
-    bad("firm table");
-  }
+  });
+  if (w.firm_names.size() != nf) bad("firm table (names)");
   const auto& reals = firm_real_params();
   const auto& ints = firm_int_params();
   for (std::size_t f = 0; f < nf; ++f) {
@@ -152,6 +152,25 @@ void check_restored(const Simulation::World& w, const std::string& what) {
   if (!w.tracker.consistent(n, countries)) bad("metrics tracker");
 }
 
+// A checkpoint column: numbers and small records as raw vectors, lists of
+// lists (needs, rivals, employees) nested.
+template <class T>
+void save_column(BinaryWriter& out, const std::vector<T>& v) {
+  out.vector(v);
+}
+template <class T>
+void save_column(BinaryWriter& out, const std::vector<std::vector<T>>& v) {
+  out.nested(v);
+}
+template <class T>
+void load_column(BinaryReader& in, std::vector<T>& v) {
+  v = in.vector<T>();
+}
+template <class T>
+void load_column(BinaryReader& in, std::vector<std::vector<T>>& v) {
+  v = in.nested<T>();
+}
+
 }  // namespace
 
 std::vector<char> Simulation::save_state() const {
@@ -171,18 +190,9 @@ std::vector<char> Simulation::save_state() const {
   out.vector(R.hired_step);
   out.vector(R.slot);
   const FirmTable& F = w.F;
-  out.vector(F.params);
-  out.vector(F.kind);
-  out.vector(F.country);
-  out.nested(F.needs);
-  out.nested(F.rivals);
-  out.nested(F.employees);
-  for (const auto* v :
-       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
-    out.vector(*v);
-  }
-  out.vector(F.active);
-  out.vector(F.star_count);
+  detail::firm_columns(F, [&](const char*, const char*, const auto& column, unsigned roles) {
+    if (roles & detail::SAVED) save_column(out, column);
+  });
   out.vector(w.C.visa_friction);
   out.vector(w.C.retention_subsidy);
   out.vector(w.C.graduates_per_year);
@@ -216,18 +226,9 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   R.hired_step = in.vector<std::int32_t>();
   R.slot = in.vector<std::int32_t>();
   FirmTable& F = w.F;
-  F.params = in.vector<FirmParams>();
-  F.kind = in.vector<FirmKind>();
-  F.country = in.vector<std::int32_t>();
-  F.needs = in.nested<double>();
-  F.rivals = in.nested<std::int32_t>();
-  F.employees = in.nested<std::int32_t>();
-  for (auto* v :
-       {&F.cash, &F.compute, &F.payroll, &F.talent, &F.talent_peak, &F.progress, &F.y_ref}) {
-    *v = in.vector<double>();
-  }
-  F.active = in.vector<std::uint8_t>();
-  F.star_count = in.vector<std::int32_t>();
+  detail::firm_columns(F, [&](const char*, const char*, auto& column, unsigned roles) {
+    if (roles & detail::SAVED) load_column(in, column);
+  });
   w.C.visa_friction = in.vector<double>();
   w.C.retention_subsidy = in.vector<double>();
   w.C.graduates_per_year = in.vector<double>();
@@ -248,11 +249,9 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
 
   // Per-firm scratch follows the (possibly longer) firm table.
   const auto grow = [&](auto& v, auto fill) { v.resize(nf, fill); };
-  grow(F.hires, 0);
-  grow(F.departures, 0);
-  grow(F.offers_made, 0);
-  grow(F.offers_accepted, 0);
-  grow(F.signing_paid, 0.0);
+  detail::firm_columns(F, [&](const char*, const char*, auto& column, unsigned roles) {
+    if (!(roles & detail::SAVED)) column.resize(nf);
+  });
   w.candidates.resize(nf);
   w.candidate_wtp.resize(nf);
   w.candidate_last.resize(nf);

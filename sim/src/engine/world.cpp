@@ -1,5 +1,7 @@
 #include "engine/world.hpp"
 
+#include "engine/firm_columns.hpp"
+
 #include <algorithm>
 #include <cmath>
 
@@ -101,26 +103,17 @@ void Simulation::World::record(EventKind kind, std::int32_t r, std::int32_t from
 std::int32_t Simulation::World::add_firm(const Firm& firm) {
   const auto id = static_cast<std::int32_t>(F.params.size());
   firm_names.push_back(firm.name);
-  F.params.push_back(firm.params);
-  F.kind.push_back(firm.kind);
-  F.country.push_back(firm.country);
-  F.needs.push_back(firm.needs);
-  F.rivals.push_back(firm.rivals);
-  F.employees.emplace_back();
-  F.cash.push_back(firm.params.cash);
-  F.compute.push_back(firm.params.compute);
-  F.payroll.push_back(0);
-  F.talent.push_back(0);
-  F.talent_peak.push_back(0);
-  F.progress.push_back(0);
-  F.y_ref.push_back(0);
-  F.active.push_back(firm.params.enter_step <= step ? 1 : 0);
-  F.star_count.push_back(0);
-  F.hires.push_back(0);
-  F.departures.push_back(0);
-  F.offers_made.push_back(0);
-  F.offers_accepted.push_back(0);
-  F.signing_paid.push_back(0);
+  // Every column gets an entry (zero, empty), then the ones a firm starts with.
+  detail::firm_columns(
+      F, [](const char*, const char*, auto& column, unsigned) { column.emplace_back(); });
+  F.params.back() = firm.params;
+  F.kind.back() = firm.kind;
+  F.country.back() = firm.country;
+  F.needs.back() = firm.needs;
+  F.rivals.back() = firm.rivals;
+  F.cash.back() = firm.params.cash;
+  F.compute.back() = firm.params.compute;
+  F.active.back() = firm.params.enter_step <= step ? 1 : 0;
   candidates.emplace_back();
   candidate_wtp.emplace_back();
   candidate_last.emplace_back();

@@ -22,7 +22,9 @@
 #include <functional>
 #include <map>
 #include <memory>
+#include <type_traits>
 
+#include "engine/firm_columns.hpp"
 #include "io/hdf5.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
@@ -44,18 +46,6 @@ struct SeriesSpec {
   const char* name;
   const char* units;
 };
-constexpr std::array<SeriesSpec, 6> FIRM_REAL = {{{"cash", "USD"},
-                                                  {"compute", "GPU"},
-                                                  {"payroll", "USD/yr"},
-                                                  {"talent", "skill"},
-                                                  {"progress", "output"},
-                                                  {"signing_paid", "USD"}}};
-constexpr std::array<SeriesSpec, 6> FIRM_INT = {{{"headcount", "researchers"},
-                                                 {"hires", "researchers"},
-                                                 {"departures", "researchers"},
-                                                 {"offers_made", "offers"},
-                                                 {"offers_accepted", "offers"},
-                                                 {"active", "flag"}}};
 constexpr std::array<SeriesSpec, 7> METRIC_REAL = {{{"talent_hhi", "1"},
                                                     {"top1pct_share_top3", "1"},
                                                     {"pay_median", "USD/yr"},
@@ -297,49 +287,24 @@ struct OutputWriter::Impl {
 
   void record(const Simulation& sim) {
     const FirmTable& F = sim.firms();
-    const auto put_firms = [&](auto& series, auto get) {
-      for (std::size_t v = 0; v < series.size(); ++v) {
-        auto& buf = series[v].buffer;
-        for (std::size_t f = 0; f < firm_capacity; ++f) {
-          buf.push_back(f < F.size() ? get(v, f) : 0);
-        }
-      }
+    // The firm series of engine/firm_columns.hpp, in its order: numbers
+    // with a fraction as float64, counts and flags as int32; headcount first.
+    std::size_t real = 0, count = 1;
+    const auto put = [&](auto& series, auto get) {
+      auto& buf = series.buffer;
+      for (std::size_t f = 0; f < firm_capacity; ++f) buf.push_back(f < F.size() ? get(f) : 0);
     };
-    put_firms(firm_real, [&](std::size_t v, std::size_t f) -> double {
-      switch (v) {
-        case 0:
-          return F.cash[f];
-        case 1:
-          return F.compute[f];
-        case 2:
-          return F.payroll[f];
-        case 3:
-          return F.talent[f];
-        case 4:
-          return F.progress[f];
-        default:
-          return F.signing_paid[f];
-      }
-    });
-    for (std::size_t v = 0; v < firm_real.size(); ++v) {
-      const auto& buf = firm_real[v].buffer;
-      count_nonfinite(std::string("/firms/series/") + FIRM_REAL[v].name,
-                      buf.data() + buf.size() - firm_capacity, firm_capacity);
-    }
-    put_firms(firm_int, [&](std::size_t v, std::size_t f) -> std::int32_t {
-      switch (v) {
-        case 0:
-          return F.headcount(f);
-        case 1:
-          return F.hires[f];
-        case 2:
-          return F.departures[f];
-        case 3:
-          return F.offers_made[f];
-        case 4:
-          return F.offers_accepted[f];
-        default:
-          return F.active[f];
+    put(firm_int[0], [&](std::size_t f) { return F.headcount(f); });
+    detail::firm_columns(F, [&](const char* name, const char*, const auto& column, unsigned roles) {
+      if (!(roles & detail::OUTPUT)) return;
+      using T = typename std::decay_t<decltype(column)>::value_type;
+      if constexpr (std::is_floating_point_v<T>) {
+        auto& series = firm_real[real++];
+        put(series, [&](std::size_t f) { return column[f]; });
+        count_nonfinite(std::string("/firms/series/") + name,
+                        series.buffer.data() + series.buffer.size() - firm_capacity, firm_capacity);
+      } else if constexpr (std::is_arithmetic_v<T>) {
+        put(firm_int[count++], [&](std::size_t f) { return static_cast<std::int32_t>(column[f]); });
       }
     });
     const StepMetrics& m = sim.metrics();
@@ -430,10 +395,20 @@ void OutputWriter::Impl::setup(const Simulation& sim) {
 
   o.firms = o.group(root, "firms");
   o.series = o.group(o.firms.id(), "series");
-  for (const auto& spec : FIRM_REAL)
-    o.firm_real.push_back(o.make_series<double>(o.series.id(), spec, o.firm_capacity, true));
-  for (const auto& spec : FIRM_INT)
-    o.firm_int.push_back(o.make_series<std::int32_t>(o.series.id(), spec, o.firm_capacity, true));
+  o.firm_int.push_back(o.make_series<std::int32_t>(
+      o.series.id(), {"headcount", detail::HEADCOUNT_UNITS}, o.firm_capacity, true));
+  detail::firm_columns(
+      sim.firms(), [&](const char* name, const char* units, const auto& column, unsigned roles) {
+        if (!(roles & detail::OUTPUT)) return;
+        using T = typename std::decay_t<decltype(column)>::value_type;
+        if constexpr (std::is_floating_point_v<T>) {
+          o.firm_real.push_back(
+              o.make_series<double>(o.series.id(), {name, units}, o.firm_capacity, true));
+        } else if constexpr (std::is_arithmetic_v<T>) {
+          o.firm_int.push_back(
+              o.make_series<std::int32_t>(o.series.id(), {name, units}, o.firm_capacity, true));
+        }
+      });
   o.metrics = o.group(root, "metrics");
   for (const auto& spec : METRIC_REAL)
     o.metric_real.push_back(o.make_series<double>(o.metrics.id(), spec, 1, false));

@@ -1,0 +1,55 @@
+#pragma once
+// The firm table's columns, declared once. Adding a firm (World::add_firm),
+// checkpoints (save, restore, size checks), the per-step reset and the
+// output's /firms/series all walk this list, so a new column is one line
+// here plus the code that uses it (tests/unit/test_columns.cpp checks that
+// every consumer agrees with the list).
+
+#include <type_traits>
+#include <vector>
+
+#include "talentsim/state.hpp"
+
+namespace talentsim::detail {
+
+//! What a column is for.
+enum ColumnRole : unsigned {
+  SAVED = 1,     //!< in checkpoints (state that steps carry forward)
+  OUTPUT = 2,    //!< written to /firms/series/<name> every step
+  PER_STEP = 4,  //!< a counter of the current step, zeroed when a step starts
+};
+
+//! Calls visit(name, units, column, roles) for every column of the firm
+//! table, in a fixed order (checkpoints store SAVED columns in this order).
+template <class Table, class Visit>
+void firm_columns(Table& F, Visit&& visit) {
+  visit("params", "", F.params, SAVED);
+  visit("kind", "", F.kind, SAVED);
+  visit("country", "", F.country, SAVED);
+  visit("needs", "", F.needs, SAVED);
+  visit("rivals", "", F.rivals, SAVED);
+  visit("employees", "", F.employees, SAVED);
+  visit("cash", "USD", F.cash, SAVED | OUTPUT);
+  visit("compute", "GPU", F.compute, SAVED | OUTPUT);
+  visit("payroll", "USD/yr", F.payroll, SAVED | OUTPUT);
+  visit("talent", "skill", F.talent, SAVED | OUTPUT);
+  visit("talent_peak", "skill", F.talent_peak, SAVED);
+  visit("progress", "output", F.progress, SAVED | OUTPUT);
+  visit("y_ref", "output", F.y_ref, SAVED);
+  visit("active", "flag", F.active, SAVED | OUTPUT);
+  visit("star_count", "researchers", F.star_count, SAVED);
+  visit("hires", "researchers", F.hires, OUTPUT | PER_STEP);
+  visit("departures", "researchers", F.departures, OUTPUT | PER_STEP);
+  visit("offers_made", "offers", F.offers_made, OUTPUT | PER_STEP);
+  visit("offers_accepted", "offers", F.offers_accepted, OUTPUT | PER_STEP);
+  visit("signing_paid", "USD", F.signing_paid, OUTPUT | PER_STEP);
+}
+
+//! The output also has /firms/series/headcount, computed (employees' size).
+inline constexpr const char* HEADCOUNT_UNITS = "researchers";
+
+//! True for columns of numbers (written as series); false for lists.
+template <class Column>
+constexpr bool is_number_column = std::is_arithmetic_v<typename Column::value_type>;
+
+}  // namespace talentsim::detail
