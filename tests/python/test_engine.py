@@ -17,6 +17,10 @@ import talentsim as ts
 
 from conftest import ROOT, binary_path
 
+# Shortened runs of example_small leave its later events out, with a note
+# (checked by test_a_shortened_run_warns_once_about_events_it_leaves_out).
+pytestmark = pytest.mark.filterwarnings("ignore:.*will not happen:UserWarning")
+
 STORY = ROOT / "scenarios" / "meta_superintelligence_2025.toml"
 SMALL = ROOT / "scenarios" / "example_small.toml"
 
