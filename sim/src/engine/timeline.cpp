@@ -30,9 +30,7 @@ void change_firm(Simulation::World& w, std::size_t f, const ParamChange& c) {
     return x;
   };
   if (c.param == "cash") {
-    const double before = w.F.cash[f];
-    w.F.cash[f] = finite(apply_op(c.op, w.F.cash[f], c.value));
-    w.cash_other[f] += w.F.cash[f] - before;
+    w.set_cash(f, finite(apply_op(c.op, w.F.cash[f], c.value)));
   } else if (c.param == "compute") {
     w.F.compute[f] = finite(std::max(0.0, apply_op(c.op, w.F.compute[f], c.value)));
   } else if (c.param == "counter_offers") {

@@ -80,11 +80,35 @@ struct Simulation::World {
   StepMetrics metrics;
   PhaseTimes times;
 
-  // ---- cash ledger of the current step, per firm, for the accounting check:
+  // ---- the cash ledger of the current step, per firm. Every change of a
+  // firm's cash goes through the four operations below, so that the
+  // accounting check holds by construction:
   // cash_end = cash_start + operating - signing_paid + other
   std::vector<double> cash_start;  //!< USD at the start of the step
   std::vector<double> operating;   //!< (income - payroll - opex - capex)/52 this step
   std::vector<double> cash_other;  //!< events, acquisition payments, exits
+
+  //! The step's operating flow (production and accounting), USD.
+  void book_operating(std::size_t f, double flow) noexcept {
+    F.cash[f] += flow;
+    operating[f] = flow;
+  }
+  //! A signing bonus paid now, USD.
+  void pay_signing(std::size_t f, double amount) noexcept {
+    F.cash[f] -= amount;
+    F.signing_paid[f] += amount;
+  }
+  //! Money in (+) or out (-) for another reason: an acquisition's payment.
+  void book_other(std::size_t f, double amount) noexcept {
+    F.cash[f] += amount;
+    cash_other[f] += amount;
+  }
+  //! Cash set to a value (a timeline event, a write-off at exit); the
+  //! difference is booked as other.
+  void set_cash(std::size_t f, double value) noexcept {
+    cash_other[f] += value - F.cash[f];
+    F.cash[f] = value;
+  }
 
   // ---- per-step market scratch (kept between steps to avoid reallocations)
   std::vector<Offer> offers;               //!< every offer made this step

@@ -60,8 +60,7 @@ void resolve_exits(Simulation::World& w) {
     std::sort(staff.begin(), staff.end());
     if (buyer >= 0) {
       const auto b = static_cast<std::size_t>(buyer);
-      w.F.cash[b] -= deficit;
-      w.cash_other[b] -= deficit;
+      w.book_other(b, -deficit);
       w.F.compute[b] += w.F.compute[f];
       for (std::int32_t r : staff) {
         const auto ri = static_cast<std::size_t>(r);
@@ -78,8 +77,7 @@ void resolve_exits(Simulation::World& w) {
     }
     // A deficit is written off (bankruptcy) or paid by the buyer; cash left
     // in a folding startup goes back to its investors.
-    w.cash_other[f] -= w.F.cash[f];
-    w.F.cash[f] = 0;
+    w.set_cash(f, 0);
     w.F.compute[f] = 0;
     w.F.active[f] = 0;
     // Exits with no staff leave no researcher event; count them here.

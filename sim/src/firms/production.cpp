@@ -15,8 +15,7 @@ void produce_and_account(Simulation::World& w) {
     const double c = w.F.compute[f];
     w.F.progress[f] += w.output(f, w.F.talent[f]);
     const double flow = (p.income - w.F.payroll[f] - p.opex_per_gpu * c - p.capex) / WEEKS;
-    w.F.cash[f] += flow;
-    w.operating[f] = flow;
+    w.book_operating(f, flow);
     w.F.compute[f] =
         std::max(0.0, c + p.capex / (WEEKS * p.gpu_cost) - p.compute_depreciation * c / WEEKS);
   });

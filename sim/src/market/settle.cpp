@@ -25,8 +25,7 @@ void settle_moves(Simulation::World& w) {
       const double signing = o.value * p.signing_share * h;
       w.join_firm(r, o.firm, o.value * (1.0 - p.signing_share - p.equity_share), signing,
                   o.value * p.equity_share * h);
-      w.F.cash[f] -= signing;
-      w.F.signing_paid[f] += signing;
+      w.pay_signing(f, signing);
       ++w.F.offers_accepted[f];
       w.record(from >= 0 ? EventKind::poach : EventKind::hire, r, from, o.firm, o.outreach);
     } else if (w.stay_raise[ri] > 0 && from >= 0) {
@@ -43,8 +42,7 @@ void settle_moves(Simulation::World& w) {
       w.join_firm(r, from, value * (1.0 - p.signing_share - p.equity_share), signing,
                   value * p.equity_share * h);
       const double paid = std::max(0.0, signing - old_signing);
-      w.F.cash[static_cast<std::size_t>(from)] -= paid;
-      w.F.signing_paid[static_cast<std::size_t>(from)] += paid;
+      w.pay_signing(static_cast<std::size_t>(from), paid);
       w.record(EventKind::retention, r, from, from);
     }
     w.held[ri] = -1;
