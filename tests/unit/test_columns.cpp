@@ -139,3 +139,29 @@ TEST(Columns, PerStepCountersStartEachStepAtZero) {
   for (std::size_t f = 0; f < sim.firms().size(); ++f) counted += sim.firms().hires[f];
   EXPECT_EQ(counted, hires);
 }
+
+TEST(Columns, ResearcherColumnsAgreeWithTheirList) {
+  Simulation a(small(20));
+  for (int k = 0; k < 12; ++k) a.step();  // graduates arrive: the table grows
+  const ResearcherTable& R = a.researchers();
+  EXPECT_GT(R.size(), static_cast<std::size_t>(a.scenario().population.count));
+  detail::researcher_columns(R, [&](const char* name, const char*, const auto& column, unsigned) {
+    EXPECT_EQ(column.size(), R.size()) << name;
+  });
+  const std::vector<char> state = a.save_state();
+  Simulation b(small(20));
+  b.restore_state(state.data(), state.size(), "test");
+  const ResearcherTable& B = b.researchers();
+  detail::researcher_columns(
+      R, [&](const char* name, const char*, const auto& column, unsigned roles) {
+        if (!(roles & detail::SAVED)) return;
+        detail::researcher_columns(
+            B, [&](const char* other, const char*, const auto& restored, unsigned) {
+              if constexpr (std::is_same_v<decltype(column), decltype(restored)>) {
+                if (std::string(name) == other) {
+                  EXPECT_TRUE(column == restored) << name;
+                }
+              }
+            });
+      });
+}

@@ -1,9 +1,9 @@
 #pragma once
-// The firm table's columns, declared once. Adding a firm (World::add_firm),
-// checkpoints (save, restore, size checks), the per-step reset and the
-// output's /firms/series all walk this list, so a new column is one line
-// here plus the code that uses it (tests/unit/test_columns.cpp checks that
-// every consumer agrees with the list).
+// The columns of the firm and researcher tables, each declared once. Adding
+// a firm or a researcher, checkpoints (save, restore, size checks), the
+// per-step reset and the output all walk these lists, so a new column is
+// one line here plus the code that uses it (tests/unit/test_columns.cpp
+// checks that every consumer agrees with the lists).
 
 #include <type_traits>
 #include <vector>
@@ -43,6 +43,31 @@ void firm_columns(Table& F, Visit&& visit) {
   visit("offers_made", "offers", F.offers_made, OUTPUT | PER_STEP);
   visit("offers_accepted", "offers", F.offers_accepted, OUTPUT | PER_STEP);
   visit("signing_paid", "USD", F.signing_paid, OUTPUT | PER_STEP);
+}
+
+//! Calls visit(name, units, column, roles) for every column of the
+//! researcher table, in a fixed order (checkpoints store SAVED columns in
+//! this order). OUTPUT columns are written once, to /researchers/<name>;
+//! units "" means the dataset has no units attribute.
+template <class Table, class Visit>
+void researcher_columns(Table& R, Visit&& visit) {
+  visit("skill", "", R.skill, SAVED | OUTPUT);
+  visit("field", "", R.field, SAVED | OUTPUT);
+  visit("origin", "", R.origin, SAVED | OUTPUT);
+  visit("entered_step", "step", R.entered_step, SAVED | OUTPUT);
+  visit("w_money", "", R.w_money, SAVED);
+  visit("w_compute", "", R.w_compute, SAVED);
+  visit("w_mission", "", R.w_mission, SAVED);
+  visit("w_peers", "", R.w_peers, SAVED);
+  visit("w_home", "", R.w_home, SAVED);
+  visit("switch_cost", "", R.switch_cost, SAVED);
+  visit("reservation", "USD/yr", R.reservation, SAVED);
+  visit("salary", "USD/yr", R.salary, SAVED);
+  visit("signing", "USD", R.signing, SAVED);
+  visit("equity", "USD", R.equity, SAVED);
+  visit("employer", "", R.employer, SAVED);
+  visit("hired_step", "step", R.hired_step, SAVED);
+  visit("slot", "", R.slot, SAVED);
 }
 
 //! The output also has /firms/series/headcount, computed (employees' size).

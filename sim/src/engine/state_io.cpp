@@ -47,17 +47,16 @@ void check_restored(const Simulation::World& w, const std::string& what) {
   };
   if (w.step < 0 || w.step > sc.run.steps) bad("step");
   // Researchers: one entry per researcher in every column, indices in range.
-  for (const auto* v : {&R.entered_step, &R.employer, &R.hired_step, &R.slot}) {
-    if (v->size() != n) bad("researcher table");
-  }
-  for (const auto* v : {&R.w_money, &R.w_compute, &R.w_mission, &R.w_peers, &R.w_home,
-                        &R.switch_cost, &R.reservation, &R.salary, &R.signing, &R.equity}) {
-    if (v->size() != n) bad("researcher table");
-    if (!std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x); })) {
-      bad("a researcher value is not a finite number");
+  detail::researcher_columns(R, [&](const char* name, const char*, const auto& column,
+                                    unsigned roles) {
+    if (!(roles & detail::SAVED)) return;
+    if (column.size() != n) bad(std::string("researcher table (") + name + ")");
+    if constexpr (std::is_floating_point_v<typename std::decay_t<decltype(column)>::value_type>) {
+      if (!std::all_of(column.begin(), column.end(), [](double x) { return std::isfinite(x); })) {
+        bad(std::string("a researcher's ") + name + " is not a finite number");
+      }
     }
-  }
-  if (R.field.size() != n || R.origin.size() != n) bad("researcher table");
+  });
   if (n < static_cast<std::size_t>(sc.population.count)) bad("researcher table");
   for (std::size_t r = 0; r < n; ++r) {
     if (!(R.skill[r] > 0) || !std::isfinite(R.skill[r])) bad("a skill is not a positive number");
@@ -178,17 +177,9 @@ std::vector<char> Simulation::save_state() const {
   BinaryWriter out;
   out.value<std::int32_t>(w.step);
   const ResearcherTable& R = w.R;
-  out.vector(R.skill);
-  out.vector(R.field);
-  out.vector(R.origin);
-  out.vector(R.entered_step);
-  for (const auto* v : {&R.w_money, &R.w_compute, &R.w_mission, &R.w_peers, &R.w_home,
-                        &R.switch_cost, &R.reservation, &R.salary, &R.signing, &R.equity}) {
-    out.vector(*v);
-  }
-  out.vector(R.employer);
-  out.vector(R.hired_step);
-  out.vector(R.slot);
+  detail::researcher_columns(R, [&](const char*, const char*, const auto& column, unsigned roles) {
+    if (roles & detail::SAVED) save_column(out, column);
+  });
   const FirmTable& F = w.F;
   detail::firm_columns(F, [&](const char*, const char*, const auto& column, unsigned roles) {
     if (roles & detail::SAVED) save_column(out, column);
@@ -214,17 +205,9 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   BinaryReader in(data, size, what);
   w.step = in.value<std::int32_t>();
   ResearcherTable& R = w.R;
-  R.skill = in.vector<double>();
-  R.field = in.vector<std::uint8_t>();
-  R.origin = in.vector<std::int16_t>();
-  R.entered_step = in.vector<std::int32_t>();
-  for (auto* v : {&R.w_money, &R.w_compute, &R.w_mission, &R.w_peers, &R.w_home, &R.switch_cost,
-                  &R.reservation, &R.salary, &R.signing, &R.equity}) {
-    *v = in.vector<double>();
-  }
-  R.employer = in.vector<std::int32_t>();
-  R.hired_step = in.vector<std::int32_t>();
-  R.slot = in.vector<std::int32_t>();
+  detail::researcher_columns(R, [&](const char*, const char*, auto& column, unsigned roles) {
+    if (roles & detail::SAVED) load_column(in, column);
+  });
   FirmTable& F = w.F;
   detail::firm_columns(F, [&](const char*, const char*, auto& column, unsigned roles) {
     if (roles & detail::SAVED) load_column(in, column);

@@ -576,13 +576,21 @@ void OutputWriter::finish(const Simulation& sim) {
     const ResearcherTable& R = sim.researchers();
     h5::Handle grp(h5::check_id(H5Gopen2(root, "researchers", H5P_DEFAULT), "opening researchers"),
                    H5Gclose);
-    h5::write_vector(grp.id(), "skill", R.skill, o.gzip);
-    std::vector<std::int16_t> field(R.field.begin(), R.field.end());
-    h5::write_vector(grp.id(), "field", field, o.gzip);
-    h5::write_vector(grp.id(), "origin", R.origin, o.gzip);
-    h5::write_vector(grp.id(), "entered_step", R.entered_step, o.gzip);
-    h5::write_attribute(h5::open_dataset(grp.id(), "entered_step").id(), "units",
-                        std::string("step"));
+    detail::researcher_columns(
+        R, [&](const char* name, const char* units, const auto& column, unsigned roles) {
+          if (!(roles & detail::OUTPUT)) return;
+          using T = typename std::decay_t<decltype(column)>::value_type;
+          if constexpr (std::is_same_v<T, std::uint8_t>) {
+            // Small codes (field) are stored as int16, as schema 1 had them.
+            h5::write_vector(grp.id(), name,
+                             std::vector<std::int16_t>(column.begin(), column.end()), o.gzip);
+          } else if constexpr (std::is_arithmetic_v<T>) {
+            h5::write_vector(grp.id(), name, column, o.gzip);
+          }
+          if (units[0] != '\0') {
+            h5::write_attribute(h5::open_dataset(grp.id(), name).id(), "units", std::string(units));
+          }
+        });
     grp.close();
   }
   if (sc.output.network) {
