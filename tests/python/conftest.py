@@ -56,6 +56,34 @@ def run_talentsim(out: Path, scenario: Path | None = None, *args: str) -> Path:
         time.sleep(5)
 
 
+def datasets(path: Path) -> dict:
+    """Every dataset of an HDF5 file, by path, read whole."""
+    import h5py
+
+    out = {}
+    with h5py.File(path) as f:
+        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
+    return out
+
+
+def same_datasets(a: Path, b: Path) -> bool:
+    """True when two files hold the same datasets with equal contents."""
+    import numpy as np
+
+    x, y = datasets(a), datasets(b)
+    return set(x) == set(y) and all(np.array_equal(x[k], y[k]) for k in x)
+
+
+def assert_same_datasets(a: Path, b: Path) -> None:
+    """Asserts :func:`same_datasets`, naming the first dataset that differs."""
+    import numpy as np
+
+    x, y = datasets(a), datasets(b)
+    assert set(x) == set(y), sorted(set(x) ^ set(y))
+    for name in x:
+        assert np.array_equal(x[name], y[name]), name
+
+
 @pytest.fixture(scope="session")
 def binary() -> Path:
     return binary_path()

@@ -15,7 +15,7 @@ import pytest
 
 import talentsim as ts
 
-from conftest import ROOT, binary_path
+from conftest import ROOT, binary_path, assert_same_datasets as assert_same
 
 # Shortened runs of example_small leave its later events out, with a note
 # (checked by test_a_shortened_run_warns_once_about_events_it_leaves_out).
@@ -30,18 +30,8 @@ def test_the_engine_module_is_built():
     assert ts.engine_available()
 
 
-def datasets(path: Path) -> dict:
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
 
 
-def assert_same(a: Path, b: Path) -> None:
-    x, y = datasets(a), datasets(b)
-    assert set(x) == set(y)
-    for name in x:
-        assert np.array_equal(x[name], y[name]), name
 
 
 def cli(*args) -> None:

@@ -20,7 +20,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT, binary_path
+from conftest import ROOT, binary_path, datasets
 
 SMALL = ROOT / "scenarios" / "example_small.toml"
 
@@ -38,11 +38,6 @@ def refused(r, fragment, status=2) -> str:
     return r.stderr
 
 
-def datasets(path: Path) -> dict:
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
 
 
 # ---- 13. temporaries never follow symbolic links ----------------------------------

@@ -16,7 +16,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT, binary_path
+from conftest import ROOT, binary_path, assert_same_datasets as assert_same, datasets
 
 SMALL = ROOT / "scenarios" / "example_small.toml"
 STORY = ROOT / "scenarios" / "meta_superintelligence_2025.toml"
@@ -27,18 +27,8 @@ def tsim(*args, env=None, timeout=120):
                           env=env, timeout=timeout)
 
 
-def datasets(path: Path) -> dict:
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
 
 
-def assert_same(a: Path, b: Path):
-    x, y = datasets(a), datasets(b)
-    assert set(x) == set(y)
-    for name in x:
-        assert np.array_equal(x[name], y[name]), name
 
 
 def valid_or_absent(path: Path):

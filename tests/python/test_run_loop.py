@@ -12,7 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from conftest import ROOT, binary_path
+from conftest import ROOT, binary_path, same_datasets as same
 
 SMALL = ROOT / "scenarios" / "example_small.toml"
 
@@ -22,16 +22,8 @@ def tsim(*args, env=None, cwd=None):
                           env=env, cwd=cwd, timeout=300)
 
 
-def datasets(path: Path) -> dict:
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
 
 
-def same(a: Path, b: Path) -> bool:
-    x, y = datasets(a), datasets(b)
-    return set(x) == set(y) and all(np.array_equal(x[k], y[k]) for k in x)
 
 
 def one_point_sweep(tmp: Path) -> Path:

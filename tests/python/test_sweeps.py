@@ -18,7 +18,7 @@ import pytest
 
 import talentsim as ts
 
-from conftest import ROOT as REPO, binary_path
+from conftest import ROOT as REPO, binary_path, datasets
 
 SLURM_UP = REPO / "tests" / "slurm" / "slurm_up.sh"
 SLURM_DOWN = REPO / "tests" / "slurm" / "slurm_down.sh"
@@ -45,11 +45,6 @@ def slurm(tmp_path_factory):
     subprocess.run(["bash", str(SLURM_DOWN), str(state)])
 
 
-def datasets(path: Path) -> dict:
-    out = {}
-    with h5py.File(path) as f:
-        f.visititems(lambda n, o: out.__setitem__(n, o[()]) if isinstance(o, h5py.Dataset) else None)
-    return out
 
 
 def write(path: Path, text: str) -> Path:
