@@ -121,7 +121,7 @@ TEST(Columns, OutputHasASeriesForEveryOutputColumnAndNoOther) {
 TEST(Columns, PerStepCountersStartEachStepAtZero) {
   Simulation sim(small(10));
   for (int k = 0; k < 5; ++k) sim.step();
-  auto& w = detail::testing::world(sim);
+  auto& w = detail::testing::state(sim);
   // Dirty every per-step counter; the next step must begin from zero, so
   // what it reports is its own activity only (hires = its hire events).
   detail::firm_columns(w.F, [](const char*, const char*, auto& column, unsigned roles) {

@@ -5,11 +5,15 @@
 #include <gtest/gtest.h>
 #include <toml++/toml.h>
 
+#include <cmath>
+#include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
 
 #include "scenario/schema.hpp"
+#include "talentsim/errors.hpp"
 #include "talentsim/scenario.hpp"
 
 using namespace talentsim;
@@ -126,4 +130,138 @@ TEST(Docs, KeyReferenceInSweepsMdIsTheSweepSchema) {
   EXPECT_EQ(doc.substr(b + begin.size(), e - b - begin.size()),
             detail::schema_markdown(detail::sweep_schema()))
       << "run `make docs` to regenerate";
+}
+
+namespace {
+
+// The node at a dotted path of an override ("countries.0.visa_friction").
+const toml::node* at_path(const toml::table& doc, const std::string& path) {
+  const toml::node* node = &doc;
+  std::size_t begin = 0;
+  while (node != nullptr && begin <= path.size()) {
+    const std::size_t end = std::min(path.find('.', begin), path.size());
+    const std::string part = path.substr(begin, end - begin);
+    if (const toml::array* a = node->as_array()) {
+      node = a->get(static_cast<std::size_t>(std::stoul(part)));
+    } else if (const toml::table* t = node->as_table()) {
+      node = t->get(part);
+    } else {
+      return nullptr;
+    }
+    begin = end + 1;
+  }
+  return node;
+}
+
+// Where an override reaches a key of `table`; "" when the key is not a
+// scalar that an override can set.
+std::string override_prefix(std::string_view table) {
+  static const std::set<std::string_view> plain = {"run",
+                                                   "output",
+                                                   "network",
+                                                   "market",
+                                                   "market.posted_wage",
+                                                   "flows",
+                                                   "founders",
+                                                   "population",
+                                                   "population.preferences"};
+  if (plain.count(table)) return std::string(table) + ".";
+  if (table == "countries[]") return "countries.0.";
+  if (table == "firm") return "firm_groups.0.";  // firms.0 has pinned staff
+  if (table == "firm_groups[]") return "firm_groups.0.";
+  if (table == "pinned[]") return "pinned.0.";
+  return "";
+}
+
+std::string literal(double x, bool integer) {
+  char buf[64];
+  if (integer) {
+    std::snprintf(buf, sizeof buf, "%lld", static_cast<long long>(x));
+  } else {
+    std::snprintf(buf, sizeof buf, "%.17g", x);
+    if (std::string_view(buf).find_first_of(".eEn") == std::string_view::npos) {
+      std::strcat(buf, ".0");
+    }
+  }
+  return buf;
+}
+
+}  // namespace
+
+// Each scenario key is declared once, in the schema; the loader reads it
+// into the Scenario and to_toml() writes it back. This checks that the three
+// agree for every scalar key: set to a value other than the one it has, the
+// key must come out of the resolved scenario with that value (a key the
+// loader ignored, or the writer forgot, comes out unchanged or missing).
+TEST(Docs, EveryScalarKeyGoesFromTheSchemaThroughTheLoaderToTheWriter) {
+  const std::string path = SRC + "/tests/data/all_keys.toml";
+  const toml::table base = toml::parse(to_toml(load_scenario(path)));
+  int checked = 0;
+  std::vector<std::string> untried;
+  for (const auto& spec : detail::scenario_schema()) {
+    using enum detail::KeyType;
+    if (spec.type != integer && spec.type != real && spec.type != boolean && spec.type != dist) {
+      continue;
+    }
+    const std::string prefix = override_prefix(spec.table);
+    if (prefix.empty()) continue;
+    const std::string key = prefix + std::string(spec.key);
+    SCOPED_TRACE(key);
+    const toml::node* before = at_path(base, key);
+    const bool is_int = spec.type == integer || (before != nullptr && before->is_integer());
+    std::vector<std::string> candidates;
+    if (spec.type == boolean) {
+      ASSERT_NE(before, nullptr) << "the writer leaves it out";
+      candidates.push_back(before->value_or(false) ? "false" : "true");
+    } else {
+      const bool known = before != nullptr && before->value<double>().has_value();
+      const double current = known ? *before->value<double>() : 0.0;
+      std::vector<double> xs;
+      if (known) xs.insert(xs.end(), {current * 2, current / 2, current + 1, current - 1});
+      const detail::Range& r = spec.range;
+      if (std::isfinite(r.lo) && std::isfinite(r.hi)) {
+        xs.insert(xs.end(), {(r.lo + r.hi) / 2, r.lo + (r.hi - r.lo) / 4});
+      }
+      if (std::isfinite(r.lo)) xs.insert(xs.end(), {r.lo + 1, r.lo + 0.5, r.lo + 10});
+      xs.insert(xs.end(), {1, 0.5, 2, 3});
+      for (double x : xs) {
+        if (is_int) x = std::round(x);
+        if (!r.contains(x) || (known && x == current)) continue;
+        candidates.push_back(literal(x, is_int));
+      }
+    }
+    bool tried = false;
+    for (const std::string& value : candidates) {
+      Scenario changed;
+      try {
+        std::vector<Override> overrides = {{key, value}};
+        // A late entrant starts empty.
+        if (spec.key == "enter_step") overrides.push_back({prefix + "headcount", "0"});
+        changed = load_scenario(path, overrides);
+      } catch (const user_error&) {
+        continue;  // a cross-key rule refuses this value: try the next
+      }
+      tried = true;
+      const toml::table after = toml::parse(to_toml(changed));
+      const toml::node* got = at_path(after, key);
+      ASSERT_NE(got, nullptr) << "the writer leaves it out";
+      const toml::table expected = toml::parse("v = " + value);
+      if (spec.type == boolean) {
+        EXPECT_EQ(got->value<bool>(), expected["v"].value<bool>());
+      } else {
+        EXPECT_EQ(got->value<double>(), expected["v"].value<double>())
+            << "set to " << value << ", the resolved scenario says "
+            << got->value<double>().value_or(-1);
+      }
+      break;
+    }
+    if (tried) {
+      ++checked;
+    } else {
+      untried.push_back(key);
+    }
+  }
+  EXPECT_GE(checked, 80);
+  EXPECT_TRUE(untried.empty()) << "no value could be tried for " << untried.size() << " keys, e.g. "
+                               << (untried.empty() ? "" : untried[0]);
 }

@@ -98,7 +98,7 @@ headcount = 1
 [[firms]]
 name = "B"
 )"));
-  const auto& w = detail::testing::world(sim);
+  const auto& w = detail::testing::state(sim);
   // A: T = 1, C = 100, Y_ref = 10. Adding 3: Y(4) = 20, so MV = 1e6 * 10 / 10.
   EXPECT_DOUBLE_EQ(w.F.y_ref[0], 10.0);
   EXPECT_NEAR(marginal_value(w, 0, 3.0), 1.0e6, 1e-6);
@@ -120,7 +120,7 @@ denial_weight = 0.5
 [[firms]]
 name = "C"
 )"));
-  const auto& w = detail::testing::world(sim);
+  const auto& w = detail::testing::state(sim);
   const std::int32_t r = w.F.employees[0][0];
   // MV_B(r) = 1e6 (empty firm, floor 1), L_A(r) = 1e6, gamma = 0.5.
   EXPECT_NEAR(detail::willingness_to_pay(w, 1, r), 1.5e6, 1e-6);
@@ -142,7 +142,7 @@ origin = "US"
 skill = 1.0
 switch_cost = 0.5
 )"));
-  const auto& w = detail::testing::world(sim);
+  const auto& w = detail::testing::state(sim);
   const std::int32_t r = 0;
   ASSERT_EQ(w.R.employer[0], NO_FIRM);
   // Money-only utility: ln(a) >= ln(reservation) + switch_cost.
@@ -158,7 +158,7 @@ equity_share = 0.5
 equity_haircut = 0.4
 )",
                               "", 1));
-  auto& w = detail::testing::world(sim);
+  auto& w = detail::testing::state(sim);
   w.C.retention_subsidy[0] = 5000;
   // a * (1 - 0.4 * 0.5) + 5000 (same country as origin).
   EXPECT_NEAR(detail::effective_money(w, 0, 0, 100000.0), 85000.0, 1e-9);

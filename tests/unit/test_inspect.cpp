@@ -272,10 +272,10 @@ TEST(Output, NonFiniteValuesAreCountedAndStored) {
   {
     OutputWriter writer(p, sim);
     EXPECT_EQ(writer.nonfinite_summary(), "");
-    detail::testing::world(sim).F.cash[1] = std::nan("");
+    detail::testing::state(sim).F.cash[1] = std::nan("");
     while (!sim.finished()) {
       sim.step();
-      detail::testing::world(sim).F.cash[1] = std::nan("");
+      detail::testing::state(sim).F.cash[1] = std::nan("");
       writer.write_step(sim);
     }
     EXPECT_NE(writer.nonfinite_summary().find("/firms/series/cash"), std::string::npos)

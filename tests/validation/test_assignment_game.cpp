@@ -81,8 +81,8 @@ signing_share = 0.0
 
 // Value of researcher r to firm f: MV of an empty firm = ai * (delta/floor)^alpha.
 double value_of(const Simulation& sim, std::size_t f, std::size_t r) {
-  return detail::marginal_value(detail::testing::world(sim), f,
-                                detail::testing::world(sim).delta(f, static_cast<std::int32_t>(r)));
+  return detail::marginal_value(detail::testing::state(sim), f,
+                                detail::testing::state(sim).delta(f, static_cast<std::int32_t>(r)));
 }
 
 // Best total value over every assignment of researchers to firms (each firm

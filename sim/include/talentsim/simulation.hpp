@@ -134,8 +134,9 @@ class Simulation {
   //! Throws internal_error if an invariant is broken (see docs/model.md).
   void check_invariants() const;
 
-  //! Implementation state (sim/src/engine/world.hpp); white-box tests reach
-  //! it through detail::testing::world() in that private header.
+  //! Implementation (sim/src/engine/world.hpp): the state and the phases'
+  //! structs; white-box tests reach the state through
+  //! detail::testing::state() in that private header.
   struct World;
 
  private:

@@ -30,7 +30,7 @@ Scenario without_parameters(Scenario s) {
 }  // namespace
 
 void Simulation::set(const std::string& path, const std::string& value) {
-  World& w = *world_;
+  detail::State& w = world_->state;
   const std::string where = "--set " + path + "=" + value;
   if (finished()) throw user_error(where + ": the run has ended; nothing is left to change");
   const std::string text = to_toml(w.sc);

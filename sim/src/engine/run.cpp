@@ -73,9 +73,15 @@ RunEnd run_steps(Simulation& sim, std::int64_t steps, const std::vector<Observer
   return RunEnd::reached;
 }
 
-FileRun::FileRun(Scenario scenario, RunFiles files) : files_(std::move(files)) {
+FileRun::FileRun(Scenario scenario, RunFiles files)
+    : FileRun(std::make_unique<Simulation>(std::move(scenario)), std::move(files)) {}
+
+FileRun::FileRun(std::unique_ptr<Simulation> sim, RunFiles files)
+    : sim_(std::move(sim)), files_(std::move(files)) {
+  if (sim_->step_index() != 0) {
+    throw internal_error("FileRun: the simulation has made steps already");
+  }
   if (files_.checkpoint.empty()) files_.checkpoint = files_.output + ".ckpt";
-  sim_ = std::make_unique<Simulation>(std::move(scenario));
   timed(output_s_, [&] { writer_ = std::make_unique<OutputWriter>(files_.output, *sim_); });
 }
 
@@ -96,13 +102,17 @@ std::unique_ptr<FileRun> FileRun::resume(
 FileRun::~FileRun() = default;
 
 RunEnd FileRun::run(const std::vector<Observer*>& extra) {
+  return run(sim_->scenario().run.steps, extra);
+}
+
+RunEnd FileRun::run(std::int64_t steps, const std::vector<Observer*>& extra) {
   WriterObserver writer(*writer_, output_s_);
   CheckpointObserver checkpoints(files_.checkpoint, files_.checkpoint_every, *writer_,
                                  checkpoint_s_);
   std::vector<Observer*> observers = {&writer, &checkpoints};
   observers.insert(observers.end(), extra.begin(), extra.end());
   detail::StopSignals signals;
-  const RunEnd end = run_steps(*sim_, sim_->scenario().run.steps, observers);
+  const RunEnd end = run_steps(*sim_, steps, observers);
   if (end == RunEnd::interrupted && !sim_->finished()) {
     // Keep everything computed: a checkpoint, then a valid file marked
     // incomplete (SIGTERM comes from Slurm before a time limit).
@@ -110,6 +120,7 @@ RunEnd FileRun::run(const std::vector<Observer*>& extra) {
     timed(output_s_, [&] { writer_->finish(*sim_); });
     return RunEnd::interrupted;
   }
+  if (!sim_->finished()) return RunEnd::reached;  // more steps to come
   timed(output_s_, [&] { writer_->finish(*sim_); });
   // The run is complete; a checkpoint would only be a stale copy.
   if (files_.checkpoint_every > 0 || resumed_) {

@@ -133,7 +133,8 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
     : world_(std::make_unique<World>(std::move(scenario))) {
   PhaseClock clock;
   World& w = *world_;
-  const Scenario& sc = w.sc;
+  detail::State& s = w.state;
+  const Scenario& sc = s.sc;
 #ifdef NDEBUG
   // Decided by how this library was built, not by the caller.
   w.check = options.check_invariants.value_or(false);
@@ -141,11 +142,11 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
   w.check = options.check_invariants.value_or(true);
 #endif
   for (const Country& c : sc.countries) {
-    w.C.visa_friction.push_back(c.visa_friction);
-    w.C.retention_subsidy.push_back(c.retention_subsidy);
-    w.C.graduates_per_year.push_back(c.graduates_per_year);
+    s.C.visa_friction.push_back(c.visa_friction);
+    s.C.retention_subsidy.push_back(c.retention_subsidy);
+    s.C.graduates_per_year.push_back(c.graduates_per_year);
   }
-  w.tracker.reset(w.C.size());
+  s.tracker.reset(s.C.size());
   const bool posted = sc.market.protocol == Protocol::posted_wage;
   for (std::size_t f = 0; f < sc.firms.size(); ++f) {
     Firm firm = sc.firms[f];
@@ -155,21 +156,19 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
       firm.params.pay_level = sc.market.posted_wage.wage.sample(rng);
       firm.params.signing_share = firm.params.equity_share = 0;
     }
-    const std::int32_t id = w.add_firm(firm);
-    if (firm.params.enter_step > 0) w.entries.emplace_back(firm.params.enter_step, id);
+    const std::int32_t id = s.add_firm(firm);
+    if (firm.params.enter_step > 0) s.entries.emplace_back(firm.params.enter_step, id);
   }
   // Latest first, so the next entrant is at the back.
-  std::sort(w.entries.begin(), w.entries.end(), std::greater<>());
-  detail::build_population(w);
-  for (std::size_t f = 0; f < w.F.size(); ++f) w.set_reference_output(f);
-  detail::build_network(w);
-  w.sampler.refresh();
-  w.held.assign(w.R.size(), -1);
-  w.stay_raise.assign(w.R.size(), 0.0);
-  w.touched_mark.assign(w.R.size(), 0);
-  std::fill(w.F.hires.begin(), w.F.hires.end(), 0);
-  std::fill(w.F.departures.begin(), w.F.departures.end(), 0);
-  detail::compute_metrics(w);
+  std::sort(s.entries.begin(), s.entries.end(), std::greater<>());
+  detail::build_population(s);
+  for (std::size_t f = 0; f < s.F.size(); ++f) s.set_reference_output(f);
+  detail::build_network(s);
+  s.sampler.refresh();
+  std::fill(s.F.hires.begin(), s.F.hires.end(), 0);
+  std::fill(s.F.departures.begin(), s.F.departures.end(), 0);
+  w.ledger.open(s.F);
+  detail::compute_metrics(s, w.log, w.metrics);
   if (w.check) check_invariants();
   clock(w.times.setup);
 }
@@ -177,25 +176,25 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
 Simulation::~Simulation() = default;
 
 const Scenario& Simulation::scenario() const noexcept {
-  return world_->sc;
+  return world_->state.sc;
 }
 std::int64_t Simulation::step_index() const noexcept {
-  return world_->step;
+  return world_->state.step;
 }
 const ResearcherTable& Simulation::researchers() const noexcept {
-  return world_->R;
+  return world_->state.R;
 }
 const FirmTable& Simulation::firms() const noexcept {
-  return world_->F;
+  return world_->state.F;
 }
 const CountryTable& Simulation::countries() const noexcept {
-  return world_->C;
+  return world_->state.C;
 }
 const Network& Simulation::network() const noexcept {
-  return world_->net;
+  return world_->state.net;
 }
 const std::vector<Event>& Simulation::events() const noexcept {
-  return world_->events;
+  return world_->log.events;
 }
 const StepMetrics& Simulation::metrics() const noexcept {
   return world_->metrics;
@@ -204,60 +203,55 @@ const PhaseTimes& Simulation::phase_times() const noexcept {
   return world_->times;
 }
 const std::vector<std::string>& Simulation::firm_names() const noexcept {
-  return world_->firm_names;
+  return world_->state.firm_names;
 }
 
 void Simulation::step() {
   World& w = *world_;
+  detail::State& s = w.state;
   if (finished()) throw internal_error("step() after the last step");
   PhaseClock clock;
   PhaseTimes& t = w.times;
-  ++w.step;
-  w.events.clear();
-  w.exits_acquired = w.exits_bankrupt = 0;
-  detail::firm_columns(w.F, [](const char*, const char*, auto& column, unsigned roles) {
+  ++s.step;
+  w.log.clear();
+  detail::firm_columns(s.F, [](const char*, const char*, auto& column, unsigned roles) {
     using T = typename std::decay_t<decltype(column)>::value_type;
     if (roles & detail::PER_STEP) std::fill(column.begin(), column.end(), T{});
   });
-  for (std::size_t f = 0; f < w.F.size(); ++f) {
-    w.cash_start[f] = w.F.cash[f];
-    w.operating[f] = w.cash_other[f] = 0;
-  }
-  detail::apply_timeline_events(w);
+  w.ledger.open(s.F);
+  detail::apply_timeline_events(s, w.ledger);
   clock(t.timeline);
-  detail::apply_exogenous_flows(w);
+  detail::apply_exogenous_flows(s, w.log);
   clock(t.flows);
-  w.sampler.refresh();
-  if (w.sc.market.protocol == Protocol::auction) {
-    w.offers.clear();
-    std::fill(w.committed.begin(), w.committed.end(), 0.0);
-    std::fill(w.committed_signing.begin(), w.committed_signing.end(), 0.0);
-    std::fill(w.live_offers.begin(), w.live_offers.end(), 0);
-    detail::scout_candidates(w);
+  s.sampler.refresh();
+  if (s.sc.market.protocol == Protocol::auction) {
+    detail::scout_candidates(s, w.candidates);
     clock(t.scouting);
-    detail::run_auction_rounds(w);
+    detail::run_auction_rounds(s, w.candidates, w.auction, w.book);
     clock(t.rounds);
-    detail::settle_moves(w);
+    detail::settle_moves(w.book, s, w.ledger, w.log);
     clock(t.settle);
   } else {
-    detail::run_posted_wage_market(w);
+    detail::run_posted_wage_market(s, w.log);
     clock(t.rounds);
   }
-  detail::produce_and_account(w);
+  detail::produce_and_account(s, w.ledger);
   clock(t.production);
-  detail::resolve_exits(w);
+  detail::resolve_exits(s, w.ledger, w.log);
   clock(t.exits);
-  detail::found_spinouts(w);
+  detail::found_spinouts(s, w.ledger, w.log);
   clock(t.spinouts);
-  detail::enforce_budgets(w);
+  detail::enforce_budgets(s, w.budgets, w.log);
   clock(t.budgets);
-  detail::compute_metrics(w);
+  detail::compute_metrics(s, w.log, w.metrics);
   if (w.check) check_invariants();
   clock(t.metrics);
 }
 
 void Simulation::check_invariants() const {
-  const World& w = *world_;
+  const World& world = *world_;
+  const detail::State& w = world.state;
+  const detail::Ledger& ledger = world.ledger;
   const auto fail = [&](const std::string& what) {
     throw internal_error("invariant broken at step " + std::to_string(w.step) + ": " + what);
   };
@@ -302,7 +296,7 @@ void Simulation::check_invariants() const {
     if (fails && w.F.active[f] && w.F.cash[f] < 0) fail("'" + name + "' ends the step in debt");
     if (w.step > 0) {
       const double expected =
-          w.cash_start[f] + w.operating[f] - w.F.signing_paid[f] + w.cash_other[f];
+          ledger.cash_start[f] + ledger.operating[f] - w.F.signing_paid[f] + ledger.other[f];
       if (!close(expected, w.F.cash[f])) fail("cash accounting of '" + name + "' does not add up");
     }
   }

@@ -36,7 +36,7 @@ std::vector<std::string> strings(BinaryReader& in) {
 // uses any of it: a checkpoint edited by hand (its checksum recomputed) can
 // hold anything, and the engine trusts its state (an index out of range
 // would be a crash, a huge parameter an allocation without end).
-void check_restored(const Simulation::World& w, const std::string& what) {
+void check_restored(const detail::State& w, const std::string& what) {
   const Scenario& sc = w.sc;
   const ResearcherTable& R = w.R;
   const FirmTable& F = w.F;
@@ -173,7 +173,7 @@ void load_column(BinaryReader& in, std::vector<std::vector<T>>& v) {
 }  // namespace
 
 std::vector<char> Simulation::save_state() const {
-  const World& w = *world_;
+  const detail::State& w = world_->state;
   BinaryWriter out;
   out.value<std::int32_t>(w.step);
   const ResearcherTable& R = w.R;
@@ -201,7 +201,8 @@ std::vector<char> Simulation::save_state() const {
 }
 
 void Simulation::restore_state(const char* data, std::size_t size, const std::string& what) {
-  World& w = *world_;
+  World& world = *world_;
+  detail::State& w = world.state;
   BinaryReader in(data, size, what);
   w.step = in.value<std::int32_t>();
   ResearcherTable& R = w.R;
@@ -230,40 +231,21 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   check_restored(w, what);
   const std::size_t n = R.skill.size(), nf = F.params.size();
 
-  // Per-firm scratch follows the (possibly longer) firm table.
-  const auto grow = [&](auto& v, auto fill) { v.resize(nf, fill); };
+  // Per-step firm columns follow the (possibly longer) firm table; the
+  // phases' own buffers size themselves to the tables at each step.
   detail::firm_columns(F, [&](const char*, const char*, auto& column, unsigned roles) {
     if (!(roles & detail::SAVED)) column.resize(nf);
   });
-  w.candidates.resize(nf);
-  w.candidate_wtp.resize(nf);
-  w.candidate_last.resize(nf);
-  w.candidate_flags.resize(nf);
-  w.candidate_rest.resize(nf);
-  grow(w.committed, 0.0);
-  grow(w.committed_signing, 0.0);
-  grow(w.live_offers, 0);
-  grow(w.needs_fill, std::uint8_t{0});
-  w.fill_buffers.resize(nf);
-  w.scout_order.resize(nf);
-  w.fill_choices.resize(nf);
-  grow(w.cash_start, 0.0);
-  grow(w.operating, 0.0);
-  grow(w.cash_other, 0.0);
-  // Per-researcher scratch and the sampler follow the researcher table.
-  w.held.assign(n, -1);
-  w.stay_raise.assign(n, 0.0);
-  w.touched_mark.assign(n, 0);
-  w.stay_rest.assign(n, 0.0);
-  w.stay_u.assign(n, 0.0);
+  world.ledger.open(F);
+  // The sampler follows the researcher table.
   for (std::size_t r = 0; r < n; ++r) {
     w.sampler.set_weight(r, R.employer[r] == NOT_PRESENT
                                 ? 0.0
                                 : std::pow(R.skill[r], w.sc.market.visibility_exponent));
   }
   w.sampler.refresh();
-  w.events.clear();
-  detail::compute_metrics(w);
+  world.log.clear();
+  detail::compute_metrics(w, world.log, world.metrics);
 }
 
 }  // namespace talentsim

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <vector>
 
+#include "engine/phases.hpp"
 #include "market/valuation.hpp"
 
 namespace talentsim::detail {
@@ -21,34 +22,34 @@ bool can_acquire(FirmKind k) {
 
 }  // namespace
 
-void resolve_exits(Simulation::World& w) {
-  const std::size_t nf = w.F.size();
-  const std::size_t fields = w.sc.fields.size();
+void resolve_exits(State& s, Ledger& ledger, StepLog& log) {
+  const std::size_t nf = s.F.size();
+  const std::size_t fields = s.sc.fields.size();
   std::vector<double> team(fields);
   // A startup folds when its talent is below its share of the highest talent
   // it had at the end of an earlier step.
   const auto folds = [&](std::size_t f) {
-    const double share = w.F.params[f].exit_talent_share;
-    return w.F.kind[f] == FirmKind::startup && share > 0 && w.F.talent_peak[f] > 0 &&
-           w.F.talent[f] < share * w.F.talent_peak[f];
+    const double share = s.F.params[f].exit_talent_share;
+    return s.F.kind[f] == FirmKind::startup && share > 0 && s.F.talent_peak[f] > 0 &&
+           s.F.talent[f] < share * s.F.talent_peak[f];
   };
   for (std::size_t f = 0; f < nf; ++f) {
-    if (!w.F.active[f] || !can_fail(w.F.kind[f])) continue;
-    if (w.F.cash[f] >= 0 && !folds(f)) continue;
-    const double deficit = std::max(0.0, -w.F.cash[f]);
+    if (!s.F.active[f] || !can_fail(s.F.kind[f])) continue;
+    if (s.F.cash[f] >= 0 && !folds(f)) continue;
+    const double deficit = std::max(0.0, -s.F.cash[f]);
     std::fill(team.begin(), team.end(), 0.0);
-    for (std::int32_t r : w.F.employees[f]) {
-      team[w.R.field[static_cast<std::size_t>(r)]] += w.R.skill[static_cast<std::size_t>(r)];
+    for (std::int32_t r : s.F.employees[f]) {
+      team[s.R.field[static_cast<std::size_t>(r)]] += s.R.skill[static_cast<std::size_t>(r)];
     }
     std::int32_t buyer = -1;
     double best = 0;
-    if (!w.F.employees[f].empty()) {
+    if (!s.F.employees[f].empty()) {
       for (std::size_t b = 0; b < nf; ++b) {
-        if (b == f || !w.F.active[b] || !can_acquire(w.F.kind[b])) continue;
-        if (w.F.cash[b] - w.F.params[b].min_cash_reserve < deficit) continue;
+        if (b == f || !s.F.active[b] || !can_acquire(s.F.kind[b])) continue;
+        if (s.F.cash[b] - s.F.params[b].min_cash_reserve < deficit) continue;
         double added = 0;
-        for (std::size_t k = 0; k < fields; ++k) added += w.F.needs[b][k] * team[k];
-        const double value = marginal_value(w, b, added);
+        for (std::size_t k = 0; k < fields; ++k) added += s.F.needs[b][k] * team[k];
+        const double value = marginal_value(s, b, added);
         if (value >= deficit && value > best) {
           best = value;
           buyer = static_cast<std::int32_t>(b);
@@ -56,38 +57,38 @@ void resolve_exits(Simulation::World& w) {
       }
     }
     const auto id = static_cast<std::int32_t>(f);
-    std::vector<std::int32_t> staff = w.F.employees[f];
+    std::vector<std::int32_t> staff = s.F.employees[f];
     std::sort(staff.begin(), staff.end());
     if (buyer >= 0) {
       const auto b = static_cast<std::size_t>(buyer);
-      w.book_other(b, -deficit);
-      w.F.compute[b] += w.F.compute[f];
+      ledger.book_other(s.F, b, -deficit);
+      s.F.compute[b] += s.F.compute[f];
       for (std::int32_t r : staff) {
         const auto ri = static_cast<std::size_t>(r);
-        const double salary = w.R.salary[ri], signing = w.R.signing[ri], equity = w.R.equity[ri];
-        w.leave_firm(r, false);
-        w.join_firm(r, buyer, salary, signing, equity);
-        w.record(EventKind::acquisition, r, id, buyer);
+        const double salary = s.R.salary[ri], signing = s.R.signing[ri], equity = s.R.equity[ri];
+        s.leave_firm(r, false);
+        s.join_firm(r, buyer, salary, signing, equity);
+        log.record(s, EventKind::acquisition, r, id, buyer);
       }
     } else {
       for (std::int32_t r : staff) {
-        w.leave_firm(r, false);
-        w.record(EventKind::bankruptcy, r, id, NO_FIRM);
+        s.leave_firm(r, false);
+        log.record(s, EventKind::bankruptcy, r, id, NO_FIRM);
       }
     }
     // A deficit is written off (bankruptcy) or paid by the buyer; cash left
     // in a folding startup goes back to its investors.
-    w.set_cash(f, 0);
-    w.F.compute[f] = 0;
-    w.F.active[f] = 0;
+    ledger.set_cash(s.F, f, 0);
+    s.F.compute[f] = 0;
+    s.F.active[f] = 0;
     // Exits with no staff leave no researcher event; count them here.
     if (buyer >= 0)
-      ++w.exits_acquired;
+      ++log.exits_acquired;
     else
-      ++w.exits_bankrupt;
+      ++log.exits_bankrupt;
   }
   for (std::size_t f = 0; f < nf; ++f) {
-    if (w.F.active[f]) w.F.talent_peak[f] = std::max(w.F.talent_peak[f], w.F.talent[f]);
+    if (s.F.active[f]) s.F.talent_peak[f] = std::max(s.F.talent_peak[f], s.F.talent[f]);
   }
 }
 

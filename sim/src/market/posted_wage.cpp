@@ -10,16 +10,16 @@
 #include <cmath>
 #include <vector>
 
-#include "engine/world.hpp"
+#include "engine/phases.hpp"
 
 namespace talentsim::detail {
 
-void run_posted_wage_market(Simulation::World& w) {
-  const PostedWageParams& pw = w.sc.market.posted_wage;
-  const std::size_t n = w.R.size();
+void run_posted_wage_market(State& s, StepLog& log) {
+  const PostedWageParams& pw = s.sc.market.posted_wage;
+  const std::size_t n = s.R.size();
   std::vector<std::int32_t> active;
-  for (std::size_t f = 0; f < w.F.size(); ++f) {
-    if (w.F.active[f]) active.push_back(static_cast<std::int32_t>(f));
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    if (s.F.active[f]) active.push_back(static_cast<std::int32_t>(f));
   }
   if (active.empty()) return;
   const auto pick_firm = [&](CounterRng& rng) {
@@ -27,34 +27,34 @@ void run_posted_wage_market(Simulation::World& w) {
     return active[std::min(k, active.size() - 1)];
   };
   const auto take = [&](std::int32_t r, std::int32_t f) {
-    const std::int32_t from = w.R.employer[static_cast<std::size_t>(r)];
-    w.leave_firm(r, false);
-    w.join_firm(r, f, w.F.params[static_cast<std::size_t>(f)].pay_level, 0, 0);
-    ++w.F.offers_accepted[static_cast<std::size_t>(f)];
-    w.record(from >= 0 ? EventKind::poach : EventKind::hire, r, from, f);
+    const std::int32_t from = s.R.employer[static_cast<std::size_t>(r)];
+    s.leave_firm(r, false);
+    s.join_firm(r, f, s.F.params[static_cast<std::size_t>(f)].pay_level, 0, 0);
+    ++s.F.offers_accepted[static_cast<std::size_t>(f)];
+    log.record(s, from >= 0 ? EventKind::poach : EventKind::hire, r, from, f);
   };
   // Status at the start of the step decides who searches as a job seeker.
   std::vector<std::uint8_t> seeker(n, 0);
-  for (std::size_t r = 0; r < n; ++r) seeker[r] = w.R.employer[r] == NO_FIRM;
+  for (std::size_t r = 0; r < n; ++r) seeker[r] = s.R.employer[r] == NO_FIRM;
   for (std::size_t r = 0; r < n; ++r) {
-    if (w.R.employer[r] == NOT_PRESENT) continue;
-    CounterRng rng(w.sc.run.seed, Stream::posted_wage, static_cast<std::uint64_t>(w.step), r);
+    if (s.R.employer[r] == NOT_PRESENT) continue;
+    CounterRng rng(s.sc.run.seed, Stream::posted_wage, static_cast<std::uint64_t>(s.step), r);
     const double u = rng.uniform();
     const auto ri = static_cast<std::int32_t>(r);
     if (seeker[r]) {
       if (u < pw.offer_rate_seeker) {
         const std::int32_t f = pick_firm(rng);
-        ++w.F.offers_made[static_cast<std::size_t>(f)];
+        ++s.F.offers_made[static_cast<std::size_t>(f)];
         take(ri, f);
       }
     } else if (u < pw.separation_rate) {
-      const std::int32_t from = w.R.employer[r];
-      w.leave_firm(ri, false);
-      w.record(EventKind::layoff, ri, from, NO_FIRM);
+      const std::int32_t from = s.R.employer[r];
+      s.leave_firm(ri, false);
+      log.record(s, EventKind::layoff, ri, from, NO_FIRM);
     } else if (rng.uniform() < pw.offer_rate_employed) {
       const std::int32_t f = pick_firm(rng);
-      ++w.F.offers_made[static_cast<std::size_t>(f)];
-      if (w.F.params[static_cast<std::size_t>(f)].pay_level > w.R.salary[r]) take(ri, f);
+      ++s.F.offers_made[static_cast<std::size_t>(f)];
+      if (s.F.params[static_cast<std::size_t>(f)].pay_level > s.R.salary[r]) take(ri, f);
     }
   }
 }

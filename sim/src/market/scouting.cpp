@@ -6,67 +6,67 @@
 #include <limits>
 #include <numeric>
 
+#include "engine/phases.hpp"
 #include "market/valuation.hpp"
 #include "util/parallel.hpp"
 
 namespace talentsim::detail {
 
-void scout_candidates(Simulation::World& w) {
-  const std::size_t nf = w.F.size();
+void scout_candidates(const State& s, Candidates& out) {
+  const std::size_t nf = s.F.size();
+  out.fit(nf);
   parallel_for(nf, [&](std::size_t f) {
-    auto& cand = w.candidates[f];
-    auto& wtp = w.candidate_wtp[f];
-    auto& last = w.candidate_last[f];
-    auto& flags = w.candidate_flags[f];
-    auto& rest = w.candidate_rest[f];
+    auto& cand = out.ids[f];
+    auto& wtp = out.wtp[f];
+    auto& flags = out.flags[f];
+    auto& rest = out.rest[f];
     cand.clear();
     rest.clear();
     wtp.clear();
-    last.clear();
     flags.clear();
-    const FirmParams& p = w.F.params[f];
-    if (!w.F.active[f] || p.attention <= 0) return;
+    const FirmParams& p = s.F.params[f];
+    if (!s.F.active[f] || p.attention <= 0) return;
     // The most any offer of f can be worth this step: its budget room and the
     // cash for the signing part only shrink during the market phase. A firm
     // that cannot afford the smallest package makes no offers and needs no
     // candidates; a candidate whose floor (reservation) is above both this
     // cap and the firm's valuation can never get one. Both cuts are exact.
     double cap = std::numeric_limits<double>::infinity();
-    if (w.sc.market.budgets) {
-      cap = w.comp_budget(f) - w.F.payroll[f];
-      const double per_value = p.signing_share * w.contract_years();
-      if (per_value > 0) cap = std::min(cap, (w.F.cash[f] - p.min_cash_reserve) / per_value);
+    if (s.sc.market.budgets) {
+      cap = s.comp_budget(f) - s.F.payroll[f];
+      const double per_value = p.signing_share * s.contract_years();
+      if (per_value > 0) cap = std::min(cap, (s.F.cash[f] - p.min_cash_reserve) / per_value);
       cap += 1.0 + 1e-9 * std::abs(cap);  // rounding slack: the cut stays conservative
     }
     if (!(cap >= MIN_ANNUAL_VALUE)) return;
-    CounterRng rng(w.sc.run.seed, Stream::scouting, static_cast<std::uint64_t>(w.step), f);
+    CounterRng rng(s.sc.run.seed, Stream::scouting, static_cast<std::uint64_t>(s.step), f);
     const auto attention = static_cast<std::size_t>(p.attention);
     const auto referrals =
         static_cast<std::size_t>(std::llround(p.referral_share * static_cast<double>(attention)));
-    const auto& staff = w.F.employees[f];
+    const auto& staff = s.F.employees[f];
     for (std::size_t k = 0; k < referrals && !staff.empty(); ++k) {
       const auto e =
           staff[std::min(staff.size() - 1, static_cast<std::size_t>(
                                                rng.uniform() * static_cast<double>(staff.size())))];
-      const std::size_t degree = w.net.degree(e);
+      const std::size_t degree = s.net.degree(e);
       const double u = rng.uniform();
       if (degree == 0) continue;
-      cand.push_back(w.net.neighbour(
+      cand.push_back(s.net.neighbour(
           e, std::min(degree - 1, static_cast<std::size_t>(u * static_cast<double>(degree)))));
     }
     for (std::size_t k = referrals; k < attention; ++k) {
       const double u1 = rng.uniform(), u2 = rng.uniform(), u3 = rng.uniform(), u4 = rng.uniform();
-      const std::int32_t r = w.sampler.sample(u1, u2, u3, u4);
+      const std::int32_t r = s.sampler.sample(u1, u2, u3, u4);
       if (r >= 0) cand.push_back(r);
     }
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     const auto self = static_cast<std::int32_t>(f);
     std::size_t kept = 0;
-    for_each_prefetched(w, cand, [&](std::size_t, std::int32_t r) {
-      const std::int32_t e = w.R.employer[static_cast<std::size_t>(r)];
+    for_each_prefetched(s, cand, [&](std::size_t, std::int32_t r) {
+      const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
       if (e == NOT_PRESENT || e == self) return;
-      const double v = willingness_to_pay(w, f, r);
+      const double v = willingness_to_pay(s, f, r);
       if (!(v > 0)) return;
       cand[kept++] = r;
       wtp.push_back(v);
@@ -77,7 +77,7 @@ void scout_candidates(Simulation::World& w) {
     // cut below, which never removes anyone who could get an offer).
     const auto outreach = std::min<std::size_t>(kept, static_cast<std::size_t>(p.outreach));
     if (outreach > 0) {
-      auto& order = w.scout_order[f];
+      auto& order = out.order[f];
       order.resize(kept);
       std::iota(order.begin(), order.end(), 0);
       std::partial_sort(order.begin(), order.begin() + static_cast<long>(outreach), order.end(),
@@ -89,7 +89,7 @@ void scout_candidates(Simulation::World& w) {
     std::size_t useful = 0;
     for (std::size_t j = 0; j < kept; ++j) {
       const auto r = static_cast<std::size_t>(cand[j]);
-      if (std::min(wtp[j], cap) < std::max(MIN_ANNUAL_VALUE, w.R.reservation[r])) continue;
+      if (std::min(wtp[j], cap) < std::max(MIN_ANNUAL_VALUE, s.R.reservation[r])) continue;
       cand[useful] = cand[j];
       wtp[useful] = wtp[j];
       flags[useful] = flags[j];
@@ -98,10 +98,9 @@ void scout_candidates(Simulation::World& w) {
     cand.resize(useful);
     wtp.resize(useful);
     flags.resize(useful);
-    last.assign(useful, 0.0);
     // Non-money utility at f does not change during the market phase.
-    for_each_prefetched(w, cand, [&](std::size_t, std::int32_t r) {
-      rest.push_back(nonmoney_utility(w, r, f, false));
+    for_each_prefetched(s, cand, [&](std::size_t, std::int32_t r) {
+      rest.push_back(nonmoney_utility(s, r, f, false));
     });
   });
 }

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <span>
 
-#include "engine/world.hpp"
+#include "engine/state.hpp"
 
 namespace talentsim::detail {
 
@@ -15,45 +15,43 @@ namespace talentsim::detail {
 double production(double tfp, double alpha, double talent, double compute) noexcept;
 
 //! Annual value to firm f of adding talent `delta` (USD/yr).
-double marginal_value(const Simulation::World& w, std::size_t f, double delta) noexcept;
+double marginal_value(const State& s, std::size_t f, double delta) noexcept;
 //! Annual value firm e loses if talent `delta` leaves it (USD/yr).
-double incumbent_loss(const Simulation::World& w, std::size_t e, double delta) noexcept;
+double incumbent_loss(const State& s, std::size_t e, double delta) noexcept;
 //! Outside bidder's ceiling: MV plus gamma times the incumbent's loss when the
 //! incumbent is a rival.
-double willingness_to_pay(const Simulation::World& w, std::size_t f, std::int32_t r) noexcept;
+double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcept;
 //! Incumbent's retention ceiling for its employee r: L_e(r).
-double retention_ceiling(const Simulation::World& w, std::int32_t r) noexcept;
+double retention_ceiling(const State& s, std::int32_t r) noexcept;
 
 //! Colleagues of r (network neighbours) employed at firm f.
-int peers_at(const Simulation::World& w, std::int32_t r, std::int32_t f) noexcept;
+int peers_at(const State& s, std::int32_t r, std::int32_t f) noexcept;
 //! Effective annual money of a package worth `a` at f: a*(1 - haircut*equity_share)
 //! plus the retention subsidy when f is in r's origin country.
-double effective_money(const Simulation::World& w, std::int32_t r, std::size_t f,
-                       double a) noexcept;
+double effective_money(const State& s, std::int32_t r, std::size_t f, double a) noexcept;
 //! Utility of working at f apart from money and the taste shock.
-double nonmoney_utility(const Simulation::World& w, std::int32_t r, std::size_t f,
-                        bool outreach) noexcept;
+double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept;
 //! Expected utility of an offer worth `a` at f (no taste shock).
-double offer_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a,
+double offer_utility(const State& s, std::int32_t r, std::size_t f, double a,
                      bool outreach) noexcept;
 //! Expected utility of staying: the current package (or `raise` > 0, a
 //! counter-offer's annual value); a job seeker's is w_money * ln(reservation).
-double stay_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept;
+double stay_utility(const State& s, std::int32_t r, double raise) noexcept;
 //! Gumbel(0, taste_noise) shock of r for firm f (f = -1: staying), fixed within a step.
-double taste_shock(const Simulation::World& w, std::int32_t r, std::int32_t f) noexcept;
+double taste_shock(const State& s, std::int32_t r, std::int32_t f) noexcept;
 //! Smallest annual value whose expected utility at f reaches `target`;
 //! +inf when money cannot get there (w_money = 0).
-double value_for_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
+double value_for_utility(const State& s, std::int32_t r, std::size_t f, double target,
                          bool outreach) noexcept;
 //! The same when the non-money utility `rest` at f is already known.
-double value_given_rest(const Simulation::World& w, std::int32_t r, std::size_t f, double target,
+double value_given_rest(const State& s, std::int32_t r, std::size_t f, double target,
                         double rest) noexcept;
 //! The money term of utility for an offer worth `a` at f.
-double money_utility(const Simulation::World& w, std::int32_t r, std::size_t f, double a) noexcept;
+double money_utility(const State& s, std::int32_t r, std::size_t f, double a) noexcept;
 //! The money term of staying (current package, or `raise` > 0).
-double stay_money_utility(const Simulation::World& w, std::int32_t r, double raise) noexcept;
+double stay_money_utility(const State& s, std::int32_t r, double raise) noexcept;
 //! The first annual value that beats `a` by the market's increment.
-double raised(const Simulation::World& w, double a) noexcept;
+double raised(const State& s, double a) noexcept;
 
 //! Calls fn(i, ids[i]) for each i, software-pipelining the loads that
 //! nonmoney_utility() and the valuation make for researcher ids[i]: their
@@ -63,10 +61,10 @@ double raised(const Simulation::World& w, double a) noexcept;
 //! the researcher's rows and CSR offsets, then its neighbour list, then the
 //! neighbours' employers.
 template <class Fn>
-void for_each_prefetched(const Simulation::World& w, std::span<const std::int32_t> ids, Fn&& fn) {
+void for_each_prefetched(const State& s, std::span<const std::int32_t> ids, Fn&& fn) {
   constexpr std::size_t NEAR = 6, MID = 12, FAR = 18;
   const std::size_t n = ids.size();
-  const auto& R = w.R;
+  const auto& R = s.R;
   for (std::size_t i = 0; i < n; ++i) {
     if (i + FAR < n) {
       const auto r = static_cast<std::size_t>(ids[i + FAR]);
@@ -80,14 +78,14 @@ void for_each_prefetched(const Simulation::World& w, std::span<const std::int32_
       __builtin_prefetch(R.w_peers.data() + r);
       __builtin_prefetch(R.w_home.data() + r);
       __builtin_prefetch(R.w_money.data() + r);
-      if (const void* row = w.net.row_address(ids[i + FAR])) __builtin_prefetch(row);
+      if (const void* row = s.net.row_address(ids[i + FAR])) __builtin_prefetch(row);
     }
     if (i + MID < n) {
-      const auto nb = w.net.neighbours(ids[i + MID]);
+      const auto nb = s.net.neighbours(ids[i + MID]);
       if (!nb.empty()) __builtin_prefetch(nb.data());
     }
     if (i + NEAR < n) {
-      for (const std::uint32_t q : w.net.neighbours(ids[i + NEAR])) {
+      for (const std::uint32_t q : s.net.neighbours(ids[i + NEAR])) {
         __builtin_prefetch(R.employer.data() + q);
       }
     }

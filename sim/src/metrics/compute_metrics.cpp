@@ -5,48 +5,48 @@
 #include <algorithm>
 #include <functional>
 
-#include "engine/world.hpp"
+#include "engine/phases.hpp"
 
 namespace talentsim::detail {
 
-void compute_metrics(Simulation::World& w) {
-  StepMetrics& m = w.metrics;
+void compute_metrics(State& s, const StepLog& log, StepMetrics& out) {
+  StepMetrics& m = out;
   m = StepMetrics{};
   // Concentration of talent across active firms.
   double total = 0;
-  for (std::size_t f = 0; f < w.F.size(); ++f) {
-    if (w.F.active[f]) total += w.F.talent[f];
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    if (s.F.active[f]) total += s.F.talent[f];
   }
   if (total > 0) {
-    for (std::size_t f = 0; f < w.F.size(); ++f) {
-      if (!w.F.active[f]) continue;
-      const double s = w.F.talent[f] / total;
-      m.talent_hhi += s * s;
+    for (std::size_t f = 0; f < s.F.size(); ++f) {
+      if (!s.F.active[f]) continue;
+      const double share = s.F.talent[f] / total;
+      m.talent_hhi += share * share;
     }
   }
   // Share of the top-1% researchers present held by the three firms with most.
   std::int32_t top[3] = {0, 0, 0};
-  for (std::size_t f = 0; f < w.F.size(); ++f) {
-    const std::int32_t c = w.F.star_count[f];
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    const std::int32_t c = s.F.star_count[f];
     if (c > top[2]) {
       top[2] = c;
       std::sort(top, top + 3, std::greater<>());
     }
   }
-  m.top1pct_share_top3 = w.stars_present > 0 ? static_cast<double>(top[0] + top[1] + top[2]) /
-                                                   static_cast<double>(w.stars_present)
+  m.top1pct_share_top3 = s.stars_present > 0 ? static_cast<double>(top[0] + top[1] + top[2]) /
+                                                   static_cast<double>(s.stars_present)
                                              : 0;
   // Pay over employed researchers.
-  const auto& pay = w.tracker.pay();
+  const auto& pay = s.tracker.pay();
   m.pay_median = pay.quantile(0.5);
   m.pay_p99 = pay.quantile(0.99);
   m.pay_gini = pay.gini();
-  m.pay_max = w.tracker.max_pay([&](std::int32_t r) {
+  m.pay_max = s.tracker.max_pay([&](std::int32_t r) {
     const auto ri = static_cast<std::size_t>(r);
-    return w.R.employer[ri] >= 0 ? w.R.annual_value(ri, w.contract_years()) : -1.0;
+    return s.R.employer[ri] >= 0 ? s.R.annual_value(ri, s.contract_years()) : -1.0;
   });
   // Flows from this step's events.
-  for (const Event& e : w.events) {
+  for (const Event& e : log.events) {
     switch (e.kind) {
       case EventKind::hire:
         ++m.hires_from_pool;
@@ -65,13 +65,13 @@ void compute_metrics(Simulation::World& w) {
     }
   }
   m.moves = m.hires_from_pool + m.poaches;
-  m.bankruptcies = w.exits_bankrupt;
-  m.acquisitions = w.exits_acquired;
+  m.bankruptcies = log.exits_bankrupt;
+  m.acquisitions = log.exits_acquired;
   double best = -1, second = -1;
   std::int32_t leader = -1;
-  for (std::size_t f = 0; f < w.F.size(); ++f) {
-    if (w.F.kind[f] == FirmKind::startup && w.F.active[f]) ++m.active_startups;
-    const double p = w.F.progress[f];
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    if (s.F.kind[f] == FirmKind::startup && s.F.active[f]) ++m.active_startups;
+    const double p = s.F.progress[f];
     if (p > best) {
       second = best;
       best = p;
@@ -83,15 +83,15 @@ void compute_metrics(Simulation::World& w) {
   m.progress_leader = leader;
   m.progress_gap = leader >= 0 ? best - std::max(0.0, second) : 0;
   // Geography.
-  const std::size_t nc = w.C.size();
+  const std::size_t nc = s.C.size();
   m.origin_count.assign(nc, 0);
   m.employed_home.assign(nc, 0);
   m.employed_abroad.assign(nc, 0);
   m.brain_drain_share.assign(nc, 0);
   m.employed_in.assign(nc, 0);
-  const auto& emp = w.tracker.employed();
+  const auto& emp = s.tracker.employed();
   for (std::size_t o = 0; o < nc; ++o) {
-    m.origin_count[o] = static_cast<double>(w.tracker.present()[o]);
+    m.origin_count[o] = static_cast<double>(s.tracker.present()[o]);
     for (std::size_t c = 0; c < nc; ++c) {
       const auto n = static_cast<double>(emp[o * nc + c]);
       (o == c ? m.employed_home[o] : m.employed_abroad[o]) += n;

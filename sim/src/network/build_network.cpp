@@ -10,7 +10,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "engine/world.hpp"
+#include "engine/phases.hpp"
 #include "talentsim/errors.hpp"
 
 namespace talentsim::detail {
@@ -55,18 +55,18 @@ Ties read_edge_list(const std::string& path, std::size_t researchers) {
 
 }  // namespace
 
-void build_network(Simulation::World& w) {
-  const Scenario& sc = w.sc;
-  const std::size_t n = w.R.size();
+void build_network(State& s) {
+  const Scenario& sc = s.sc;
+  const std::size_t n = s.R.size();
   if (sc.network.source == NetworkSource::edge_list) {
-    w.net = Network(n, read_edge_list(sc.network.edge_list, n));
+    s.net = Network(n, read_edge_list(sc.network.edge_list, n));
     return;
   }
   Ties ties;
   const std::uint64_t seed = sc.run.seed;
   // Teams: consecutive blocks of each firm's employee list.
-  for (std::size_t f = 0; f < w.F.size(); ++f) {
-    const auto& staff = w.F.employees[f];
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    const auto& staff = s.F.employees[f];
     std::size_t start = 0, team = 0;
     while (start < staff.size()) {
       CounterRng rng(seed, Stream::network, f, team);
@@ -92,7 +92,7 @@ void build_network(Simulation::World& w) {
     for (std::uint64_t k = 0; k < count; ++k) {
       const auto q = static_cast<std::size_t>(rng.uniform() * static_cast<double>(n));
       if (q == r || q >= n) continue;
-      if (w.R.employer[q] >= 0 && w.R.employer[q] == w.R.employer[r]) continue;
+      if (s.R.employer[q] >= 0 && s.R.employer[q] == s.R.employer[r]) continue;
       ties.emplace_back(static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(q));
     }
   };
@@ -126,7 +126,7 @@ void build_network(Simulation::World& w) {
     }
     first += static_cast<std::size_t>(sc.firms[f].params.headcount);
   }
-  w.net = Network(n, std::move(ties));
+  s.net = Network(n, std::move(ties));
 }
 
 }  // namespace talentsim::detail

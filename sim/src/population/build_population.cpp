@@ -5,67 +5,63 @@
 #include <algorithm>
 #include <cmath>
 
-#include "engine/world.hpp"
+#include "engine/phases.hpp"
 #include "random/rng.hpp"
 #include "talentsim/errors.hpp"
 
 namespace talentsim::detail {
-namespace {
+namespace {}  // namespace
 
-using World = Simulation::World;
-
-}  // namespace
-
-void draw_preferences(World& w, std::int32_t r, CounterRng& rng) {
-  const Preferences& p = w.sc.population.preferences;
+void draw_preferences(State& s, std::int32_t r, CounterRng& rng) {
+  const Preferences& p = s.sc.population.preferences;
   const auto i = static_cast<std::size_t>(r);
-  w.R.w_money[i] = p.w_money.sample(rng);
-  w.R.w_compute[i] = p.w_compute.sample(rng);
-  w.R.w_mission[i] = p.w_mission.sample(rng);
-  w.R.w_peers[i] = p.w_peers.sample(rng);
-  w.R.w_home[i] = p.w_home.sample(rng);
-  w.R.switch_cost[i] = p.switch_cost.sample(rng);
-  w.R.reservation[i] = w.sc.population.reservation.sample(rng);
+  s.R.w_money[i] = p.w_money.sample(rng);
+  s.R.w_compute[i] = p.w_compute.sample(rng);
+  s.R.w_mission[i] = p.w_mission.sample(rng);
+  s.R.w_peers[i] = p.w_peers.sample(rng);
+  s.R.w_home[i] = p.w_home.sample(rng);
+  s.R.switch_cost[i] = p.switch_cost.sample(rng);
+  s.R.reservation[i] = s.sc.population.reservation.sample(rng);
 }
 
 namespace {
 
-void apply_pinned(World& w, std::int32_t r, const PinnedResearcher& p) {
+void apply_pinned(State& s, std::int32_t r, const PinnedResearcher& p) {
   const auto i = static_cast<std::size_t>(r);
-  if (p.w_money) w.R.w_money[i] = *p.w_money;
-  if (p.w_compute) w.R.w_compute[i] = *p.w_compute;
-  if (p.w_mission) w.R.w_mission[i] = *p.w_mission;
-  if (p.w_peers) w.R.w_peers[i] = *p.w_peers;
-  if (p.w_home) w.R.w_home[i] = *p.w_home;
-  if (p.switch_cost) w.R.switch_cost[i] = *p.switch_cost;
+  if (p.w_money) s.R.w_money[i] = *p.w_money;
+  if (p.w_compute) s.R.w_compute[i] = *p.w_compute;
+  if (p.w_mission) s.R.w_mission[i] = *p.w_mission;
+  if (p.w_peers) s.R.w_peers[i] = *p.w_peers;
+  if (p.w_home) s.R.w_home[i] = *p.w_home;
+  if (p.switch_cost) s.R.switch_cost[i] = *p.switch_cost;
 }
 
 // Initial package: annual value split by the firm's package shares.
-void hire_initial(World& w, std::int32_t r, std::int32_t f, double annual) {
-  const FirmParams& p = w.F.params[static_cast<std::size_t>(f)];
-  const double h = w.contract_years();
-  w.join_firm(r, f, annual * (1.0 - p.signing_share - p.equity_share), annual * p.signing_share * h,
+void hire_initial(State& s, std::int32_t r, std::int32_t f, double annual) {
+  const FirmParams& p = s.F.params[static_cast<std::size_t>(f)];
+  const double h = s.contract_years();
+  s.join_firm(r, f, annual * (1.0 - p.signing_share - p.equity_share), annual * p.signing_share * h,
               annual * p.equity_share * h);
 }
 
 }  // namespace
 
-std::int32_t add_researcher(World& w, double skill, int field, int origin, std::int32_t entered) {
-  const std::int32_t r = w.R.push_back(skill, static_cast<std::uint8_t>(field),
+std::int32_t add_researcher(State& s, double skill, int field, int origin, std::int32_t entered) {
+  const std::int32_t r = s.R.push_back(skill, static_cast<std::uint8_t>(field),
                                        static_cast<std::int16_t>(origin), entered);
-  w.sampler.set_weight(static_cast<std::size_t>(r),
-                       std::pow(skill, w.sc.market.visibility_exponent));
-  if (skill >= w.sc.founders.min_skill) w.founder_pool.push_back(r);
-  if (skill >= w.star_threshold) ++w.stars_present;
-  w.tracker.presence(origin, +1);
-  ++w.n_present;
+  s.sampler.set_weight(static_cast<std::size_t>(r),
+                       std::pow(skill, s.sc.market.visibility_exponent));
+  if (skill >= s.sc.founders.min_skill) s.founder_pool.push_back(r);
+  if (skill >= s.star_threshold) ++s.stars_present;
+  s.tracker.presence(origin, +1);
+  ++s.n_present;
   return r;
 }
 
-void build_population(World& w) {
-  const Scenario& sc = w.sc;
+void build_population(State& s) {
+  const Scenario& sc = s.sc;
   const Population& pop = sc.population;
-  w.R.reserve(static_cast<std::size_t>(pop.count));
+  s.R.reserve(static_cast<std::size_t>(pop.count));
   const Distribution field_dist(Categorical{{}, {}, pop.field_shares});
   const Distribution origin_dist(Categorical{{}, {}, pop.origin_shares});
   std::vector<Distribution> origin_at;
@@ -105,11 +101,11 @@ void build_population(World& w) {
     CounterRng rng(sc.run.seed, Stream::population, i);
     // Fixed draw order: skill, field, origin, then preferences.
     double skill = pop.skill.sample(rng);
-    if (pl.firm >= 0) skill *= w.F.params[static_cast<std::size_t>(pl.firm)].skill_scale;
+    if (pl.firm >= 0) skill *= s.F.params[static_cast<std::size_t>(pl.firm)].skill_scale;
     int field = static_cast<int>(field_dist.sample_index(rng));
     const Distribution& od =
         pl.firm >= 0
-            ? origin_at[static_cast<std::size_t>(w.F.country[static_cast<std::size_t>(pl.firm)])]
+            ? origin_at[static_cast<std::size_t>(s.F.country[static_cast<std::size_t>(pl.firm)])]
             : origin_dist;
     int origin = static_cast<int>(od.sample_index(rng));
     if (pl.pinned != nullptr) {
@@ -117,32 +113,32 @@ void build_population(World& w) {
       field = pl.pinned->field;
       origin = pl.pinned->origin;
     }
-    const std::int32_t r = add_researcher(w, skill, field, origin, 0);
-    draw_preferences(w, r, rng);
-    if (pl.pinned != nullptr) apply_pinned(w, r, *pl.pinned);
+    const std::int32_t r = add_researcher(s, skill, field, origin, 0);
+    draw_preferences(s, r, rng);
+    if (pl.pinned != nullptr) apply_pinned(s, r, *pl.pinned);
   }
 
   // The top 1% by skill at step 0 defines "stars" for the concentration metric.
-  if (!w.R.skill.empty()) {
-    std::vector<double> skills = w.R.skill;
+  if (!s.R.skill.empty()) {
+    std::vector<double> skills = s.R.skill;
     const std::size_t k = skills.size() - std::max<std::size_t>(1, skills.size() / 100);
     std::nth_element(skills.begin(), skills.begin() + static_cast<long>(k), skills.end());
-    w.star_threshold = skills[k];
-    w.stars_present = std::count_if(w.R.skill.begin(), w.R.skill.end(),
-                                    [&](double s) { return s >= w.star_threshold; });
+    s.star_threshold = skills[k];
+    s.stars_present = std::count_if(s.R.skill.begin(), s.R.skill.end(),
+                                    [&](double x) { return x >= s.star_threshold; });
   }
 
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const Placement& pl = placements[i];
     if (pl.firm < 0) continue;
     const auto r = static_cast<std::int32_t>(i);
-    const FirmParams& p = w.F.params[static_cast<std::size_t>(pl.firm)];
+    const FirmParams& p = s.F.params[static_cast<std::size_t>(pl.firm)];
     // Under posted wages a firm pays its posted wage to everyone.
     double annual = sc.market.protocol == Protocol::posted_wage
                         ? p.pay_level
-                        : p.pay_level * std::pow(w.R.skill[i], pop.pay_skill_elasticity);
+                        : p.pay_level * std::pow(s.R.skill[i], pop.pay_skill_elasticity);
     if (pl.pinned != nullptr && pl.pinned->annual_value) annual = *pl.pinned->annual_value;
-    hire_initial(w, r, pl.firm, annual);
+    hire_initial(s, r, pl.firm, annual);
   }
 }
 

@@ -9,12 +9,10 @@
 
 #include <cmath>
 
-#include "engine/world.hpp"
+#include "engine/phases.hpp"
 
 namespace talentsim::detail {
 namespace {
-
-using World = Simulation::World;
 
 std::int64_t binomial(std::int64_t n, double p, CounterRng& rng) {
   if (n <= 0 || p <= 0) return 0;
@@ -24,8 +22,8 @@ std::int64_t binomial(std::int64_t n, double p, CounterRng& rng) {
 
 // Picks up to k distinct researchers satisfying `ok`, uniformly.
 template <class Ok, class Act>
-void pick(World& w, std::int64_t k, CounterRng& rng, Ok ok, Act act) {
-  const auto n = static_cast<double>(w.R.size());
+void pick(State& s, std::int64_t k, CounterRng& rng, Ok ok, Act act) {
+  const auto n = static_cast<double>(s.R.size());
   std::int64_t tries = 0;
   const std::int64_t max_tries = 100 * k + 1000;
   while (k > 0 && tries++ < max_tries) {
@@ -38,12 +36,12 @@ void pick(World& w, std::int64_t k, CounterRng& rng, Ok ok, Act act) {
 
 }  // namespace
 
-void apply_exogenous_flows(World& w) {
-  const Scenario& sc = w.sc;
-  const auto step = static_cast<std::uint64_t>(w.step);
+void apply_exogenous_flows(State& s, StepLog& log) {
+  const Scenario& sc = s.sc;
+  const auto step = static_cast<std::uint64_t>(s.step);
   // Graduates, country by country.
-  for (std::size_t c = 0; c < w.C.size(); ++c) {
-    const double mean = w.C.graduates_per_year[c] / STEPS_PER_YEAR;
+  for (std::size_t c = 0; c < s.C.size(); ++c) {
+    const double mean = s.C.graduates_per_year[c] / STEPS_PER_YEAR;
     if (mean <= 0) continue;
     CounterRng count_rng(sc.run.seed, Stream::graduates, step, c);
     boost::random::poisson_distribution<std::int64_t, double> poisson(mean);
@@ -53,40 +51,37 @@ void apply_exogenous_flows(World& w) {
       CounterRng rng(sc.run.seed, Stream::graduates, step, c, static_cast<std::uint64_t>(i) + 1);
       const double skill = sc.countries[c].graduate_skill.sample(rng);
       const int f = static_cast<int>(field.sample_index(rng));
-      const std::int32_t r = add_researcher(w, skill, f, static_cast<int>(c), w.step);
-      draw_preferences(w, r, rng);
-      w.touched_mark.push_back(0);
-      w.held.push_back(-1);
-      w.stay_raise.push_back(0);
-      w.record(EventKind::graduate, r, NO_FIRM, NO_FIRM);
+      const std::int32_t r = add_researcher(s, skill, f, static_cast<int>(c), s.step);
+      draw_preferences(s, r, rng);
+      log.record(s, EventKind::graduate, r, NO_FIRM, NO_FIRM);
     }
   }
   // Retirements.
   const double retire = -std::expm1(-sc.flows.retirement_rate / STEPS_PER_YEAR);
   CounterRng rrng(sc.run.seed, Stream::retirements, step);
   pick(
-      w, binomial(w.n_present, retire, rrng), rrng, [&](std::int32_t r) { return w.present(r); },
+      s, binomial(s.n_present, retire, rrng), rrng, [&](std::int32_t r) { return s.present(r); },
       [&](std::int32_t r) {
         const auto ri = static_cast<std::size_t>(r);
-        const std::int32_t from = w.R.employer[ri];
-        w.leave_firm(r, true);
-        w.R.employer[ri] = NOT_PRESENT;
-        w.sampler.set_weight(ri, 0.0);
-        w.tracker.presence(w.R.origin[ri], -1);
-        --w.n_present;
-        if (w.R.skill[ri] >= w.star_threshold) --w.stars_present;
-        w.record(EventKind::retirement, r, from, NO_FIRM);
+        const std::int32_t from = s.R.employer[ri];
+        s.leave_firm(r, true);
+        s.R.employer[ri] = NOT_PRESENT;
+        s.sampler.set_weight(ri, 0.0);
+        s.tracker.presence(s.R.origin[ri], -1);
+        --s.n_present;
+        if (s.R.skill[ri] >= s.star_threshold) --s.stars_present;
+        log.record(s, EventKind::retirement, r, from, NO_FIRM);
       });
   // Exogenous layoffs (academia and state included: contracts end).
   const double layoff = -std::expm1(-sc.flows.layoff_rate / STEPS_PER_YEAR);
   CounterRng lrng(sc.run.seed, Stream::layoffs, step);
   pick(
-      w, binomial(w.n_employed, layoff, lrng), lrng,
-      [&](std::int32_t r) { return w.R.employer[static_cast<std::size_t>(r)] >= 0; },
+      s, binomial(s.n_employed, layoff, lrng), lrng,
+      [&](std::int32_t r) { return s.R.employer[static_cast<std::size_t>(r)] >= 0; },
       [&](std::int32_t r) {
-        const std::int32_t from = w.R.employer[static_cast<std::size_t>(r)];
-        w.leave_firm(r, true);
-        w.record(EventKind::layoff, r, from, NO_FIRM);
+        const std::int32_t from = s.R.employer[static_cast<std::size_t>(r)];
+        s.leave_firm(r, true);
+        log.record(s, EventKind::layoff, r, from, NO_FIRM);
       });
 }
 

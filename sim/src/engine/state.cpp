@@ -1,34 +1,34 @@
-#include "engine/world.hpp"
-
-#include "engine/firm_columns.hpp"
+#include "engine/state.hpp"
 
 #include <algorithm>
 #include <cmath>
 
+#include "engine/firm_columns.hpp"
+#include "engine/phases.hpp"
 #include "market/valuation.hpp"
 #include "talentsim/errors.hpp"
 
-namespace talentsim {
+namespace talentsim::detail {
 
-double Simulation::World::comp_budget(std::size_t f) const noexcept {
+double State::comp_budget(std::size_t f) const noexcept {
   const FirmParams& p = F.params[f];
   return p.comp_budget_share * (p.income + std::max(0.0, F.cash[f]) / p.runway_years);
 }
 
-double Simulation::World::output(std::size_t f, double talent) const noexcept {
+double State::output(std::size_t f, double talent) const noexcept {
   const FirmParams& p = F.params[f];
-  return detail::production(p.tfp, p.alpha, talent, F.compute[f]);
+  return production(p.tfp, p.alpha, talent, F.compute[f]);
 }
 
-void Simulation::World::set_reference_output(std::size_t f) {
+void State::set_reference_output(std::size_t f) {
   const FirmParams& p = F.params[f];
   // A firm that starts with no researchers or no compute still needs a
   // finite value per unit of output: floor both.
   const double t = std::max(F.talent[f], sc.market.talent_floor);
-  F.y_ref[f] = detail::production(p.tfp, p.alpha, t, std::max(1.0, F.compute[f]));
+  F.y_ref[f] = production(p.tfp, p.alpha, t, std::max(1.0, F.compute[f]));
 }
 
-void Simulation::World::leave_firm(std::int32_t r, bool disrupt) {
+void State::leave_firm(std::int32_t r, bool disrupt) {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = R.employer[ri];
   if (e < 0) return;
@@ -60,8 +60,8 @@ void Simulation::World::leave_firm(std::int32_t r, bool disrupt) {
   R.slot[ri] = -1;
 }
 
-void Simulation::World::join_firm(std::int32_t r, std::int32_t f, double salary, double signing,
-                                  double equity) {
+void State::join_firm(std::int32_t r, std::int32_t f, double salary, double signing,
+                      double equity) {
   const auto ri = static_cast<std::size_t>(r);
   const auto fi = static_cast<std::size_t>(f);
   if (R.employer[ri] != NO_FIRM) throw internal_error("join_firm: researcher is not a job seeker");
@@ -81,31 +81,11 @@ void Simulation::World::join_firm(std::int32_t r, std::int32_t f, double salary,
   ++F.hires[fi];
 }
 
-void Simulation::World::record(EventKind kind, std::int32_t r, std::int32_t from, std::int32_t to,
-                               std::uint8_t outreach) {
-  const auto ri = static_cast<std::size_t>(r);
-  Event e;
-  e.step = step;
-  e.researcher = r;
-  e.from_firm = from;
-  e.to_firm = to;
-  e.kind = kind;
-  if (R.employer[ri] >= 0) {
-    e.salary = R.salary[ri];
-    e.signing = R.signing[ri];
-    e.equity = R.equity[ri];
-    e.annual_value = R.annual_value(ri, contract_years());
-  }
-  e.outreach = outreach;
-  events.push_back(e);
-}
-
-std::int32_t Simulation::World::add_firm(const Firm& firm) {
+std::int32_t State::add_firm(const Firm& firm) {
   const auto id = static_cast<std::int32_t>(F.params.size());
   firm_names.push_back(firm.name);
   // Every column gets an entry (zero, empty), then the ones a firm starts with.
-  detail::firm_columns(
-      F, [](const char*, const char*, auto& column, unsigned) { column.emplace_back(); });
+  firm_columns(F, [](const char*, const char*, auto& column, unsigned) { column.emplace_back(); });
   F.params.back() = firm.params;
   F.kind.back() = firm.kind;
   F.country.back() = firm.country;
@@ -114,22 +94,58 @@ std::int32_t Simulation::World::add_firm(const Firm& firm) {
   F.cash.back() = firm.params.cash;
   F.compute.back() = firm.params.compute;
   F.active.back() = firm.params.enter_step <= step ? 1 : 0;
-  candidates.emplace_back();
-  candidate_wtp.emplace_back();
-  candidate_last.emplace_back();
-  candidate_flags.emplace_back();
-  candidate_rest.emplace_back();
-  needs_fill.push_back(0);
-  fill_buffers.emplace_back();
-  scout_order.emplace_back();
-  fill_choices.emplace_back();
-  cash_start.push_back(firm.params.cash);
-  operating.push_back(0);
-  cash_other.push_back(0);
-  committed.push_back(0);
-  committed_signing.push_back(0);
-  live_offers.push_back(0);
   return id;
 }
 
-}  // namespace talentsim
+void Ledger::open(const FirmTable& F) {
+  cash_start.assign(F.cash.begin(), F.cash.end());
+  operating.assign(F.size(), 0.0);
+  other.assign(F.size(), 0.0);
+}
+
+void StepLog::record(const State& s, EventKind kind, std::int32_t r, std::int32_t from,
+                     std::int32_t to, std::uint8_t outreach) {
+  const auto ri = static_cast<std::size_t>(r);
+  Event e;
+  e.step = s.step;
+  e.researcher = r;
+  e.from_firm = from;
+  e.to_firm = to;
+  e.kind = kind;
+  if (s.R.employer[ri] >= 0) {
+    e.salary = s.R.salary[ri];
+    e.signing = s.R.signing[ri];
+    e.equity = s.R.equity[ri];
+    e.annual_value = s.R.annual_value(ri, s.contract_years());
+  }
+  e.outreach = outreach;
+  events.push_back(e);
+}
+
+void Candidates::fit(std::size_t firms) {
+  ids.resize(firms);
+  wtp.resize(firms);
+  flags.resize(firms);
+  rest.resize(firms);
+  order.resize(firms);
+}
+
+void OfferBook::fit(std::size_t researchers) {
+  if (held.size() < researchers) held.resize(researchers, -1);
+  if (stay_raise.size() < researchers) stay_raise.resize(researchers, 0.0);
+  if (touched_mark.size() < researchers) touched_mark.resize(researchers, 0);
+}
+
+void AuctionScratch::open(std::size_t firms, std::size_t researchers) {
+  if (stay_rest.size() < researchers) stay_rest.resize(researchers, 0.0);
+  if (stay_u.size() < researchers) stay_u.resize(researchers, 0.0);
+  last.resize(firms);
+  fill_buffers.resize(firms);
+  fill_choices.resize(firms);
+  committed.assign(firms, 0.0);
+  committed_signing.assign(firms, 0.0);
+  live_offers.assign(firms, 0);
+  needs_fill.assign(firms, 0);
+}
+
+}  // namespace talentsim::detail

@@ -1,0 +1,189 @@
+#pragma once
+// The phases of one step and what each reads and writes. The state is
+// engine/state.hpp; everything else a phase touches is one of the small
+// structs below, owned by Simulation and passed explicitly, so a signature
+// says which phase touches what (docs/architecture.md draws it).
+//
+//   phase                    reads                 writes
+//   apply_timeline_events    -                     State, Ledger
+//   apply_exogenous_flows    -                     State, StepLog
+//   scout_candidates         State                 Candidates
+//   run_auction_rounds       State, Candidates     AuctionScratch, OfferBook
+//   settle_moves             -                     OfferBook (cleared), State, Ledger, StepLog
+//   run_posted_wage_market   -                     State, StepLog
+//   produce_and_account      -                     State, Ledger
+//   resolve_exits            -                     State, Ledger, StepLog
+//   found_spinouts           -                     State, Ledger, StepLog
+//   enforce_budgets          -                     State, BudgetScratch, StepLog
+//   compute_metrics          StepLog               State (the tracker's cache), StepMetrics
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "engine/state.hpp"
+#include "random/rng.hpp"
+
+namespace talentsim::detail {
+
+//! The cash ledger of the current step, per firm. Every change of a firm's
+//! cash goes through the four operations below, so that the accounting
+//! check holds by construction:
+//! cash_end = cash_start + operating - signing_paid + other.
+struct Ledger {
+  std::vector<double> cash_start;  //!< USD at the start of the step
+  std::vector<double> operating;   //!< (income - payroll - opex - capex)/52 this step
+  std::vector<double> other;       //!< events, acquisition payments, exits
+
+  //! Starts a step (or follows a restored state): every firm's cash so far.
+  void open(const FirmTable& F);
+  //! A firm added during the step with `cash`.
+  void open_firm(double cash) {
+    cash_start.push_back(cash);
+    operating.push_back(0);
+    other.push_back(0);
+  }
+  //! The step's operating flow (production and accounting), USD.
+  void book_operating(FirmTable& F, std::size_t f, double flow) noexcept {
+    F.cash[f] += flow;
+    operating[f] = flow;
+  }
+  //! A signing bonus paid now, USD.
+  void pay_signing(FirmTable& F, std::size_t f, double amount) noexcept {
+    F.cash[f] -= amount;
+    F.signing_paid[f] += amount;
+  }
+  //! Money in (+) or out (-) for another reason: an acquisition's payment.
+  void book_other(FirmTable& F, std::size_t f, double amount) noexcept {
+    F.cash[f] += amount;
+    other[f] += amount;
+  }
+  //! Cash set to a value (a timeline event, a write-off at exit); the
+  //! difference is booked as other.
+  void set_cash(FirmTable& F, std::size_t f, double value) noexcept {
+    other[f] += value - F.cash[f];
+    F.cash[f] = value;
+  }
+};
+
+//! What happened in the current step: researcher events and firm exits.
+struct StepLog {
+  std::vector<Event> events;
+  std::int64_t exits_acquired = 0;  //!< firms acquired this step
+  std::int64_t exits_bankrupt = 0;  //!< firms bankrupt this step
+
+  void clear() noexcept {
+    events.clear();
+    exits_acquired = exits_bankrupt = 0;
+  }
+  //! Appends an event with r's package as it is now (after the move).
+  void record(const State& s, EventKind kind, std::int32_t r, std::int32_t from, std::int32_t to,
+              std::uint8_t outreach = 0);
+};
+
+//! An offer inside one step's market.
+struct Offer {
+  std::int32_t researcher = 0;
+  std::int32_t firm = 0;
+  double value = 0;     //!< annual value a, USD/yr
+  double expected = 0;  //!< researcher's utility of it without the taste shock
+  double utility = 0;   //!< researcher's utility of it, taste shock included
+  std::uint8_t outreach = 0;
+};
+
+//! Scouting's result, per firm: the candidates it may bid for this step.
+//! Buffers are kept between steps (no allocation once warm).
+struct Candidates {
+  std::vector<std::vector<std::int32_t>> ids;    //!< scouted researcher ids, ascending
+  std::vector<std::vector<double>> wtp;          //!< willingness to pay, aligned with ids
+  std::vector<std::vector<std::uint8_t>> flags;  //!< 1 = personal outreach
+  std::vector<std::vector<double>> rest;         //!< candidate's non-money utility at the firm
+  std::vector<std::vector<std::size_t>> order;   //!< scouting's scratch for outreach ranking
+  //! One slot per firm (spin-outs add firms).
+  void fit(std::size_t firms);
+};
+
+//! The auction's result: every offer of the step, the one each researcher
+//! holds and the counter-offers of incumbents. settle_moves() consumes it.
+struct OfferBook {
+  std::vector<Offer> offers;               //!< every offer made this step
+  std::vector<std::int32_t> held;          //!< researcher -> held offer, or -1
+  std::vector<double> stay_raise;          //!< researcher -> countered annual value, or 0
+  std::vector<std::int32_t> touched;       //!< researchers who received offers
+  std::vector<std::uint8_t> touched_mark;  //!< researcher -> in `touched`
+  //! One slot per researcher (graduates add researchers); new slots empty.
+  void fit(std::size_t researchers);
+};
+
+//! An incumbent's possible counter-offer to an employee holding an outside offer.
+struct CounterCase {
+  std::int32_t firm = 0;
+  std::int32_t researcher = 0;
+  double raise = 0;  //!< countered annual value, 0 = no counter
+};
+
+//! A candidate a firm could offer to in this round, with the firm's surplus.
+struct OfferChoice {
+  double profit = 0;  //!< willingness to pay minus the offer, USD/yr
+  std::size_t j = 0;  //!< index into the firm's candidates
+  double value = 0;   //!< annual value of the offer, USD/yr
+};
+
+//! The auction rounds' own working memory, kept between steps.
+struct AuctionScratch {
+  std::vector<std::int32_t> pending, rejected, choice, all;
+  std::vector<std::size_t> starts;
+  std::vector<CounterCase> cases;
+  std::vector<double> stay_rest;  //!< researcher -> non-money utility of staying (candidates only)
+  std::vector<double> stay_u;     //!< researcher -> expected utility of staying (candidates only)
+  // Per firm.
+  std::vector<std::vector<double>> last;               //!< per candidate: last value offered, or 0
+  std::vector<double> committed;                       //!< annual value of live offers
+  std::vector<double> committed_signing;               //!< signing of live offers, USD
+  std::vector<std::int32_t> live_offers;               //!< number of live offers
+  std::vector<std::uint8_t> needs_fill;                //!< act in the next round
+  std::vector<std::vector<Offer>> fill_buffers;        //!< offers made this round
+  std::vector<std::vector<OfferChoice>> fill_choices;  //!< scratch of fill()
+  //! Sized to the tables, per-step fields reset.
+  void open(std::size_t firms, std::size_t researchers);
+};
+
+//! An employee ranked for budget layoffs: least surplus goes first.
+struct StaffSurplus {
+  double surplus = 0;  //!< value of keeping minus annual pay, USD/yr
+  std::int32_t r = 0;
+  bool operator>(const StaffSurplus& o) const noexcept {
+    return surplus > o.surplus || (surplus == o.surplus && r > o.r);
+  }
+};
+
+//! Working memory of enforce_budgets().
+struct BudgetScratch {
+  std::vector<std::int32_t> firms;               //!< firms over budget
+  std::vector<std::vector<StaffSurplus>> staff;  //!< per firm over budget, a min-heap
+};
+
+// ---- the phases of one step, in order (MODEL.md "The market, one step")
+void apply_timeline_events(State& s, Ledger& ledger);
+void apply_exogenous_flows(State& s, StepLog& log);
+void scout_candidates(const State& s, Candidates& out);
+void run_auction_rounds(const State& s, const Candidates& cand, AuctionScratch& scratch,
+                        OfferBook& out);
+void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log);
+void run_posted_wage_market(State& s, StepLog& log);
+void produce_and_account(State& s, Ledger& ledger);
+void resolve_exits(State& s, Ledger& ledger, StepLog& log);
+void found_spinouts(State& s, Ledger& ledger, StepLog& log);
+void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log);
+void compute_metrics(State& s, const StepLog& log, StepMetrics& out);
+
+// ---- building the initial state
+void build_population(State& s);
+void build_network(State& s);
+//! Appends a researcher (a job seeker) and registers it with the sampler,
+//! the founder pool and the metrics; returns its id.
+std::int32_t add_researcher(State& s, double skill, int field, int origin, std::int32_t entered);
+//! Draws r's preference weights, switching cost and reservation value.
+void draw_preferences(State& s, std::int32_t r, CounterRng& rng);
+
+}  // namespace talentsim::detail

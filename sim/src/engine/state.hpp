@@ -1,0 +1,66 @@
+#pragma once
+// The engine's state: what a checkpoint saves (the resolved scenario, the
+// researcher, firm and country tables, the network, the counters and the
+// metrics tracker) plus one index derived from it (the visibility sampler,
+// rebuilt when a checkpoint is restored). Phases read it as `const State&`
+// and only those that change the market take `State&` (engine/phases.hpp).
+
+#include <cstdint>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "market/sampler.hpp"
+#include "metrics/tracker.hpp"
+#include "talentsim/simulation.hpp"
+
+namespace talentsim::detail {
+
+struct State {
+  explicit State(Scenario s) : sc(std::move(s)) {}
+
+  Scenario sc;  //!< the resolved scenario; Simulation::set() appends to its timeline
+  ResearcherTable R;
+  FirmTable F;
+  CountryTable C;
+  Network net;
+  std::int32_t step = 0;                   //!< steps done
+  double vc_pool = 0;                      //!< USD available to spin-outs
+  std::int64_t new_firms = 0;              //!< spin-outs founded so far
+  std::vector<std::string> firm_names;     //!< every firm, spin-outs included
+  std::int64_t n_present = 0;              //!< researchers in the market
+  std::int64_t n_employed = 0;             //!< of which employed
+  double star_threshold = 0;               //!< skill of the top 1% at step 0
+  std::int64_t stars_present = 0;          //!< researchers present with skill >= star_threshold
+  MetricsTracker tracker;                  //!< whole-population metrics, updated at every change
+  std::vector<std::int32_t> founder_pool;  //!< researchers with skill >= founders.min_skill
+  std::vector<std::pair<std::int64_t, std::int32_t>> entries;  //!< (enter_step, firm), latest first
+  VisibilitySampler sampler;  //!< derived: visibility weights of R (rebuilt at restore)
+
+  // ---- read-only helpers
+  double contract_years() const noexcept { return sc.market.contract_years; }
+  //! Annual comp budget: share of income + cash/runway (USD/yr).
+  double comp_budget(std::size_t f) const noexcept;
+  //! Output per step of firm f at talent T with its current compute.
+  double output(std::size_t f, double talent) const noexcept;
+  //! Researcher r's contribution to f's talent: skill * needs.
+  double delta(std::size_t f, std::int32_t r) const noexcept {
+    return R.skill[static_cast<std::size_t>(r)] * F.needs[f][R.field[static_cast<std::size_t>(r)]];
+  }
+  bool present(std::int32_t r) const noexcept {
+    return R.employer[static_cast<std::size_t>(r)] != NOT_PRESENT;
+  }
+
+  // ---- moves: the only code that changes an employer, with the firm's
+  // staff list, talent, payroll, star count and the tracker kept in step
+  //! Removes r from its firm (knowledge loss applies when `disrupt`).
+  void leave_firm(std::int32_t r, bool disrupt);
+  //! Adds r to firm f with the given package.
+  void join_firm(std::int32_t r, std::int32_t f, double salary, double signing, double equity);
+  //! Adds a firm (initial or spun out) to the firm table and returns its id.
+  std::int32_t add_firm(const Firm& firm);
+  //! Fixes a firm's reference output from its current talent and compute.
+  void set_reference_output(std::size_t f);
+};
+
+}  // namespace talentsim::detail
