@@ -135,9 +135,13 @@ class Simulation:
             after_step: Optional[Callable[["Simulation"], None]] = None) -> int:
         """Advance ``n`` weeks (default: to the end of the run).
 
-        ``after_step(sim)`` is called after each step. Ctrl-C stops after
-        the step in progress (KeyboardInterrupt); the run can go on.
-        Returns the number of steps made.
+        ``after_step(sim)`` is called after each step. Ctrl-C (or SIGTERM)
+        stops after the step in progress and raises KeyboardInterrupt; the
+        run can go on. When writing (:meth:`write`), an interruption leaves
+        what ``talentsim run`` leaves: a checkpoint (:attr:`checkpoint`) and
+        the output so far, marked incomplete, under its final name; this
+        object then continues from that checkpoint, and ``talentsim run
+        --resume`` can too. Returns the number of steps made.
         """
         def each() -> None:
             self._metrics.append(self._engine.metrics())
@@ -156,15 +160,27 @@ class Simulation:
         self._engine.set(path, toml_value(value))
 
     # ---- output -------------------------------------------------------
-    def write(self, path: Union[str, "os.PathLike[str]"], overwrite: bool = False) -> None:
+    def write(self, path: Union[str, "os.PathLike[str]"], overwrite: bool = False,
+              checkpoint_every: int = 0,
+              checkpoint: Optional[Union[str, "os.PathLike[str]"]] = None) -> None:
         """Write the run to an HDF5 file as ``talentsim run -o path`` does.
 
         Call it before the first step; the file is finished (renamed to
         ``path``) when the run reaches its last step, or by :meth:`close`
         (then marked incomplete). An existing talentsim output is replaced
         only with ``overwrite=True``, any other file never.
+        ``checkpoint_every`` and ``checkpoint`` are ``--checkpoint-every``
+        and ``--checkpoint`` of ``talentsim run`` (default path:
+        ``path + ".ckpt"``; a checkpoint is always written when a run is
+        interrupted).
         """
-        self._engine.write(os.fspath(path), overwrite)
+        self._engine.write(os.fspath(path), overwrite, int(checkpoint_every),
+                           "" if checkpoint is None else os.fspath(checkpoint))
+
+    @property
+    def checkpoint(self) -> Optional[str]:
+        """Where checkpoints of the output being written go (None: not writing)."""
+        return self._engine.checkpoint
 
     def close(self) -> Optional[str]:
         """Finish the output file now (incomplete if the run has not ended); its path."""

@@ -2,8 +2,8 @@
 // built from a scenario (file, embedded name or TOML text) with overrides,
 // stepped with the GIL released, its tables copied out as numpy arrays,
 // parameters changed between steps with Simulation::set, and an optional
-// HDF5 output written exactly as `talentsim run` writes it. The Python
-// package wraps it (analysis/talentsim/engine.py).
+// HDF5 output written by the same FileRun as `talentsim run` (checkpoints,
+// interruption). The Python package wraps it (analysis/talentsim/engine.py).
 
 #include <pybind11/functional.h>
 #include <pybind11/numpy.h>
@@ -62,72 +62,95 @@ class PySimulation {
     sim_ = std::make_unique<Simulation>(std::move(sc));
   }
 
-  Simulation& sim() { return *sim_; }
+  Simulation& sim() { return run_ ? run_->simulation() : *sim_; }
 
   // Steps up to n (to the end when n < 0); after_step (Python) after each.
+  // With an output file the steps go through FileRun, exactly as in
+  // `talentsim run`: a stop (Ctrl-C, SIGTERM) writes a checkpoint and the
+  // output marked incomplete; the run is then resumed from that checkpoint
+  // at once, so this object can go on, and KeyboardInterrupt is raised.
   std::int64_t run(std::int64_t n, const std::function<void()>& after_step) {
-    if (n < 0) n = sim_->scenario().run.steps - sim_->step_index();
-    const std::int64_t start = sim_->step_index();
+    Simulation& s = sim();
+    if (n < 0) n = s.scenario().run.steps - s.step_index();
+    const std::int64_t start = s.step_index();
     struct Callback final : Observer {
-      OutputWriter* writer = nullptr;
       const std::function<void()>* python = nullptr;
-      void after_step(const Simulation& s) override {
-        if (writer != nullptr) writer->write_step(s);
+      void after_step(const Simulation&) override {
         if (python != nullptr && *python) {
           py::gil_scoped_acquire gil;
           (*python)();
         }
       }
     } callback;
-    callback.writer = writer_.get();
     callback.python = &after_step;
     RunEnd end;
     {
       py::gil_scoped_release free;
       detail::clear_stop_request();
-      detail::StopSignals signals;  // Ctrl-C stops after the step in progress
-      end = run_steps(*sim_, n, {&callback});
+      if (writing()) {
+        end = run_->run(n, {&callback});
+      } else {
+        detail::StopSignals signals;  // Ctrl-C stops after the step in progress
+        end = run_steps(s, n, {&callback});
+      }
     }
-    if (sim_->finished() && writer_) finish();
+    const std::int64_t made = sim().step_index() - start;
+    if (writing() && sim().finished()) writing_ = false;  // FileRun finished the file
     if (end == RunEnd::interrupted) {
       detail::clear_stop_request();
+      if (writing()) {
+        const RunFiles files = run_->files();
+        py::gil_scoped_release free;
+        run_ = FileRun::resume(files.checkpoint, files);
+      }
       PyErr_SetNone(PyExc_KeyboardInterrupt);
       throw py::error_already_set();
     }
-    return sim_->step_index() - start;
+    return made;
   }
 
-  void write(const std::string& path, bool overwrite) {
-    if (writer_) throw user_error("this simulation already writes " + writer_->path());
+  void write(const std::string& path, bool overwrite, std::int64_t checkpoint_every,
+             const std::string& checkpoint) {
+    if (run_) throw user_error("this simulation already writes " + run_->writer().path());
     if (sim_->step_index() != 0) {
       throw user_error("write() must come before the first step (the file holds every step)");
+    }
+    if (checkpoint_every < 0) {
+      throw user_error("checkpoint_every must be at least 0, got " +
+                       std::to_string(checkpoint_every));
     }
     check_output_target(path, overwrite ? ExistingOutput::replace : ExistingOutput::refuse,
                         "write()");
     if (const auto parent = std::filesystem::path(path).parent_path(); !parent.empty()) {
       std::filesystem::create_directories(parent);
     }
-    writer_ = std::make_unique<OutputWriter>(path, *sim_);
+    run_ = std::make_unique<FileRun>(std::move(sim_), RunFiles{path, checkpoint, checkpoint_every});
+    writing_ = true;
   }
 
   // Finishes the output (marked incomplete when the run has not ended).
   std::optional<std::string> finish() {
-    if (!writer_) return std::nullopt;
-    writer_->finish(*sim_);
-    std::string path = writer_->path();
-    writer_.reset();
-    return path;
+    if (!writing()) return std::nullopt;
+    run_->writer().finish(sim());
+    writing_ = false;
+    return run_->writer().path();
   }
 
   const std::vector<std::string>& notes() const { return notes_; }
   std::optional<std::string> output() const {
-    return writer_ ? std::optional<std::string>(writer_->path()) : std::nullopt;
+    return writing() ? std::optional<std::string>(run_->writer().path()) : std::nullopt;
+  }
+  std::optional<std::string> checkpoint() const {
+    return writing() ? std::optional<std::string>(run_->files().checkpoint) : std::nullopt;
   }
 
  private:
+  bool writing() const { return run_ && writing_; }
+
   std::unique_ptr<tbb::global_control> limit_;
-  std::unique_ptr<Simulation> sim_;
-  std::unique_ptr<OutputWriter> writer_;
+  std::unique_ptr<Simulation> sim_;  // until write(): then run_ owns it
+  std::unique_ptr<FileRun> run_;
+  bool writing_ = false;  // run_'s output is still open
   std::vector<std::string> notes_;
 };
 
@@ -267,9 +290,11 @@ PYBIND11_MODULE(_engine, m) {
       .def("run", &PySimulation::run, py::arg("n"), py::arg("after_step") = nullptr)
       .def("set", [](PySimulation& s, const std::string& path,
                      const std::string& value) { s.sim().set(path, value); })
-      .def("write", &PySimulation::write, py::arg("path"), py::arg("overwrite") = false)
+      .def("write", &PySimulation::write, py::arg("path"), py::arg("overwrite") = false,
+           py::arg("checkpoint_every") = 0, py::arg("checkpoint") = "")
       .def("finish", &PySimulation::finish)
       .def_property_readonly("output", &PySimulation::output)
+      .def_property_readonly("checkpoint", &PySimulation::checkpoint)
       .def_property_readonly("step_index", [](PySimulation& s) { return s.sim().step_index(); })
       .def_property_readonly("steps", [](PySimulation& s) { return s.sim().scenario().run.steps; })
       .def_property_readonly("finished", [](PySimulation& s) { return s.sim().finished(); })

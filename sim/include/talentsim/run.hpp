@@ -56,6 +56,8 @@ class FileRun {
  public:
   //! A fresh run of `scenario`.
   FileRun(Scenario scenario, RunFiles files);
+  //! A run of `sim`, which has made no step yet (the file holds every step).
+  FileRun(std::unique_ptr<Simulation> sim, RunFiles files);
   //! A run continued from the checkpoint `from`: the output goes to its
   //! stored path unless `files.output` is given, later checkpoints to
   //! `files.checkpoint` (default: `from`). `before_writing` is called with
@@ -72,6 +74,10 @@ class FileRun {
   //! Runs to the end (or to a stop request), `extra` observers after the
   //! writer and the checkpointer.
   RunEnd run(const std::vector<Observer*>& extra = {});
+  //! Runs at most `steps` more steps. The output is finished when the run
+  //! reaches its last step, or (with a checkpoint) when a stop is
+  //! requested; otherwise it stays open for the next call.
+  RunEnd run(std::int64_t steps, const std::vector<Observer*>& extra = {});
 
   //! Seconds spent writing the output and the checkpoints (for --profile).
   double output_seconds() const noexcept { return output_s_; }
