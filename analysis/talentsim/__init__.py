@@ -13,6 +13,7 @@ See docs/analysis.md for the full reference.
 """
 
 from .engine import InputError, Simulation, engine_available
+from .experiment import Experiment, Reporter, export, grid, metric, to_xarray
 from .errors import IncompleteRunWarning, StaleSweepWarning, TalentsimFormatError
 from .plots import (
     plot_brain_drain,
@@ -25,6 +26,7 @@ from .run import EVENT_KINDS, JOB_SEEKING, NOT_PRESENT, SUPPORTED_SCHEMA_MAJOR, 
 from .simulate import default_binary, ensure_run, find_repo_root, simulate
 from .sweep import flatten_scenario, open_sweep, stack_runs, varying_parameters
 from . import plots
+from . import sensitivity
 
 __version__ = "0.1.0"
 
@@ -32,6 +34,12 @@ __all__ = [
     "__version__",
     "Simulation",
     "InputError",
+    "Experiment",
+    "Reporter",
+    "metric",
+    "grid",
+    "to_xarray",
+    "export",
     "engine_available",
     "open_run",
     "Run",
@@ -47,6 +55,7 @@ __all__ = [
     "NOT_PRESENT",
     "SUPPORTED_SCHEMA_MAJOR",
     "plots",
+    "sensitivity",
     "plot_top_firms",
     "plot_pay",
     "plot_flows",

@@ -22,6 +22,8 @@ if str(ANALYSIS) not in sys.path:
 os.environ.setdefault("MPLBACKEND", "Agg")
 
 SMALL = ROOT / "scenarios" / "example_small.toml"
+SLURM_UP = ROOT / "tests" / "slurm" / "slurm_up.sh"
+SLURM_DOWN = ROOT / "tests" / "slurm" / "slurm_down.sh"
 BINARY_WAIT_S = 120  # the binary may be briefly missing while it is rebuilt
 
 
@@ -223,3 +225,18 @@ def parse_output_doc(path: Path | None = None) -> dict:
 @pytest.fixture(scope="session")
 def output_doc() -> dict:
     return parse_output_doc()
+
+
+@pytest.fixture(scope="session")
+def slurm(tmp_path_factory):
+    """A real single-node Slurm (munge, slurmctld, slurmd), shared by the
+    sweep and experiment tests; the environment that reaches it. Fails,
+    never skips."""
+    state = tmp_path_factory.mktemp("slurm")
+    r = subprocess.run(["bash", str(SLURM_UP), str(state)], capture_output=True, text=True)
+    if r.returncode != 0:
+        subprocess.run(["bash", str(SLURM_DOWN), str(state)])
+        pytest.fail(f"could not start Slurm: {r.stdout}{r.stderr}")
+    env = dict(os.environ, SLURM_CONF=str(state / "slurm.conf"))
+    yield env
+    subprocess.run(["bash", str(SLURM_DOWN), str(state)])

@@ -20,8 +20,6 @@ import talentsim as ts
 
 from conftest import ROOT as REPO, binary_path, datasets
 
-SLURM_UP = REPO / "tests" / "slurm" / "slurm_up.sh"
-SLURM_DOWN = REPO / "tests" / "slurm" / "slurm_down.sh"
 STORY_SWEEP = REPO / "tests" / "data" / "sweeps" / "story_2x3x2.toml"
 
 
@@ -30,21 +28,6 @@ def tsim(*args: str, check: bool = True, **kw) -> subprocess.CompletedProcess:
     if check and r.returncode != 0:
         raise AssertionError(f"talentsim {' '.join(map(str, args))} -> {r.returncode}\n{r.stderr}")
     return r
-
-
-@pytest.fixture(scope="module")
-def slurm(tmp_path_factory):
-    """A real single-node Slurm (munge, slurmctld, slurmd). Fails, never skips."""
-    state = tmp_path_factory.mktemp("slurm")
-    r = subprocess.run(["bash", str(SLURM_UP), str(state)], capture_output=True, text=True)
-    if r.returncode != 0:
-        subprocess.run(["bash", str(SLURM_DOWN), str(state)])
-        pytest.fail(f"could not start Slurm: {r.stdout}{r.stderr}")
-    env = dict(os.environ, SLURM_CONF=str(state / "slurm.conf"))
-    yield env
-    subprocess.run(["bash", str(SLURM_DOWN), str(state)])
-
-
 
 
 def write(path: Path, text: str) -> Path:
