@@ -14,6 +14,7 @@ See docs/analysis.md for the full reference.
 
 from .engine import InputError, Simulation, engine_available
 from .experiment import Experiment, Reporter, export, grid, metric, to_xarray
+from .calibration import Calibration, Parameter, Target, calibrate, ensemble, load_calibration
 from .errors import IncompleteRunWarning, StaleSweepWarning, TalentsimFormatError
 from .plots import (
     plot_brain_drain,
@@ -40,6 +41,12 @@ __all__ = [
     "grid",
     "to_xarray",
     "export",
+    "calibrate",
+    "load_calibration",
+    "ensemble",
+    "Calibration",
+    "Parameter",
+    "Target",
     "engine_available",
     "open_run",
     "Run",

@@ -11,7 +11,7 @@ import pytest
 
 from conftest import ROOT, binary_path
 
-COMMANDS = ["run", "validate", "inspect", "sweep plan", "sweep run-local", "sweep run-task",
+COMMANDS = ["run", "validate", "inspect", "export", "sweep plan", "sweep run-local", "sweep run-task",
             "sweep status", "sweep collect"]
 CLI_DOC = ROOT / "docs" / "cli.md"
 

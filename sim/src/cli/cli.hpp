@@ -54,6 +54,8 @@ void print_help(const Command& command, const po::options_description& options);
 int cmd_validate(const Command& self, const std::vector<std::string>& args);
 int cmd_run(const Command& self, const std::vector<std::string>& args);
 int cmd_inspect(const Command& self, const std::vector<std::string>& args);
+int cmd_export(const Command& self, const std::vector<std::string>& args);
+int cmd_calibrate(const Command& self, const std::vector<std::string>& args);
 int cmd_sweep_plan(const Command& self, const std::vector<std::string>& args);
 int cmd_sweep_run_local(const Command& self, const std::vector<std::string>& args);
 int cmd_sweep_run_task(const Command& self, const std::vector<std::string>& args);

@@ -576,6 +576,41 @@ std::string read_string_attribute(hid_t obj, const std::string& name) {
   return unpacked(buf, size, 1).front();
 }
 
+std::vector<std::string> read_strings_attribute(hid_t obj, const std::string& name) {
+  Handle attr(check_id(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
+              H5Aclose);
+  Handle ftype(check_id(H5Aget_type(attr.id()), "attribute type"), H5Tclose);
+  if (H5Tget_class(ftype.id()) != H5T_STRING) {
+    throw io_error("attribute " + name + " is not a string");
+  }
+  Handle space(check_id(H5Aget_space(attr.id()), "attribute space"), H5Sclose);
+  const hssize_t n = H5Sget_simple_extent_npoints(space.id());
+  if (n < 0 || n > (hssize_t{1} << 20)) throw io_error("attribute " + name + " has a bad size");
+  if (H5Tis_variable_str(ftype.id()) > 0) {
+    Handle type = vlen_string_type();
+    std::vector<char*> ptrs(static_cast<std::size_t>(n), nullptr);
+    if (n > 0) check(H5Aread(attr.id(), type.id(), ptrs.data()), "reading attribute " + name);
+    std::vector<std::string> out;
+    for (char* p : ptrs) {
+      out.emplace_back(p != nullptr ? p : "");
+      H5free_memory(p);
+    }
+    return out;
+  }
+  const std::size_t size = H5Tget_size(ftype.id());
+  if (size == 0 || size > (std::size_t{1} << 20)) {
+    throw io_error("attribute " + name + " has a bad string size");
+  }
+  Handle type(check_id(H5Tcopy(ftype.id()), "string type"), H5Tclose);
+  std::vector<char> buf(size * static_cast<std::size_t>(n));
+  if (n > 0) check(H5Aread(attr.id(), type.id(), buf.data()), "reading attribute " + name);
+  return unpacked(buf, size, static_cast<std::size_t>(n));
+}
+
+Handle open_group(hid_t parent, const std::string& name) {
+  return Handle(check_id(H5Gopen2(parent, name.c_str(), H5P_DEFAULT), "opening " + name), H5Gclose);
+}
+
 std::int64_t read_int_attribute(hid_t obj, const std::string& name) {
   Handle attr(check_id(H5Aopen(obj, name.c_str(), H5P_DEFAULT), "opening attribute " + name),
               H5Aclose);

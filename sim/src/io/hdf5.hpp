@@ -136,6 +136,10 @@ std::vector<std::string> read_strings(hid_t parent, const std::string& name);
 
 //! Reads back (for inspect and tests).
 std::string read_string_attribute(hid_t obj, const std::string& name);
+//! A 1-D string attribute (fixed-length or variable-length strings).
+std::vector<std::string> read_strings_attribute(hid_t obj, const std::string& name);
+//! Opens an existing group (path relative to `parent`).
+Handle open_group(hid_t parent, const std::string& name);
 std::int64_t read_int_attribute(hid_t obj, const std::string& name);
 bool has_attribute(hid_t obj, const std::string& name);
 
