@@ -321,6 +321,7 @@ def plot_sweep_heatmap(
     y: str,
     reduce: Union[str, Callable] = "mean",
     step: Optional[int] = -1,
+    interval: bool = True,
     **sel: Any,
 ) -> Figure:
     """Heat map of one sweep variable over two swept parameters.
@@ -347,6 +348,11 @@ def plot_sweep_heatmap(
     step : int or None, default -1
         Step to show: negative counts from the end (``-1`` = last step),
         otherwise a step number; None if ``var`` has no step dimension.
+    interval : bool, default True
+        With ``reduce="mean"``, each cell also shows the half-width of the
+        95% Student-t interval over its runs (``±h``; cells of one run have
+        none), so that differences between cells can be read against the
+        seed noise.
     **sel
         Labels for other dimensions, e.g. ``country="US"``.
 
@@ -387,6 +393,16 @@ def plot_sweep_heatmap(
         frame = pd.DataFrame({"x": ds[x].values, "y": ds[y].values, "v": da.values})
     table = frame.pivot_table(index="y", columns="x", values="v", aggfunc=reduce, dropna=False)
     counts = frame.pivot_table(index="y", columns="x", values="v", aggfunc="count", dropna=False)
+    half = None
+    if interval and reduce == "mean":
+        from scipy import stats
+
+        sd = frame.pivot_table(index="y", columns="x", values="v", aggfunc="std",
+                               dropna=False).reindex_like(table).to_numpy(dtype=float)
+        n = counts.reindex_like(table).to_numpy(dtype=float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            half = np.where(n >= 2, stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n),
+                            np.nan)
     fig = _new_figure((8, 6))
     ax = fig.subplots()
     values = table.to_numpy(dtype=float)
@@ -401,7 +417,10 @@ def plot_sweep_heatmap(
     for i in range(values.shape[0]):
         for j in range(values.shape[1]):
             if np.isfinite(values[i, j]):
-                ax.text(j, i, f"{values[i, j]:.3g}", ha="center", va="center", fontsize=8,
+                label = f"{values[i, j]:.3g}"
+                if half is not None and np.isfinite(half[i, j]):
+                    label += f"\n±{half[i, j]:.2g}"
+                ax.text(j, i, label, ha="center", va="center", fontsize=8,
                         color="black" if values[i, j] > mid else "white")
     units = ds[var].attrs.get("units")
     rname = reduce if isinstance(reduce, str) else getattr(reduce, "__name__", "reduce")
@@ -410,5 +429,7 @@ def plot_sweep_heatmap(
     where = "".join(f", {k}={v}" for k, v in sel.items())
     n = counts.to_numpy(dtype=float)
     n_text = f"{int(np.nanmin(n))}-{int(np.nanmax(n))}" if np.nanmin(n) != np.nanmax(n) else f"{int(np.nanmax(n))}"
-    ax.set_title(f"{var}{step_label}{where}: {rname} of {n_text} run(s) per cell", fontsize=10)
+    ci = " (±: 95% interval)" if half is not None and np.isfinite(half).any() else ""
+    ax.set_title(f"{var}{step_label}{where}: {rname} of {n_text} run(s) per cell{ci}",
+                 fontsize=10)
     return fig

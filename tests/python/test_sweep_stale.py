@@ -18,6 +18,7 @@ from pathlib import Path
 
 import h5py
 import numpy as np
+import pandas as pd
 import pytest
 
 import talentsim as ts
@@ -258,5 +259,16 @@ def test_heatmap_of_a_collected_sweep(collected, tmp_path):
     fig = ts.plot_sweep_heatmap(ds, "talent_hhi", x="market.taste_noise", y="countries.US.visa_friction")
     assert fig.axes[0].images[0].get_array().shape == (2, 2)  # friction x noise, mean over seeds
     fig.savefig(tmp_path / "hm.png", dpi=50)
+    # Each cell carries the seed noise: mean and the 95% t half-width over its seeds.
+    from talentsim import sensitivity as sa
+    hhi = ds.talent_hhi.isel(step=-1)
+    runs = hhi.stack(run=list(hhi.dims))
+    frame = pd.DataFrame({"x": runs["market.taste_noise"].values,
+                          "y": runs["countries.US.visa_friction"].values, "v": runs.values})
+    cell = frame[(frame.x == frame.x.min()) & (frame.y == frame.y.min())].v
+    mean, low, high = sa.mean_ci(cell.to_numpy())
+    texts = [t.get_text() for t in fig.axes[0].texts]
+    assert f"{mean:.3g}\n±{(high - low) / 2:.2g}" in texts
+    assert "95% interval" in fig.axes[0].get_title()
     fig = ts.plot_sweep_heatmap(ds, "brain_drain_share", x="market.taste_noise", y="seed", country="CN")
     assert fig.axes[0].images[0].get_array().shape == (2, 2)  # seed x noise, mean over friction
