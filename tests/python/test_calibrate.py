@@ -106,7 +106,11 @@ def test_bad_calibration_files_are_refused_with_one_line(tmp_path, edit, message
     path.write_text(edit(EXAMPLE.read_text()))
     with pytest.raises(ValueError, match=message):
         tc.load_calibration(path)
-    for front_end in ([sys.executable, "-m", "talentsim"], [str(binary_path())]):
+    # The binary's front end once (it runs the same program), Python's for every case.
+    front_ends = [[sys.executable, "-m", "talentsim"]]
+    if "never used" in message:
+        front_ends.append([str(binary_path())])
+    for front_end in front_ends:
         r = subprocess.run([*front_end, "calibrate", str(path), "-o", str(tmp_path / "out")],
                            capture_output=True, text=True,
                            env=dict(os.environ, PYTHONPATH=str(ANALYSIS)))
