@@ -45,10 +45,11 @@ import numpy as np
 import pandas as pd
 
 from .experiment import Experiment, Reporter, metric
+from .sensitivity import latin_hypercube, sobol_sequence
 from .simulate import default_binary
 
 __all__ = ["Parameter", "Target", "Calibration", "CalibrationResult", "calibrate",
-           "load_calibration", "ensemble", "posterior_summary", "Submitted"]
+           "load_calibration", "ensemble", "Submitted"]
 
 
 class Submitted(Exception):
@@ -138,7 +139,7 @@ class Calibration:
     points: int = 40              # design points per wave
     waves: int = 2                # history-matching waves
     cutoff: float = 3.0           # implausibility cut (Pukelsheim's three-sigma rule)
-    candidates: int = 20000       # points scanned per wave for the non-implausible set
+    candidates: int = 16384       # points scanned per wave (a power of two: a balanced Sobol set)
     design_seed: int = 1
     walkers: int = 32
     steps: int = 3000
@@ -213,7 +214,32 @@ def load_calibration(path: PathLike) -> Calibration:
             from None
 
 
+_FILE_KEYS = {
+    "": {"format_version", "name", "base", "seeds", "set", "parameters", "targets", "design",
+         "mcmc", "check", "slurm"},
+    "parameters[]": {"path", "low", "high", "prior", "integer"},
+    "design.": {"points", "waves", "cutoff", "candidates", "seed", "folds"},
+    "mcmc.": {"walkers", "steps", "burn", "seed"},
+    "check.": {"seeds", "draws"},
+}
+
+
+def _check_keys(doc: Mapping[str, Any]) -> None:
+    tables = {"": [doc], "parameters[]": doc.get("parameters", []),
+              "design.": [doc.get("design", {})], "mcmc.": [doc.get("mcmc", {})],
+              "check.": [doc.get("check", {})]}
+    for where, items in tables.items():
+        for item in items if isinstance(items, list) else [items]:
+            if not isinstance(item, Mapping):
+                raise ValueError(f"{where or 'the file'} must be a table")
+            unknown = sorted(set(item) - _FILE_KEYS[where])
+            if unknown:
+                raise ValueError(f"{where}{unknown[0]} is not a calibration key "
+                                 f"(allowed: {', '.join(sorted(_FILE_KEYS[where]))})")
+
+
 def _from_doc(doc: Mapping[str, Any], path: Path, need: Callable[..., Any]) -> Calibration:
+    _check_keys(doc)
     base = str(need(doc, "base", ""))
     if not base.startswith("embedded:") and not os.path.isabs(base):
         base = str((path.parent / base).resolve())
@@ -244,7 +270,7 @@ def _from_doc(doc: Mapping[str, Any], path: Path, need: Callable[..., Any]) -> C
         check_seeds=[int(s) for s in need(check, "seeds", "check.")],
         fixed=dict(doc.get("set", {})), name=str(doc.get("name", path.stem)),
         points=int(design.get("points", 40)), waves=int(design.get("waves", 2)),
-        cutoff=float(design.get("cutoff", 3.0)), candidates=int(design.get("candidates", 20000)),
+        cutoff=float(design.get("cutoff", 3.0)), candidates=int(design.get("candidates", 16384)),
         design_seed=int(design.get("seed", 1)), walkers=int(mcmc.get("walkers", 32)),
         steps=int(mcmc.get("steps", 3000)), burn=int(mcmc.get("burn", 1000)),
         mcmc_seed=int(mcmc.get("seed", 1)), check_draws=int(check.get("draws", 20)),
@@ -379,10 +405,23 @@ def _run(exp: Experiment, backend: str, jobs: Optional[int], env: Optional[Mappi
     return df
 
 
-def _sobol_unit(n: int, d: int, seed: int) -> np.ndarray:
-    from scipy.stats import qmc
-    m = int(math.ceil(math.log2(max(n, 2))))
-    return qmc.Sobol(d, scramble=True, seed=seed).random_base2(m)[:n]
+def _unit_design(method: Callable[..., pd.DataFrame], n: int, d: int, seed: int) -> np.ndarray:
+    """n points of a talentsim.sensitivity design on the unit cube [0, 1]^d."""
+    return method(n, [(0.0, 1.0)] * d, seed=seed).to_numpy()
+
+
+def _training(cal: Calibration, runs: List[pd.DataFrame]) -> "tuple[pd.DataFrame, np.ndarray, np.ndarray, np.ndarray]":
+    """All design runs so far; per point the inputs on the unit cube and the
+    seed means of the fitted targets; per target the pooled seed variance
+    of one run (0 with one seed)."""
+    fitted = [t.name for t in cal.fitted]
+    allruns = pd.concat(runs, ignore_index=True)
+    points = allruns.groupby(["wave", "point"])
+    u = cal.to_unit(points[[p.path for p in cal.parameters]].first())
+    means = points[fitted].mean().to_numpy()
+    seed_var = points[fitted].var(ddof=1).mean().to_numpy() if len(cal.seeds) > 1 \
+        else np.zeros(len(fitted))
+    return allruns, u, means, seed_var
 
 
 def calibrate(calibration: Union[Calibration, PathLike], directory: PathLike, *,
@@ -420,27 +459,18 @@ def calibrate(calibration: Union[Calibration, PathLike], directory: PathLike, *,
     sd2 = np.array([t.sd for t in cal.fitted]) ** 2
     rng = np.random.default_rng(cal.design_seed)
 
-    from scipy.stats import qmc
-    u_design = qmc.LatinHypercube(d, seed=cal.design_seed).random(cal.points)
+    u_design = _unit_design(latin_hypercube, cal.points, d, cal.design_seed)
     runs: List[pd.DataFrame] = []
     wave_rows = []
-    emulator: Optional[Emulator] = None
-    seed_var = np.zeros(len(fitted))
-    nonimpl_u = None
     for wave in range(1, cal.waves + 1):
         design = cal.from_unit(u_design)
         exp = _experiment(cal, design, cal.seeds, directory / f"wave{wave}", binary, slurm)
         df = _run(exp, backend, jobs, env, progress, wait)
         df.insert(0, "wave", wave)
         runs.append(df)
-        allruns = pd.concat(runs, ignore_index=True)
-        means = allruns.groupby(["wave", "point"])[fitted].mean()
-        inputs = allruns.groupby(["wave", "point"])[[p.path for p in cal.parameters]].first()
-        u_all = cal.to_unit(inputs)
-        seed_var = allruns.groupby(["wave", "point"])[fitted].var(ddof=1).mean().to_numpy() \
-            if len(cal.seeds) > 1 else np.zeros(len(fitted))
-        emulator = Emulator(u_all, means.to_numpy(), cal.design_seed)
-        cand = _sobol_unit(cal.candidates, d, cal.design_seed + wave)
+        allruns, u_all, means, seed_var = _training(cal, runs)
+        emulator = Emulator(u_all, means, cal.design_seed)
+        cand = _unit_design(sobol_sequence, cal.candidates, d, cal.design_seed + wave)
         m, v = emulator.predict(cand)
         impl = np.max(np.abs(m - z) / np.sqrt(v + sd2 + seed_var), axis=1)
         keep = impl < cal.cutoff
@@ -459,11 +489,7 @@ def calibrate(calibration: Union[Calibration, PathLike], directory: PathLike, *,
             pick = rng.choice(len(nonimpl_u), size=min(cal.points, len(nonimpl_u)), replace=False)
             u_design = nonimpl_u[pick]
 
-    allruns = pd.concat(runs, ignore_index=True)
-    means = allruns.groupby(["wave", "point"])[fitted].mean()
-    inputs = allruns.groupby(["wave", "point"])[[p.path for p in cal.parameters]].first()
-    u_all = cal.to_unit(inputs)
-    validation = validate_emulator(u_all, means.to_numpy(), fitted, cal.folds, cal.design_seed)
+    validation = validate_emulator(u_all, means, fitted, cal.folds, cal.design_seed)
     for row in validation.itertuples():
         log(f"calibrate: emulator of {row.target}: cross-validated R^2 {row.r2:.3f}, "
             f"{100 * row.within_2sd:.0f}% of errors within 2 sd")
@@ -535,13 +561,6 @@ def _check(cal: Calibration, posterior: pd.DataFrame, directory: Path,
 
 
 # ---- after calibration --------------------------------------------------
-
-def posterior_summary(posterior: pd.DataFrame, level: float = 0.9) -> pd.DataFrame:
-    """Median and central interval of each column of a posterior sample."""
-    lo, hi = (1 - level) / 2, (1 + level) / 2
-    return pd.DataFrame({"median": posterior.median(), "low": posterior.quantile(lo),
-                         "high": posterior.quantile(hi)})
-
 
 def ensemble(base: PathLike, posterior: Union[pd.DataFrame, PathLike], *, draws: int,
              seeds: Sequence[int], reporters: Mapping[str, Any], directory: PathLike,

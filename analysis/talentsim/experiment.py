@@ -45,6 +45,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
+from .engine import toml_value
 from .run import Run, open_run
 from .simulate import default_binary
 
@@ -179,21 +180,11 @@ def _design_frame(design: Any) -> pd.DataFrame:
 
 
 def _toml_value(v: Any) -> str:
-    if isinstance(v, (bool, np.bool_)):
-        return "true" if v else "false"
-    if isinstance(v, (int, np.integer)):
-        return str(int(v))
-    if isinstance(v, (float, np.floating)):
-        x = float(v)
-        if math.isnan(x):
-            raise ValueError("a design value is NaN")
-        if math.isinf(x):
-            return "inf" if x > 0 else "-inf"
-        text = repr(x)
-        return text if any(c in text for c in ".en") else text + ".0"
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
-    raise TypeError(f"a design value must be a number, boolean or string, got {v!r}")
+    # The scenario's own value writer (as --set takes values); a NaN or
+    # infinite design value is refused there, with the value in the message.
+    if isinstance(v, (float, np.floating)) and math.isnan(float(v)):
+        raise ValueError("a design value is NaN")
+    return toml_value(v)
 
 
 def _toml_key(path: str) -> str:

@@ -10,7 +10,6 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
@@ -100,6 +99,7 @@ def test_an_ensemble_over_the_posterior_covers_parameters_and_seeds(known_truth,
     (lambda t: t.replace("sd = 0.5\n", "sd = 0\n"), "sd must be > 0"),
     (lambda t: t.replace('base = "../../scenarios/example_small.toml"\n', ""), "base is required"),
     (lambda t: t.replace("format_version = 1", "format_version = 9"), "format_version"),
+    (lambda t: t.replace("waves = 2", "wave = 2"), "design.wave is not a calibration key"),
 ])
 def test_bad_calibration_files_are_refused_with_one_line(tmp_path, edit, message):
     path = tmp_path / "c.toml"
