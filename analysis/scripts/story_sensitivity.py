@@ -40,7 +40,7 @@ import subprocess
 import sys
 import time
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Dict, List, Optional, Sequence
 
@@ -181,7 +181,7 @@ OUTPUTS = [
              f"share of employed {c}-origin researchers working outside {c} at the end of 2026 "
              "(by_country brain_drain_share, last step), with the lab", digits=2) for c in ORIGINS],
     *[Output(f"drain_diff_{c}", f"brain drain {c}, with - without", "pp",
-             f"the same share with the lab minus without it", zero=0.0, digits=2) for c in ORIGINS],
+             "the same share with the lab minus without it", zero=0.0, digits=2) for c in ORIGINS],
 ]
 
 
@@ -359,7 +359,8 @@ def criteria(R) -> pd.DataFrame:
     """Share of the 2N design points (A and B) where each story criterion holds,
     and where it fails: the pass share in the lowest and highest third of the
     factor whose thirds differ most."""
-    n, y, pts = R["design"].n, R["y"].iloc[: 2 * R["design"].n], R["design"].points.iloc[: 2 * R["design"].n]
+    n = R["design"].n
+    y, pts = R["y"].iloc[: 2 * n], R["design"].points.iloc[: 2 * n]
     noise = R["noise"]
     rows = []
     for label, test in CRITERIA:
@@ -499,20 +500,16 @@ def fmt(x: float, d: int = 2) -> str:
 def markdown(table: pd.DataFrame, summary: pd.DataFrame, crit: pd.DataFrame, R) -> str:
     names = [f.name for f in R["factors"]]
     lines = []
-    lines.append("### Total-order indices ST (95% bootstrap interval)\n")
-    lines.append("| output | " + " | ".join(names) + " | sum ST |")
-    lines.append("|---|" + "---|" * (len(names) + 1))
-    for o in OUTPUTS:
-        t = table[table.output == o.key].set_index("parameter")
-        cells = [f"{t.ST[p]:.2f} [{t.ST_low[p]:.2f}, {t.ST_high[p]:.2f}]" for p in names]
-        lines.append(f"| {o.label} | " + " | ".join(cells) + f" | {t.ST.sum():.2f} |")
-    lines.append("\n### First-order indices S1 (95% bootstrap interval)\n")
-    lines.append("| output | " + " | ".join(names) + " | sum S1 |")
-    lines.append("|---|" + "---|" * (len(names) + 1))
-    for o in OUTPUTS:
-        t = table[table.output == o.key].set_index("parameter")
-        cells = [f"{t.S1[p]:.2f} [{t.S1_low[p]:.2f}, {t.S1_high[p]:.2f}]" for p in names]
-        lines.append(f"| {o.label} | " + " | ".join(cells) + f" | {t.S1.sum():.2f} |")
+    for i, (col, title) in enumerate((("ST", "Total-order indices ST"),
+                                      ("S1", "First-order indices S1"))):
+        lines.append(("\n" if i else "") + f"### {title} (95% bootstrap interval)\n")
+        lines.append("| output | " + " | ".join(names) + f" | sum {col} |")
+        lines.append("|---|" + "---|" * (len(names) + 1))
+        for o in OUTPUTS:
+            t = table[table.output == o.key].set_index("parameter")
+            cells = [f"{t[col][p]:.2f} [{t[col + '_low'][p]:.2f}, {t[col + '_high'][p]:.2f}]"
+                     for p in names]
+            lines.append(f"| {o.label} | " + " | ".join(cells) + f" | {t[col].sum():.2f} |")
     lines.append("\n### The outputs over the design and at the scenario's values\n")
     lines.append("| output | unit | scenario, seeds 1-10: mean (sd) | design: mean (sd) | min | 5% | median | 95% | max "
                  "| seed-noise share | design points < 0 / > 0 |")

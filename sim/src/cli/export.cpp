@@ -91,24 +91,27 @@ std::string name_of(const std::vector<std::string>& names, std::int64_t i, const
   throw io_error(std::string("an index of ") + what + " is out of range");
 }
 
-// A [rows, cols] table per column, as rows of (step, label, values...);
-// columns whose label is empty (unused spin-out slots) are left out.
-void series_csv(std::ostringstream& out, hid_t group, const std::string& label,
-                const std::vector<std::string>& labels) {
+// The datasets of `group` as one table: one row per step, or, when
+// `labels` is given (datasets [rows, labels]), per step and label, with a
+// column `label`; labels left empty (unused spin-out slots) are left out.
+void table_csv(std::ostringstream& out, hid_t group, const std::string& label = "",
+               const std::vector<std::string>& labels = {}) {
   std::vector<Column> cols;
   for (const std::string& name : datasets_in(group)) cols.push_back(read_column(group, name));
-  out << "step," << label;
+  out << "step" << (label.empty() ? "" : "," + label);
   for (const Column& c : cols) out << "," << field(c.name);
   out << "\n";
-  if (cols.empty() || labels.empty()) return;
-  const std::size_t rows = cols[0].size() / labels.size();
+  const std::size_t width = label.empty() ? 1 : labels.size();
+  if (cols.empty() || width == 0) return;
+  const std::size_t rows = cols[0].size() / width;
   for (std::size_t r = 0; r < rows; ++r) {
-    for (std::size_t k = 0; k < labels.size(); ++k) {
-      if (labels[k].empty()) continue;
-      out << r << "," << field(labels[k]);
+    for (std::size_t k = 0; k < width; ++k) {
+      if (!label.empty() && labels[k].empty()) continue;
+      out << r;
+      if (!label.empty()) out << "," << field(labels[k]);
       for (const Column& c : cols) {
         out << ",";
-        c.put(out, r * labels.size() + k);
+        c.put(out, r * width + k);
       }
       out << "\n";
     }
@@ -140,37 +143,16 @@ int cmd_export(const Command& self, const std::vector<std::string>& args) {
   const auto kinds = h5::read_strings(root, "firms/kind");
 
   std::vector<std::pair<std::string, std::string>> files;
-  {  // metrics.csv: one row per step
-    h5::Handle g = h5::open_group(root, "metrics");
-    std::vector<Column> cols;
-    for (const std::string& name : datasets_in(g.id())) cols.push_back(read_column(g.id(), name));
+  const auto table = [&](const char* group, const char* file, const std::string& label = "",
+                         const std::vector<std::string>& labels = {}) {
+    h5::Handle g = h5::open_group(root, group);
     std::ostringstream out;
-    out << "step";
-    for (const Column& c : cols) out << "," << field(c.name);
-    out << "\n";
-    const std::size_t rows = cols.empty() ? 0 : cols[0].size();
-    for (std::size_t r = 0; r < rows; ++r) {
-      out << r;
-      for (const Column& c : cols) {
-        out << ",";
-        c.put(out, r);
-      }
-      out << "\n";
-    }
-    files.emplace_back("metrics.csv", out.str());
-  }
-  {  // by_country.csv: one row per step and country
-    h5::Handle g = h5::open_group(root, "metrics/by_country");
-    std::ostringstream out;
-    series_csv(out, g.id(), "country", countries);
-    files.emplace_back("by_country.csv", out.str());
-  }
-  {  // firms.csv: one row per step and firm
-    h5::Handle g = h5::open_group(root, "firms/series");
-    std::ostringstream out;
-    series_csv(out, g.id(), "firm", firms);
-    files.emplace_back("firms.csv", out.str());
-  }
+    table_csv(out, g.id(), label, labels);
+    files.emplace_back(file, out.str());
+  };
+  table("metrics", "metrics.csv");                                      // per step
+  table("metrics/by_country", "by_country.csv", "country", countries);  // per step and country
+  table("firms/series", "firms.csv", "firm", firms);                    // per step and firm
   {  // firm_table.csv: the static firm table
     const auto country = h5::read_all<std::int32_t>(root, "firms/country");
     std::ostringstream out;
