@@ -233,9 +233,10 @@ class Simulation:
     def firms(self) -> pd.DataFrame:
         """DataFrame: one row per firm (spin-outs included), indexed by name (a copy).
 
-        Columns: kind, country (name), headcount, cash (USD), compute (GPU),
-        payroll (USD/yr), talent, progress, active, and this step's hires,
-        departures, offers_made, offers_accepted.
+        Columns: kind, country (name), headcount, then every firm series of
+        the output file (docs/output.md): cash (USD), compute (GPU), payroll
+        (USD/yr), talent, progress, active, and this step's hires,
+        departures, offers_made, offers_accepted, signing_paid (USD).
         """
         data = self._engine.firms()
         countries = self._engine.countries

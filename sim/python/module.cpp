@@ -14,7 +14,10 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <string_view>
+#include <type_traits>
 
+#include "engine/firm_columns.hpp"
 #include "talentsim/errors.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/run.hpp"
@@ -154,25 +157,14 @@ class PySimulation {
   std::vector<std::string> notes_;
 };
 
+// The tables' columns come from their one declaration (engine/firm_columns.hpp):
+// a column added there reaches Python without an edit here.
 py::dict researchers(PySimulation& s) {
   const ResearcherTable& R = s.sim().researchers();
   py::dict d;
-  d["skill"] = array(R.skill);
-  d["field"] = array(R.field);
-  d["origin"] = array(R.origin);
-  d["entered_step"] = array(R.entered_step);
-  d["employer"] = array(R.employer);
-  d["salary"] = array(R.salary);
-  d["signing"] = array(R.signing);
-  d["equity"] = array(R.equity);
-  d["hired_step"] = array(R.hired_step);
-  d["reservation"] = array(R.reservation);
-  d["switch_cost"] = array(R.switch_cost);
-  d["w_money"] = array(R.w_money);
-  d["w_compute"] = array(R.w_compute);
-  d["w_mission"] = array(R.w_mission);
-  d["w_peers"] = array(R.w_peers);
-  d["w_home"] = array(R.w_home);
+  detail::researcher_columns(R, [&](const char* name, const char*, const auto& column, unsigned) {
+    if (std::string_view(name) != "slot") d[name] = array(column);  // slot: an internal index
+  });
   return d;
 }
 
@@ -189,16 +181,13 @@ py::dict firms(PySimulation& s) {
   d["kind"] = kinds;
   d["country"] = array(F.country);
   d["headcount"] = array(headcount);
-  d["cash"] = array(F.cash);
-  d["compute"] = array(F.compute);
-  d["payroll"] = array(F.payroll);
-  d["talent"] = array(F.talent);
-  d["progress"] = array(F.progress);
-  d["active"] = array(F.active);
-  d["hires"] = array(F.hires);
-  d["departures"] = array(F.departures);
-  d["offers_made"] = array(F.offers_made);
-  d["offers_accepted"] = array(F.offers_accepted);
+  // Every column the output writes as a firm series.
+  detail::firm_columns(F, [&](const char* name, const char*, const auto& column, unsigned roles) {
+    using Column = std::decay_t<decltype(column)>;
+    if constexpr (detail::is_number_column<Column>) {
+      if (roles & detail::OUTPUT) d[name] = array(column);
+    }
+  });
   return d;
 }
 

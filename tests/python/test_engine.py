@@ -123,3 +123,16 @@ def test_a_scenario_as_text_and_the_embedded_default():
     sim.run()
     assert sim.finished
     assert ts.Simulation().scenario["name"] == "meta_superintelligence_2025"
+
+
+def test_python_tables_have_the_columns_the_output_has(tmp_path):
+    # Both come from the one column list of each table (engine/firm_columns.hpp).
+    out = tmp_path / "o.h5"
+    sim = ts.Simulation(SMALL, steps=2)
+    sim.write(out)
+    sim.run()
+    with h5py.File(out) as f:
+        series = set(f["firms/series"])
+        static = {n for n in f["researchers"] if isinstance(f["researchers"][n], h5py.Dataset)}
+    assert set(sim.firms.columns) - {"kind", "country"} == series
+    assert static <= set(sim.researchers.columns)
