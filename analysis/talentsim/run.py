@@ -28,10 +28,15 @@ __all__ = [
     "open_run",
 ]
 
-#: Newest schema version this package reads (it reads 1 and 2: schema 2
-#: stores strings fixed-length, which h5py returns as bytes; see
-#: docs/output.md).
-SUPPORTED_SCHEMA_MAJOR = 2
+#: Newest schema version this package reads (it reads 1 to 3: schema 2
+#: stores strings fixed-length, which h5py returns as bytes; schema 3 adds
+#: the firm exit columns /firms/exit_*; see docs/output.md).
+SUPPORTED_SCHEMA_MAJOR = 3
+
+#: Exit reason names by code (/firms/exit_reason), when the file has no
+#: ``reason_names`` attribute.
+EXIT_REASONS = ("none", "cash", "team")
+_EXIT_COLUMNS = ("exit_step", "exit_buyer", "exit_reason", "exit_price", "exit_staff")
 
 #: Label used for firm index ``-1`` (no firm) in :attr:`Run.events` and
 #: :meth:`Run.flows`.
@@ -307,6 +312,10 @@ class Run:
         expect("firms/name", ["F"], "str")
         expect("firms/kind", ["F"], "str")
         expect("firms/country", ["F"], "int")
+        self._cache["schema"] = int(_schema_major(h5.attrs["schema_version"]))
+        if self._cache["schema"] >= 3 or "firms/exit_step" in h5:
+            for name in _EXIT_COLUMNS:
+                expect("firms/" + name, ["F"], "num" if name == "exit_price" else "int")
         series = datasets_in("firms/series")
         if not series:
             raise self._error("firms/series", "holds no series")
@@ -633,6 +642,65 @@ class Run:
             )
             self._cache["firm_table"] = table[table["name"] != ""]
         return self._cache["firm_table"]
+
+    @property
+    def firm_exits(self) -> pd.DataFrame:
+        """pandas.DataFrame: one row per firm that left the market, in exit order.
+
+        Columns: ``step``, ``firm`` (name), ``firm_id``, ``kind`` (of the
+        firm), ``reason`` (``"cash"``: its cash fell below zero; ``"team"``:
+        a startup whose team is gone), ``outcome`` (``"acquisition"`` or
+        ``"bankruptcy"``), ``buyer`` (name, ``None`` for a bankruptcy),
+        ``buyer_id`` (-1 for a bankruptcy), ``price`` (USD the buyer paid),
+        ``staff`` (employees at the exit, who moved to the buyer or became
+        job seekers) and ``date`` with a start date. The metrics
+        ``bankruptcies`` and ``acquisitions`` count these rows by step.
+
+        Files of schema 1 and 2 do not record firm exits: the table is empty
+        (with these columns) and a warning says so.
+        """
+        if "firm_exits" not in self._cache:
+            columns = ["step", "firm", "firm_id", "kind", "reason", "outcome", "buyer", "buyer_id",
+                       "price", "staff"]
+            if not self._has("firms/exit_step"):
+                warnings.warn(f"{self.path}: written with schema {self.attrs.get('schema_version')}, "
+                              f"which does not record firm exits", stacklevel=2)
+                self._cache["firm_exits"] = pd.DataFrame({c: [] for c in columns})
+                return self._cache["firm_exits"]
+            F = self._size("F")
+            step = self._read_index("firms/exit_step", -1, self._size("T"), "step or -1")
+            buyer = self._read_index("firms/exit_buyer", -1, F, "firm index or -1").astype(np.int64)
+            names = self._node("firms/exit_reason").attrs.get("reason_names")
+            reasons = list(EXIT_REASONS) if names is None else _py(names)
+            if not isinstance(reasons, list) or not all(isinstance(n, str) for n in reasons):
+                raise self._error("firms/exit_reason", f"attribute 'reason_names' is {reasons!r}")
+            reason = self._read_index("firms/exit_reason", 0, len(reasons), "exit reason code")
+            price = self._read("firms/exit_price")
+            staff = self._read("firms/exit_staff")
+            table = self.firm_table
+            exited = np.flatnonzero(step >= 0)
+            exited = exited[np.argsort(step[exited], kind="stable")]
+            label = np.append(self.firm_names, [None]).astype(object)
+            bidx = np.where(buyer[exited] < 0, len(label) - 1, buyer[exited])
+            df = pd.DataFrame(
+                {
+                    "step": step[exited].astype(np.int64),
+                    "firm": label[exited],
+                    "firm_id": exited.astype(np.int64),
+                    "kind": table["kind"].reindex(exited).to_numpy(dtype=object),
+                    "reason": np.asarray(reasons, dtype=object)[reason[exited].astype(np.int64)],
+                    "outcome": np.where(buyer[exited] >= 0, "acquisition", "bankruptcy").astype(object),
+                    "buyer": label[bidx],
+                    "buyer_id": buyer[exited],
+                    "price": price[exited].astype(float),
+                    "staff": staff[exited].astype(np.int64),
+                }
+            )
+            if self.start_date is not None and len(df):
+                df["date"] = self.date_of(df["step"].to_numpy())
+            df.index.name = "exit"
+            self._cache["firm_exits"] = df.reset_index(drop=True).rename_axis("exit")
+        return self._cache["firm_exits"]
 
     @property
     def researchers(self) -> pd.DataFrame:

@@ -25,7 +25,11 @@ import numpy as np
 import xarray as xr
 
 from .errors import StaleSweepWarning, TalentsimFormatError
-from .run import SUPPORTED_SCHEMA_MAJOR, _schema_major, open_run
+from .run import _schema_major, open_run
+
+#: Newest schema of collected sweep files (DIR/sweep.h5) this package reads;
+#: sweep files have their own schema (docs/sweeps.md), apart from run outputs'.
+SUPPORTED_SWEEP_SCHEMA_MAJOR = 2
 
 __all__ = [
     "flatten_scenario",
@@ -208,10 +212,10 @@ def _read_collected_file(path: str, f: h5py.File) -> "tuple[xr.Dataset, np.ndarr
         major = _schema_major(f.attrs["schema_version"])
     except ValueError as exc:
         raise TalentsimFormatError(f"{path}: {exc}") from exc
-    if major > SUPPORTED_SCHEMA_MAJOR:
+    if major > SUPPORTED_SWEEP_SCHEMA_MAJOR:
         raise TalentsimFormatError(
             f"{path}: schema_version {major} is newer than this talentsim package reads "
-            f"(major {SUPPORTED_SCHEMA_MAJOR}); update the analysis package"
+            f"(major {SUPPORTED_SWEEP_SCHEMA_MAJOR}); update the analysis package"
         )
     if major < 1:
         raise TalentsimFormatError(f"{path}: unsupported schema_version {major}")

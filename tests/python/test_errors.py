@@ -60,10 +60,10 @@ def test_truncated_copy(tmp_path, small_path, fraction):
 
 
 def test_newer_schema(tmp_path, small_path):
-    p = tmp_path / "v3.h5"
+    p = tmp_path / "newer.h5"
     shutil.copy(small_path, p)
     with h5py.File(p, "r+") as f:
-        f.attrs["schema_version"] = np.int64(3)
+        f.attrs["schema_version"] = np.int64(ts.SUPPORTED_SCHEMA_MAJOR + 1)
     with pytest.raises(TalentsimFormatError, match="newer"):
         ts.open_run(p)
 

@@ -8,6 +8,8 @@ import pytest
 
 from conftest import ANY_UNITS, parse_output_doc
 
+import talentsim as ts
+
 DOC = parse_output_doc()
 
 # Known differences between docs/output.md and the files the binary writes
@@ -99,7 +101,7 @@ def test_root_attributes_match_doc(story_path):
             assert np.asarray(value).dtype == np.dtype(typ), f"{name}: expected {typ}, got {type(value)}"
     # Schema 2 stores strings fixed-length: h5py returns them as bytes.
     assert attrs["format"] == b"talentsim"
-    assert int(attrs["schema_version"]) == 2
+    assert int(attrs["schema_version"]) == ts.SUPPORTED_SCHEMA_MAJOR == 3
     assert int(attrs["complete"]) == 1
 
 

@@ -273,6 +273,83 @@ comp_budget_share = 1.0
   EXPECT_NEAR(sim.firms().cash[0], 1.0e9 + 1.0e9 / 52.0 - deficit, 1e-3);
 }
 
+TEST(Exit, TheBuyerPaysTheSecondHighestBidAndTheExitIsRecorded) {
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "Buyer"
+kind = "bigtech"
+ai_value = 1.0e7
+attention = 0
+[[firms]]
+name = "Rival"
+kind = "bigtech"
+ai_value = 5.0e6
+attention = 0
+[[firms]]
+name = "Startup"
+kind = "startup"
+cash = 1000.0
+income = 0.0
+headcount = 3
+pay_level = 1.0e6
+attention = 0
+comp_budget_share = 1.0
+)",
+                              "", 3));
+  sim.step();
+  const auto& w = detail::testing::state(sim);
+  ASSERT_EQ(sim.metrics().acquisitions, 1);
+  EXPECT_EQ(sim.firms().headcount(0), 3);
+  // The rival's bid: the team's value to it over the contract, net of the
+  // team's pay (3 x 1e6/yr); the rival's state did not change in the step.
+  const double years = sim.scenario().market.contract_years;
+  const double rival_bid = years * (marginal_value(w, 1, 3.0) - 3.0e6);
+  const double deficit = 3.0e6 / 52.0 - 1000.0;
+  ASSERT_GT(rival_bid, deficit);
+  EXPECT_NEAR(sim.firms().cash[0], 1.0e9 + 1.0e9 / 52.0 - rival_bid, 1e-3);
+  EXPECT_LT(rival_bid, years * (marginal_value(w, 0, 3.0) - 3.0e6));
+  const FirmTable& F = sim.firms();
+  EXPECT_EQ(F.exit_step[2], 1);
+  EXPECT_EQ(F.exit_buyer[2], 0);
+  EXPECT_EQ(F.exit_reason[2], static_cast<std::uint8_t>(ExitReason::cash));
+  EXPECT_NEAR(F.exit_price[2], rival_bid, 1e-3);
+  EXPECT_EQ(F.exit_staff[2], 3);
+  EXPECT_EQ(F.exit_step[0], -1);
+  EXPECT_EQ(F.exit_buyer[0], NO_FIRM);
+}
+
+TEST(Exit, AStartupWhoseTeamIsGoneFoldsAndItsCashGoesBack) {
+  // The startup's only researcher is hired away by A (which values her far
+  // more); the next exit phase finds the startup empty.
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+kind = "bigtech"
+ai_value = 1.0e12
+[[firms]]
+name = "Startup"
+kind = "startup"
+cash = 1.0e8
+income = 0.0
+headcount = 1
+pay_level = 1.0e5
+attention = 0
+counter_offers = false
+)",
+                              "", 1));
+  sim.step();
+  ASSERT_EQ(sim.researchers().employer[0], 0);
+  if (sim.firms().active[1]) sim.step();
+  const FirmTable& F = sim.firms();
+  EXPECT_FALSE(F.active[1]);
+  EXPECT_EQ(F.exit_reason[1], static_cast<std::uint8_t>(ExitReason::team));
+  EXPECT_EQ(F.exit_buyer[1], NO_FIRM);
+  EXPECT_EQ(F.exit_staff[1], 0);
+  EXPECT_EQ(F.exit_price[1], 0.0);
+  EXPECT_EQ(F.cash[1], 0.0);
+  EXPECT_EQ(sim.metrics().bankruptcies, 1);
+}
+
 TEST(Exit, InsolventStartupNobodyWantsGoesBankrupt) {
   Simulation sim = make(world(R"(
 [[firms]]

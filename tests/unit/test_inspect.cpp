@@ -15,6 +15,7 @@
 #include "engine/world.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/simulation.hpp"
+#include "talentsim/version.hpp"
 
 namespace fs = std::filesystem;
 
@@ -72,8 +73,11 @@ int lines(const std::string& s) {
 TEST(Inspect, DescribesAFreshRun) {
   const Result r = run("inspect '" + fresh_run() + "'");
   EXPECT_EQ(r.status, 0) << r.err;
-  for (const char* part : {"talentsim output, schema 2, complete", "example_small", "seed 7",
-                           "top firms by talent", "biggest moves", "talent_hhi", "pay_median"}) {
+  const std::string header =
+      "talentsim output, schema " + std::to_string(talentsim::OUTPUT_SCHEMA_VERSION) + ", complete";
+  for (const std::string& part : {header, std::string("example_small"), std::string("seed 7"),
+                                  std::string("top firms by talent"), std::string("biggest moves"),
+                                  std::string("talent_hhi"), std::string("pay_median")}) {
     EXPECT_NE(r.out.find(part), std::string::npos) << part << "\n" << r.out;
   }
 }
@@ -250,13 +254,14 @@ TEST(Inspect, RefusesANewerSchema) {
   const hid_t f = H5Fopen(p.c_str(), H5F_ACC_RDWR, H5P_DEFAULT);
   ASSERT_GE(f, 0);
   const hid_t a = H5Aopen(f, "schema_version", H5P_DEFAULT);
-  const std::int64_t v = 3;
+  const std::int64_t v = talentsim::OUTPUT_SCHEMA_VERSION + 1;
   H5Awrite(a, H5T_NATIVE_INT64, &v);
   H5Aclose(a);
   H5Fclose(f);
   const Result r = run("inspect '" + p + "'");
   EXPECT_EQ(r.status, 2);
-  EXPECT_NE(r.err.find("schema 3 by a newer talentsim"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("schema " + std::to_string(v) + " by a newer talentsim"), std::string::npos)
+      << r.err;
 }
 
 // A value that is not a finite number is never written silently: the file

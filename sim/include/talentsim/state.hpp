@@ -2,6 +2,7 @@
 //! The mutable state of a run as struct-of-arrays tables with dense int32 ids.
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "talentsim/scenario.hpp"
@@ -41,6 +42,16 @@ struct ResearcherTable {
   std::int32_t push_back(double skill, std::uint8_t field, std::int16_t origin, std::int32_t step);
 };
 
+//! Why a firm left the market (/firms/exit_reason).
+enum class ExitReason : std::uint8_t {
+  none = 0,  //!< still in the market
+  cash = 1,  //!< its cash fell below zero
+  team = 2,  //!< a startup whose team is gone (no staff, or talent below exit_talent_share of its
+             //!< peak)
+};
+inline constexpr std::size_t EXIT_REASON_COUNT = 3;
+std::string_view to_string(ExitReason reason) noexcept;
+
 //! Firms: parameters (changed by timeline events) and state, indexed by firm id.
 struct FirmTable {
   std::vector<FirmParams> params;
@@ -59,6 +70,12 @@ struct FirmTable {
   std::vector<double> y_ref;        //!< reference output per step, fixed at entry
   std::vector<std::uint8_t> active;
   std::vector<std::int32_t> star_count;  //!< employees in the top 1% by skill
+  // exit, set once when the firm leaves the market (docs/model.md, "Exit")
+  std::vector<std::int32_t> exit_step;    //!< step of the exit, -1 while in the market
+  std::vector<std::int32_t> exit_buyer;   //!< acquirer, NO_FIRM for a bankruptcy
+  std::vector<std::uint8_t> exit_reason;  //!< ExitReason code
+  std::vector<double> exit_price;         //!< USD the buyer paid (0 for a bankruptcy)
+  std::vector<std::int32_t> exit_staff;   //!< employees at the exit (moved or released)
   // per-step counters, reset at the start of each step
   std::vector<std::int32_t> hires, departures, offers_made, offers_accepted;
   std::vector<double> signing_paid;  //!< USD this step

@@ -4,6 +4,7 @@
 
 #include <hdf5.h>
 
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -163,6 +164,33 @@ int cmd_export(const Command& self, const std::vector<std::string>& args) {
           << field(name_of(countries, country[f], "/firms/country")) << "\n";
     }
     files.emplace_back("firm_table.csv", out.str());
+  }
+  if (h5::exists(root, "firms/exit_step")) {  // firm_exits.csv: one row per exit (schema 3)
+    const auto step = h5::read_all<std::int32_t>(root, "firms/exit_step");
+    const auto buyer = h5::read_all<std::int32_t>(root, "firms/exit_buyer");
+    const auto reason = h5::read_all<std::int32_t>(root, "firms/exit_reason");
+    const auto price = h5::read_all<double>(root, "firms/exit_price");
+    const auto staff = h5::read_all<std::int32_t>(root, "firms/exit_staff");
+    h5::Handle reason_ds = h5::open_dataset(root, "firms/exit_reason");
+    const auto reasons = h5::read_strings_attribute(reason_ds.id(), "reason_names");
+    std::vector<std::size_t> order;
+    for (std::size_t f = 0; f < firms.size(); ++f) {
+      if (step[f] >= 0) order.push_back(f);
+    }
+    std::stable_sort(order.begin(), order.end(),
+                     [&](std::size_t a, std::size_t b) { return step[a] < step[b]; });
+    std::ostringstream out;
+    out << "step,firm,name,kind,reason,outcome,buyer,price,staff\n";
+    char buf[32];
+    for (const std::size_t f : order) {
+      std::snprintf(buf, sizeof buf, "%.17g", price[f]);
+      out << step[f] << "," << f << "," << field(firms[f]) << "," << field(kinds[f]) << ","
+          << field(name_of(reasons, reason[f], "/firms/exit_reason")) << ","
+          << (buyer[f] >= 0 ? "acquisition" : "bankruptcy") << ","
+          << (buyer[f] >= 0 ? field(name_of(firms, buyer[f], "/firms/exit_buyer")) : "") << ","
+          << buf << "," << staff[f] << "\n";
+    }
+    files.emplace_back("firm_exits.csv", out.str());
   }
   {  // researchers.csv: the static researcher table
     const auto skill = h5::read_all<double>(root, "researchers/skill");

@@ -17,6 +17,7 @@ enum ColumnRole : unsigned {
   SAVED = 1,     //!< in checkpoints (state that steps carry forward)
   OUTPUT = 2,    //!< written to /firms/series/<name> every step
   PER_STEP = 4,  //!< a counter of the current step, zeroed when a step starts
+  STATIC = 8,    //!< written once, at the end, to /firms/<name> (one value per firm)
 };
 
 //! Calls visit(name, units, column, roles) for every column of the firm
@@ -38,6 +39,11 @@ void firm_columns(Table& F, Visit&& visit) {
   visit("y_ref", "output", F.y_ref, SAVED);
   visit("active", "flag", F.active, SAVED | OUTPUT);
   visit("star_count", "researchers", F.star_count, SAVED);
+  visit("exit_step", "step", F.exit_step, SAVED | STATIC);
+  visit("exit_buyer", "", F.exit_buyer, SAVED | STATIC);
+  visit("exit_reason", "", F.exit_reason, SAVED | STATIC);
+  visit("exit_price", "USD", F.exit_price, SAVED | STATIC);
+  visit("exit_staff", "researchers", F.exit_staff, SAVED | STATIC);
   visit("hires", "researchers", F.hires, OUTPUT | PER_STEP);
   visit("departures", "researchers", F.departures, OUTPUT | PER_STEP);
   visit("offers_made", "offers", F.offers_made, OUTPUT | PER_STEP);

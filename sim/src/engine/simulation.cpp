@@ -21,6 +21,11 @@ std::string_view to_string(EventKind kind) noexcept {
   return names[static_cast<std::size_t>(kind)];
 }
 
+std::string_view to_string(ExitReason reason) noexcept {
+  static constexpr std::array<std::string_view, EXIT_REASON_COUNT> names = {"none", "cash", "team"};
+  return names[static_cast<std::size_t>(reason)];
+}
+
 std::vector<MemoryPart> estimated_memory_parts(const Scenario& sc) {
   std::vector<MemoryPart> parts;
   // Per researcher: the table (~115 bytes), market scratch, sampler weight,
@@ -162,7 +167,12 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
   // Latest first, so the next entrant is at the back.
   std::sort(s.entries.begin(), s.entries.end(), std::greater<>());
   detail::build_population(s);
-  for (std::size_t f = 0; f < s.F.size(); ++f) s.set_reference_output(f);
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    s.set_reference_output(f);
+    // The team a firm starts with counts as its first peak (a startup whose
+    // staff all leave in the first week has lost its team).
+    if (s.F.active[f]) s.F.talent_peak[f] = s.F.talent[f];
+  }
   detail::build_network(s);
   s.sampler.refresh();
   std::fill(s.F.hires.begin(), s.F.hires.end(), 0);

@@ -94,6 +94,8 @@ std::int32_t State::add_firm(const Firm& firm) {
   F.cash.back() = firm.params.cash;
   F.compute.back() = firm.params.compute;
   F.active.back() = firm.params.enter_step <= step ? 1 : 0;
+  F.exit_step.back() = -1;
+  F.exit_buyer.back() = NO_FIRM;
   return id;
 }
 

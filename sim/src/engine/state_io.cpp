@@ -93,6 +93,12 @@ void check_restored(const detail::State& w, const std::string& what) {
     for (const std::int32_t x : F.rivals[f]) {
       if (x < 0 || static_cast<std::size_t>(x) >= nf) bad("a firm's rival index is out of range");
     }
+    if (F.exit_step[f] < -1 || F.exit_step[f] > w.step || F.exit_buyer[f] < NO_FIRM ||
+        (F.exit_buyer[f] >= 0 && static_cast<std::size_t>(F.exit_buyer[f]) >= nf) ||
+        F.exit_reason[f] >= EXIT_REASON_COUNT || F.exit_staff[f] < 0 || F.exit_price[f] < 0 ||
+        (F.exit_step[f] >= 0) != (F.exit_reason[f] != 0)) {
+      bad("a firm's exit record");
+    }
     // Parameters within the ranges a scenario may give them.
     const FirmParams& p = F.params[f];
     for (std::size_t i = 0; i < reals.size(); ++i) {

@@ -52,6 +52,7 @@ void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
     s.join_firm(r, f, annual * (1.0 - firm.params.equity_share), 0.0,
                 annual * firm.params.equity_share * h);
     s.set_reference_output(static_cast<std::size_t>(f));
+    s.F.talent_peak[static_cast<std::size_t>(f)] = s.F.talent[static_cast<std::size_t>(f)];
     log.record(s, EventKind::spinout, r, e, f);
   }
 }

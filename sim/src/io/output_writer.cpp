@@ -571,6 +571,36 @@ void OutputWriter::finish(const Simulation& sim) {
     h5::write_strings(o.firms.id(), "name", names);
     h5::write_strings(o.firms.id(), "kind", kinds);
     h5::write_vector(o.firms.id(), "country", country, o.gzip);
+    // The exit of each firm (engine/firm_columns.hpp, STATIC): unused slots
+    // and firms still in the market hold step -1, buyer -1, reason 0.
+    detail::firm_columns(
+        F, [&](const char* name, const char* units, const auto& column, unsigned roles) {
+          if (!(roles & detail::STATIC)) return;
+          using T = typename std::decay_t<decltype(column)>::value_type;
+          if constexpr (std::is_arithmetic_v<T>) {
+            const bool minus_one =
+                std::string_view(name) == "exit_step" || std::string_view(name) == "exit_buyer";
+            if constexpr (std::is_same_v<T, std::uint8_t>) {
+              std::vector<std::int8_t> out(o.firm_capacity, 0);
+              for (std::size_t f = 0; f < F.size(); ++f)
+                out[f] = static_cast<std::int8_t>(column[f]);
+              h5::write_vector(o.firms.id(), name, out, o.gzip);
+            } else {
+              std::vector<T> out(o.firm_capacity, minus_one ? T(-1) : T(0));
+              std::copy(column.begin(), column.end(), out.begin());
+              h5::write_vector(o.firms.id(), name, out, o.gzip);
+            }
+            const h5::Handle ds = h5::open_dataset(o.firms.id(), name);
+            if (units[0] != '\0') h5::write_attribute(ds.id(), "units", std::string(units));
+            if (std::string_view(name) == "exit_reason") {
+              std::vector<std::string> reasons;
+              for (std::size_t k = 0; k < EXIT_REASON_COUNT; ++k) {
+                reasons.emplace_back(to_string(static_cast<ExitReason>(k)));
+              }
+              h5::write_attribute(ds.id(), "reason_names", reasons);
+            }
+          }
+        });
   }
   {
     const ResearcherTable& R = sim.researchers();

@@ -232,6 +232,20 @@ void verify_run_file(hid_t root) {
                  "researchers/snapshots/employer", NOT_PRESENT, max_index(F),
                  "firm index, -1 job seeker, -2 not present");
   }
+  // Schema 3: the exit of each firm.
+  if (h5::read_int_attribute(root, "schema_version") >= 3 || h5::exists(root, "firms/exit_step")) {
+    for (const char* v : {"exit_step", "exit_buyer", "exit_reason", "exit_price", "exit_staff"}) {
+      expect_shape(root, std::string("firms/") + v, {F}, "[" + nf + "] (as /firms/name)");
+    }
+    expect_range(h5::read_all<std::int32_t>(root, "firms/exit_step"), "firms/exit_step", -1,
+                 last_step, "a recorded step or -1");
+    expect_range(h5::read_all<std::int32_t>(root, "firms/exit_buyer"), "firms/exit_buyer", -1,
+                 max_index(F), "firm index or -1");
+    expect_range(h5::read_all<std::int8_t>(root, "firms/exit_reason"), "firms/exit_reason", 0,
+                 static_cast<std::int64_t>(EXIT_REASON_COUNT) - 1, "exit reason code");
+    expect_range(h5::read_all<std::int32_t>(root, "firms/exit_staff"), "firms/exit_staff", 0,
+                 static_cast<std::int64_t>(R), "a number of researchers");
+  }
   if (h5::exists(root, "network/edges")) {
     const auto edges = shape(root, "network/edges");
     if (edges.size() != 2 || edges[1] != 2) bad_shape("network/edges", edges, "[ties, 2]");

@@ -136,7 +136,8 @@ std::vector<KeySpec> make_schema() {
        "gamma: value of a rival's loss relative to its own gain."},
       {"firm", "exit_talent_share", dist, "", "0.0", OPT, closed(0, 1), "",
        "A startup whose talent falls below this share of its peak folds (acquired or "
-       "bankrupt, like a firm out of cash); 0 = only cash ends a startup."},
+       "bankrupt, like a firm out of cash); 0 = only running out of cash or losing every "
+       "employee ends a startup."},
       {"firm", "mission", dist, "utility", "0.0", OPT, any(), "", "Non-pecuniary attractiveness."},
       {"firm", "skill_scale", dist, "", "1.0", OPT, gt(0), "",
        "Multiplies the population's skill draws for this firm's initial employees."},

@@ -1,0 +1,133 @@
+"""Labour-market moments of a run (project issue 14).
+
+Each function takes a :class:`talentsim.Run` and returns plain numbers, so
+it can serve as an Experiment or calibration reporter. The moments are the
+ones a labour economist checks first in a model of a job market:
+
+- :func:`job_seeking_share`: researchers present without a job / present,
+  at every step (from the metrics, no scan of the researchers);
+- :func:`abroad_share`: by origin, employed outside the origin country /
+  employed (MacroPolo's "working outside the undergraduate country");
+- :func:`sector_headcount`: employees by firm kind at every step;
+- :func:`graduate_placement`: of the graduates who entered by a given
+  step, the share employed within 13, 26 and 52 weeks of entering, and the
+  share of first jobs in industry (bigtech, lab, startup) rather than
+  academia or a state lab.
+
+:func:`baseline_moments` gathers what the steady-baseline check of issue 14
+looks at, as one flat dictionary.
+"""
+
+from __future__ import annotations
+
+from typing import Dict, Iterable, Optional
+
+import numpy as np
+import pandas as pd
+
+INDUSTRY_KINDS = ("bigtech", "lab", "startup")
+SECTORS = ("academia", "startup", "lab", "bigtech", "state")
+# Event kinds that start a researcher's first job after graduating.
+_FIRST_JOB_KINDS = ("hire", "spinout")
+
+
+def job_seeking_share(run) -> pd.Series:
+    """Share of researchers present who have no job, per step."""
+    bc = run.by_country
+    present = bc.origin_count.sum("country").values.astype(float)
+    employed = (bc.employed_home + bc.employed_abroad).sum("country").values.astype(float)
+    share = np.where(present > 0, 1.0 - employed / np.maximum(present, 1.0), 0.0)
+    return pd.Series(share, index=pd.Index(run.steps, name="step"), name="job_seeking_share")
+
+
+def abroad_share(run) -> pd.DataFrame:
+    """Employed abroad / employed, by origin (columns) and step (rows)."""
+    bc = run.by_country
+    return bc.brain_drain_share.to_pandas()
+
+
+def sector_headcount(run) -> pd.DataFrame:
+    """Employees by firm kind (columns, every kind in :data:`SECTORS`) per step."""
+    firms = run.firms
+    head = firms.headcount.groupby("kind").sum("firm").to_pandas()
+    for kind in SECTORS:
+        if kind not in head.columns:
+            head[kind] = 0
+    return head[list(SECTORS)]
+
+
+def graduate_placement(run, entered_by: Optional[int] = None,
+                       within: Iterable[int] = (13, 26, 52)) -> Dict[str, float]:
+    """How fast graduates find their first job, and where.
+
+    Graduates are researchers with ``entered_step > 0``; those who entered
+    by ``entered_by`` (default: the last step minus 26, so each has had 26
+    weeks) are counted. Returns ``graduates`` (the count),
+    ``placed_within_<w>`` for each ``w`` of ``within`` (share whose first
+    ``hire`` or ``spinout`` came at most ``w`` steps after entering;
+    ``w`` must not exceed the time every counted graduate has had),
+    ``never_placed`` (no job by the end of the run), and ``industry_share``
+    (share of first jobs at a bigtech, lab or startup, over every first job
+    of a graduate who entered by ``entered_by``).
+    """
+    last = int(run.steps[-1])
+    if entered_by is None:
+        entered_by = last - 26
+    res = run.researchers
+    entered = res["entered_step"].to_numpy()
+    grads = np.flatnonzero((entered > 0) & (entered <= entered_by))
+    out: Dict[str, float] = {"graduates": float(len(grads))}
+    ev = run.events
+    kinds = ev["kind"].astype(str).to_numpy()
+    first = ev[np.isin(kinds, _FIRST_JOB_KINDS)]
+    first = first[first["researcher"].isin(grads)]
+    first = first.drop_duplicates("researcher", keep="first")
+    wait = np.full(len(res), np.iinfo(np.int64).max, dtype=np.int64)
+    wait[first["researcher"].to_numpy()] = first["step"].to_numpy() - entered[first["researcher"].to_numpy()]
+    waits = wait[grads]
+    n = max(len(grads), 1)
+    for w in within:
+        if w > last - entered_by:
+            raise ValueError(f"within={w} is longer than the {last - entered_by} steps every "
+                             f"graduate entered by step {entered_by} has had")
+        out[f"placed_within_{w}"] = float(np.count_nonzero(waits <= w)) / n
+    out["never_placed"] = float(np.count_nonzero(waits == np.iinfo(np.int64).max)) / n
+    kind_of = run.firm_table["kind"]
+    to_kind = kind_of.reindex(first["to_firm_id"].to_numpy()).to_numpy()
+    out["industry_share"] = (float(np.isin(to_kind, INDUSTRY_KINDS).mean()) if len(first) else float("nan"))
+    return out
+
+
+def baseline_moments(run, entered_by: int = 78) -> Dict[str, float]:
+    """The moments of the steady-baseline check (issue 14) as one dictionary.
+
+    Keys: ``abroad_change_max_pp`` (largest absolute change of any origin's
+    working-abroad share from the first to the last step, percentage
+    points) and ``abroad_change_<origin>``; ``sector_change_<kind>``
+    (relative headcount change, first to last step) and
+    ``sector_change_max`` over the four market sectors (academia, startup,
+    lab, bigtech); ``job_seeking_max`` (over snapshot steps) and
+    ``job_seeking_first`` / ``job_seeking_last``; and the
+    :func:`graduate_placement` moments of graduates who entered by
+    ``entered_by``.
+    """
+    out: Dict[str, float] = {}
+    ab = abroad_share(run)
+    change = 100.0 * (ab.iloc[-1] - ab.iloc[0])
+    for origin, value in change.items():
+        out[f"abroad_change_{origin}"] = float(value)
+    out["abroad_change_max_pp"] = float(change.abs().max())
+    head = sector_headcount(run)
+    rel = {}
+    for kind in ("academia", "startup", "lab", "bigtech"):
+        h0 = float(head[kind].iloc[0])
+        rel[kind] = (float(head[kind].iloc[-1]) - h0) / h0 if h0 > 0 else 0.0
+        out[f"sector_change_{kind}"] = rel[kind]
+    out["sector_change_max"] = max(abs(v) for v in rel.values())
+    js = job_seeking_share(run)
+    snaps = run.snapshot_steps
+    out["job_seeking_first"] = float(js.iloc[0])
+    out["job_seeking_last"] = float(js.iloc[-1])
+    out["job_seeking_max"] = float(js.loc[snaps].max())
+    out.update(graduate_placement(run, entered_by=entered_by, within=(13, 26)))
+    return out

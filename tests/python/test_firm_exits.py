@@ -1,0 +1,84 @@
+"""The firm-exit table (/firms/exit_*, schema 3) against the metrics and the
+researcher events of the same run (issue 14): every exit counted in the
+metrics has its row, and every researcher moved or released by an exit has
+its event."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from conftest import ROOT, run_talentsim
+
+import talentsim as ts
+from talentsim import labour
+
+STORY = ROOT / "scenarios" / "meta_superintelligence_2025.toml"
+
+
+@pytest.fixture(scope="module")
+def story_run(tmp_path_factory):
+    out = tmp_path_factory.mktemp("exits") / "story.h5"
+    return ts.open_run(run_talentsim(out, STORY, "--seed", "7"))
+
+
+def test_metrics_firm_exits_and_events_agree(story_run):
+    run = story_run
+    fx = run.firm_exits
+    m = run.metrics
+    assert len(fx) > 0, "the story has firm exits"
+    assert {"cash", "team"} >= set(fx["reason"])
+    steps = run.steps
+    for outcome, metric in (("acquisition", "acquisitions"), ("bankruptcy", "bankruptcies")):
+        per_step = fx[fx["outcome"] == outcome].groupby("step").size().reindex(steps, fill_value=0)
+        np.testing.assert_array_equal(per_step.to_numpy(), m[metric].to_numpy())
+    ev = run.events
+    kinds = ev["kind"].astype(str)
+    for outcome in ("acquisition", "bankruptcy"):
+        moved = ev[kinds == outcome].groupby(["step", "from_firm_id"]).size()
+        rows = fx[fx["outcome"] == outcome]
+        expected = rows.set_index(["step", "firm_id"])["staff"]
+        expected = expected[expected > 0]
+        assert moved.to_dict() == {k: int(v) for k, v in expected.items()}
+    acq = ev[kinds == "acquisition"]
+    buyers = dict(zip(zip(fx["step"], fx["firm_id"]), fx["buyer_id"]))
+    assert all(buyers[(s, f)] == t for s, f, t in zip(acq["step"], acq["from_firm_id"], acq["to_firm_id"]))
+    # A bankruptcy costs nobody; an acquisition's price is never negative.
+    assert (fx.loc[fx["outcome"] == "bankruptcy", "price"] == 0).all()
+    assert (fx["price"] >= 0).all()
+    # The firm leaves the market at its exit step and employs nobody after.
+    firms = run.firms
+    for _, row in fx.iterrows():
+        active = firms.active.sel(firm=row["firm"]).values
+        assert active[row["step"] - 1] == 1 and active[row["step"]] == 0
+        assert firms.headcount.sel(firm=row["firm"]).values[row["step"]:].max() == 0
+
+
+def test_schema_2_files_have_an_empty_exit_table(story_run, tmp_path):
+    import h5py
+    import shutil
+
+    old = tmp_path / "old.h5"
+    shutil.copy(story_run.path, old)
+    with h5py.File(old, "r+") as f:
+        for name in ("exit_step", "exit_buyer", "exit_reason", "exit_price", "exit_staff"):
+            del f["firms/" + name]
+        f.attrs["schema_version"] = np.int64(2)
+    with pytest.warns(UserWarning, match="does not record firm exits"):
+        fx = ts.open_run(old).firm_exits
+    assert len(fx) == 0 and "buyer" in fx.columns
+
+
+def test_labour_moments_are_consistent(story_run):
+    run = story_run
+    js = labour.job_seeking_share(run)
+    assert ((js >= 0) & (js < 1)).all()
+    head = labour.sector_headcount(run)
+    np.testing.assert_array_equal(head.sum(axis=1).to_numpy(),
+                                  run.firms.headcount.sum("firm").to_numpy())
+    placed = labour.graduate_placement(run, entered_by=52, within=(13, 26, 52))
+    assert 0 <= placed["placed_within_13"] <= placed["placed_within_26"] <= placed["placed_within_52"] <= 1
+    assert placed["placed_within_52"] + placed["never_placed"] <= 1 + 1e-12
+    assert 0 <= placed["industry_share"] <= 1
+    with pytest.raises(ValueError, match="longer than"):
+        labour.graduate_placement(run, entered_by=80, within=(52,))
