@@ -181,11 +181,11 @@ py::dict firms(PySimulation& s) {
   d["kind"] = kinds;
   d["country"] = array(F.country);
   d["headcount"] = array(headcount);
-  // Every column the output writes as a firm series.
+  // Every column the output writes: the firm series and the exit columns.
   detail::firm_columns(F, [&](const char* name, const char*, const auto& column, unsigned roles) {
     using Column = std::decay_t<decltype(column)>;
     if constexpr (detail::is_number_column<Column>) {
-      if (roles & detail::OUTPUT) d[name] = array(column);
+      if (roles & (detail::OUTPUT | detail::STATIC)) d[name] = array(column);
     }
   });
   return d;

@@ -133,6 +133,8 @@ def test_python_tables_have_the_columns_the_output_has(tmp_path):
     sim.run()
     with h5py.File(out) as f:
         series = set(f["firms/series"])
+        exits = {n for n in f["firms"] if n.startswith("exit_")}
         static = {n for n in f["researchers"] if isinstance(f["researchers"][n], h5py.Dataset)}
-    assert set(sim.firms.columns) - {"kind", "country"} == series
+    assert exits == {"exit_step", "exit_buyer", "exit_reason", "exit_price", "exit_staff"}
+    assert set(sim.firms.columns) - {"kind", "country"} == series | exits
     assert static <= set(sim.researchers.columns)

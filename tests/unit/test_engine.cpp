@@ -392,6 +392,72 @@ attention = 0
   EXPECT_EQ(sim.metrics().bankruptcies, 0);
 }
 
+TEST(Plan, AFirmHiresOnlyIntoOpenSeats) {
+  // A values every job seeker far above the price; with a plan of its own
+  // headcount (2) and 3 seats on top it hires exactly 3 of the 8 seekers.
+  const std::string firm = R"(
+[[firms]]
+name = "A"
+ai_value = 1.0e12
+headcount = 2
+pay_level = 1.0e5
+)";
+  Simulation free = make(world(firm, "", 10));
+  free.step();
+  EXPECT_EQ(free.firms().headcount(0), 10);
+  Simulation planned = make(world(firm + "headcount_plan = 1.0\nplan_seats = 3.0\n", "", 10));
+  const auto& w = detail::testing::state(planned);
+  EXPECT_EQ(w.planned_headcount(0), 5);
+  for (int i = 0; i < 3; ++i) planned.step();
+  EXPECT_EQ(planned.firms().headcount(0), 5);
+  // The plan grows with plan_growth: 2 x 4 after a year at 300%/yr.
+  std::string year = world(firm + "headcount_plan = 1.0\nplan_growth = 3.0\n", "", 10);
+  year.replace(year.find("steps = 10"), 10, "steps = 60");
+  Simulation growing = make(year);
+  for (int i = 0; i < 52; ++i) growing.step();
+  EXPECT_EQ(detail::testing::state(growing).planned_headcount(0), 8);
+  EXPECT_EQ(growing.firms().headcount(0), 8);
+}
+
+TEST(Funding, AStartupShortOfRunwayRaisesARoundIfItsTeamHolds) {
+  // Burn: payroll 2e6/yr with no income; cash 1e6 < 1 year of burn, so it
+  // raises 2 years of burn (4e6) from the venture pool (1e9/yr, 1/52 of it
+  // by the first week).
+  const std::string text = world(R"(
+[[firms]]
+name = "Startup"
+kind = "startup"
+cash = 1.0e6
+income = 0.0
+headcount = 2
+pay_level = 1.0e6
+attention = 0
+raise_below_years = 1.0
+round_years = 2.0
+)",
+                                 R"(
+[founders]
+vc_pool_per_year = 1.0e9
+)",
+                                 2, "budgets = false\n");
+  Simulation sim = make(text);
+  sim.step();
+  EXPECT_NEAR(sim.firms().raised[0], 4.0e6, 1e-6);
+  EXPECT_NEAR(sim.firms().cash[0], 1.0e6 - 2.0e6 / 52.0 + 4.0e6, 1e-6);
+  EXPECT_NEAR(detail::testing::state(sim).vc_pool, 1.0e9 / 52.0 - 4.0e6, 1e-3);
+  sim.step();
+  EXPECT_EQ(sim.firms().raised[0], 0.0);  // 5e6 of cash is 2.5 years of burn
+  // Too small a pool: no round, and the startup runs out of cash (without
+  // hard budgets, which would first lay its team off).
+  std::string poor_text = text;
+  poor_text.replace(poor_text.find("vc_pool_per_year = 1.0e9"), 24, "vc_pool_per_year = 1.0e6");
+  poor_text.replace(poor_text.find("cash = 1.0e6"), 12, "cash = 1.0e5");
+  Simulation poor = make(poor_text);
+  for (int i = 0; i < 10 && poor.firms().active[0]; ++i) poor.step();
+  EXPECT_FALSE(poor.firms().active[0]);
+  EXPECT_EQ(poor.firms().exit_reason[0], static_cast<std::uint8_t>(ExitReason::cash));
+}
+
 TEST(Spinout, AFounderLeavesToAFundedStartup) {
   std::string text = world(R"(
 [[firms]]

@@ -72,6 +72,12 @@ struct FirmParams {
   double equity_haircut = 0;            //!< researchers' discount on this firm's equity
   double denial_weight = 0;             //!< gamma: value of a rival's loss
   double exit_talent_share = 0;         //!< startup folds below this share of its peak talent
+  double headcount_plan = 0;            //!< planned headcount / headcount at entry; 0 = no plan
+  double plan_growth = 0;               //!< growth of the planned headcount, per year
+  double plan_seats = 0;                //!< seats planned on top (an entrant's new lab)
+  double raise_below_years = 0;         //!< raises a round below this runway (years); 0 = never
+  double round_years = 0;               //!< a round's size, in years of the firm's burn
+  double raise_talent_share = 0;        //!< a round needs this share of the peak talent
   double mission = 0;                   //!< non-pecuniary attractiveness (utility)
   double skill_scale = 1;               //!< multiplier of initial employees' skill draws
   double pay_level = 0;                 //!< USD/yr initial annual value at skill 1

@@ -70,6 +70,8 @@ struct FirmTable {
   std::vector<double> y_ref;        //!< reference output per step, fixed at entry
   std::vector<std::uint8_t> active;
   std::vector<std::int32_t> star_count;  //!< employees in the top 1% by skill
+  std::vector<double> plan_base;         //!< headcount when the firm entered (its plan's base)
+  std::vector<std::int32_t> plan_step;   //!< step the firm entered (its plan grows from it)
   // exit, set once when the firm leaves the market (docs/model.md, "Exit")
   std::vector<std::int32_t> exit_step;    //!< step of the exit, -1 while in the market
   std::vector<std::int32_t> exit_buyer;   //!< acquirer, NO_FIRM for a bankruptcy
@@ -79,6 +81,7 @@ struct FirmTable {
   // per-step counters, reset at the start of each step
   std::vector<std::int32_t> hires, departures, offers_made, offers_accepted;
   std::vector<double> signing_paid;  //!< USD this step
+  std::vector<double> raised;        //!< USD of funding rounds this step
 
   std::size_t size() const noexcept { return params.size(); }
   std::int32_t headcount(std::size_t f) const noexcept {

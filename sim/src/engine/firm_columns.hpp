@@ -39,6 +39,8 @@ void firm_columns(Table& F, Visit&& visit) {
   visit("y_ref", "output", F.y_ref, SAVED);
   visit("active", "flag", F.active, SAVED | OUTPUT);
   visit("star_count", "researchers", F.star_count, SAVED);
+  visit("plan_base", "researchers", F.plan_base, SAVED);
+  visit("plan_step", "step", F.plan_step, SAVED);
   visit("exit_step", "step", F.exit_step, SAVED | STATIC);
   visit("exit_buyer", "", F.exit_buyer, SAVED | STATIC);
   visit("exit_reason", "", F.exit_reason, SAVED | STATIC);
@@ -49,6 +51,7 @@ void firm_columns(Table& F, Visit&& visit) {
   visit("offers_made", "offers", F.offers_made, OUTPUT | PER_STEP);
   visit("offers_accepted", "offers", F.offers_accepted, OUTPUT | PER_STEP);
   visit("signing_paid", "USD", F.signing_paid, OUTPUT | PER_STEP);
+  visit("raised", "USD", F.raised, OUTPUT | PER_STEP);
 }
 
 //! Calls visit(name, units, column, roles) for every column of the

@@ -12,6 +12,7 @@
 //   settle_moves             -                     OfferBook (cleared), State, Ledger, StepLog
 //   run_posted_wage_market   -                     State, StepLog
 //   produce_and_account      -                     State, Ledger
+//   raise_funding            -                     State, Ledger
 //   resolve_exits            -                     State, Ledger, StepLog
 //   found_spinouts           -                     State, Ledger, StepLog
 //   enforce_budgets          -                     State, BudgetScratch, StepLog
@@ -172,6 +173,7 @@ void run_auction_rounds(const State& s, const Candidates& cand, AuctionScratch& 
 void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log);
 void run_posted_wage_market(State& s, StepLog& log);
 void produce_and_account(State& s, Ledger& ledger);
+void raise_funding(State& s, Ledger& ledger);
 void resolve_exits(State& s, Ledger& ledger, StepLog& log);
 void found_spinouts(State& s, Ledger& ledger, StepLog& log);
 void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log);

@@ -172,6 +172,7 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
     // The team a firm starts with counts as its first peak (a startup whose
     // staff all leave in the first week has lost its team).
     if (s.F.active[f]) s.F.talent_peak[f] = s.F.talent[f];
+    s.F.plan_base[f] = s.F.headcount(f);
   }
   detail::build_network(s);
   s.sampler.refresh();
@@ -247,6 +248,7 @@ void Simulation::step() {
   }
   detail::produce_and_account(s, w.ledger);
   clock(t.production);
+  detail::raise_funding(s, w.ledger);
   detail::resolve_exits(s, w.ledger, w.log);
   clock(t.exits);
   detail::found_spinouts(s, w.ledger, w.log);

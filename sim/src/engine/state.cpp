@@ -15,6 +15,14 @@ double State::comp_budget(std::size_t f) const noexcept {
   return p.comp_budget_share * (p.income + std::max(0.0, F.cash[f]) / p.runway_years);
 }
 
+std::int64_t State::planned_headcount(std::size_t f) const noexcept {
+  const FirmParams& p = F.params[f];
+  if (!(p.headcount_plan > 0) && !(p.plan_seats > 0)) return -1;
+  const double years = static_cast<double>(step - F.plan_step[f]) / STEPS_PER_YEAR;
+  const double planned = p.headcount_plan * F.plan_base[f] * std::pow(1.0 + p.plan_growth, years);
+  return std::llround(planned) + std::llround(p.plan_seats);
+}
+
 double State::output(std::size_t f, double talent) const noexcept {
   const FirmParams& p = F.params[f];
   return production(p.tfp, p.alpha, talent, F.compute[f]);
@@ -94,6 +102,8 @@ std::int32_t State::add_firm(const Firm& firm) {
   F.cash.back() = firm.params.cash;
   F.compute.back() = firm.params.compute;
   F.active.back() = firm.params.enter_step <= step ? 1 : 0;
+  F.plan_step.back() =
+      static_cast<std::int32_t>(std::max<std::int64_t>(step, firm.params.enter_step));
   F.exit_step.back() = -1;
   F.exit_buyer.back() = NO_FIRM;
   return id;

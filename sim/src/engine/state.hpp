@@ -41,6 +41,9 @@ struct State {
   double contract_years() const noexcept { return sc.market.contract_years; }
   //! Annual comp budget: share of income + cash/runway (USD/yr).
   double comp_budget(std::size_t f) const noexcept;
+  //! Planned headcount of firm f now, or -1 when it has no plan
+  //! (docs/model.md, "Headcount plans").
+  std::int64_t planned_headcount(std::size_t f) const noexcept;
   //! Output per step of firm f at talent T with its current compute.
   double output(std::size_t f, double talent) const noexcept;
   //! Researcher r's contribution to f's talent: skill * needs.

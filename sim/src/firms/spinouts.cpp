@@ -13,8 +13,7 @@ namespace talentsim::detail {
 
 void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
   const FounderParams& fp = s.sc.founders;
-  if (fp.rate_per_year <= 0) return;
-  s.vc_pool = std::min(fp.vc_pool_per_year, s.vc_pool + fp.vc_pool_per_year / STEPS_PER_YEAR);
+  if (fp.rate_per_year <= 0) return;  // the pool grew in raise_funding
   const FirmSpec& tmpl = s.sc.defaults.by_kind[static_cast<std::size_t>(FirmKind::startup)];
   for (std::int32_t r : s.founder_pool) {
     if (s.new_firms >= fp.max_new_firms) break;
@@ -53,6 +52,7 @@ void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
                 annual * firm.params.equity_share * h);
     s.set_reference_output(static_cast<std::size_t>(f));
     s.F.talent_peak[static_cast<std::size_t>(f)] = s.F.talent[static_cast<std::size_t>(f)];
+    s.F.plan_base[static_cast<std::size_t>(f)] = 1;  // the founder
     log.record(s, EventKind::spinout, r, e, f);
   }
 }

@@ -95,6 +95,11 @@ void fill(Rounds& x, std::size_t f) {
   const bool budgets = x.s.sc.market.budgets;
   std::int64_t capacity = p.max_hires_per_step > 0 ? p.max_hires_per_step - x.a.live_offers[f]
                                                    : std::numeric_limits<std::int64_t>::max();
+  // A firm with a headcount plan offers only for its open seats.
+  const std::int64_t planned = x.s.planned_headcount(f);
+  if (planned >= 0) {
+    capacity = std::min(capacity, planned - x.s.F.headcount(f) - x.a.live_offers[f]);
+  }
   double budget = budgets ? x.s.comp_budget(f) - x.s.F.payroll[f] - x.a.committed[f] : INF;
   double cash = budgets ? x.s.F.cash[f] - p.min_cash_reserve - x.a.committed_signing[f] : INF;
   const double h = x.s.contract_years();

@@ -26,6 +26,10 @@ void scout_candidates(const State& s, Candidates& out) {
     flags.clear();
     const FirmParams& p = s.F.params[f];
     if (!s.F.active[f] || p.attention <= 0) return;
+    // A firm whose headcount plan has no open seat makes no offers this step
+    // (seats open only when people leave, after the market): an exact cut.
+    const std::int64_t planned = s.planned_headcount(f);
+    if (planned >= 0 && planned <= s.F.headcount(f)) return;
     // The most any offer of f can be worth this step: its budget room and the
     // cash for the signing part only shrink during the market phase. A firm
     // that cannot afford the smallest package makes no offers and needs no

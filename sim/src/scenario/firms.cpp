@@ -50,9 +50,15 @@ constexpr std::array REAL_PARAMS = {
     // Added after the first release: drawn after the integer parameters (see
     // realise_params), so existing scenarios keep their values.
     RealParam{"exit_talent_share", &FirmParams::exit_talent_share},
+    RealParam{"headcount_plan", &FirmParams::headcount_plan},
+    RealParam{"plan_growth", &FirmParams::plan_growth},
+    RealParam{"plan_seats", &FirmParams::plan_seats},
+    RealParam{"raise_below_years", &FirmParams::raise_below_years},
+    RealParam{"round_years", &FirmParams::round_years},
+    RealParam{"raise_talent_share", &FirmParams::raise_talent_share},
 };
 //! How many of the last REAL_PARAMS are drawn after the integer parameters.
-constexpr std::size_t LATE_REALS = 1;
+constexpr std::size_t LATE_REALS = 7;
 
 constexpr std::array INT_PARAMS = {
     IntParam{"attention", &FirmParams::attention},

@@ -138,6 +138,22 @@ std::vector<KeySpec> make_schema() {
        "A startup whose talent falls below this share of its peak folds (acquired or "
        "bankrupt, like a firm out of cash); 0 = only running out of cash or losing every "
        "employee ends a startup."},
+      {"firm", "headcount_plan", dist, "", "0.0", OPT, closed(0, 1e3), "",
+       "Headcount the firm plans, as a multiple of its headcount when it entered (1 = keep it); "
+       "it hires only into open seats. 0 (and no plan_seats) = no plan: only money limits hiring."},
+      {"firm", "plan_growth", dist, "1/yr", "0.0", OPT, closed(-1, 10), "",
+       "Growth of the planned headcount per year (compounded from entry)."},
+      {"firm", "plan_seats", dist, "researchers", "0.0", OPT, closed(0, 1e8), "",
+       "Seats planned on top of headcount_plan (rounded), e.g. a new lab's; > 0 turns the plan "
+       "on."},
+      {"firm", "raise_below_years", dist, "yr", "0.0", OPT, closed(0, 100), "",
+       "The firm raises a funding round from the venture pool when its cash covers less than "
+       "this many years of its burn; 0 = never raises."},
+      {"firm", "round_years", dist, "yr", "2.0", OPT, closed(0, 100), "",
+       "Size of a funding round, in years of the firm's burn."},
+      {"firm", "raise_talent_share", dist, "", "0.5", OPT, closed(0, 1), "",
+       "A round needs talent at least this share of the firm's peak talent (investors back a "
+       "team, not a shell)."},
       {"firm", "mission", dist, "utility", "0.0", OPT, any(), "", "Non-pecuniary attractiveness."},
       {"firm", "skill_scale", dist, "", "1.0", OPT, gt(0), "",
        "Multiplies the population's skill draws for this firm's initial employees."},
