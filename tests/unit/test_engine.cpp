@@ -177,6 +177,79 @@ name = "A"
   EXPECT_EQ(sim.researchers().employer[0], 0);
 }
 
+TEST(Market, AJobSeekerHasNoSwitchingCostToPay) {
+  // A switching cost is the cost of leaving a job; a job seeker leaves none,
+  // so the minimum offer is still the reservation value.
+  std::string text = world(R"(
+[[firms]]
+name = "A"
+)",
+                           "", 1);
+  text.replace(text.find("switch_cost = 0.0"), 17, "switch_cost = 0.5");
+  Simulation sim = make(text);
+  sim.step();
+  ASSERT_EQ(count_events(sim, EventKind::hire), 1u);
+  EXPECT_NEAR(sim.events()[0].annual_value, 1000.0, 1e-6);
+}
+
+TEST(Market, ReservationValuesScaleWithSkillByTheirElasticity) {
+  std::string text = world("[[firms]]\nname = \"A\"\nattention = 0\n", "", 1);
+  text.replace(text.find("skill = 1.0"), 11, "skill = 4.0");
+  text.replace(text.find("reservation = 1000.0"), 20,
+               "reservation = 1000.0\nreservation_skill_elasticity = 0.5");
+  Simulation sim = make(text);
+  EXPECT_NEAR(detail::testing::state(sim).R.reservation[0], 2000.0, 1e-9);
+}
+
+namespace {
+// Ten job seekers; A plans 5 more seats but scouts only one candidate a week.
+std::string applicants(const std::string& market) {
+  return world(R"(
+[[firms]]
+name = "A"
+attention = 1
+plan_seats = 5.0
+)",
+               "", 10, market);
+}
+}  // namespace
+
+TEST(Market, JobSeekersApplyToOpenSeats) {
+  Simulation scouted = make(applicants(""));
+  scouted.step();
+  EXPECT_LE(scouted.firms().headcount(0), 1);
+  // With applications every seeker is a candidate of the only firm with
+  // open seats, which fills its 5 seats in the first week.
+  Simulation applied = make(applicants("applications = 1.0\n"));
+  applied.step();
+  EXPECT_EQ(applied.firms().headcount(0), 5);
+}
+
+TEST(Market, JobSeekersApplyMostlyAtHome) {
+  // Two countries with 20 open seats each; 20 seekers from US with a strong
+  // pull of home apply (almost) only to the US firm; each firm scouts one
+  // candidate a week, so the firm abroad hires at most that one.
+  std::string text = world(R"(
+[[firms]]
+name = "Home"
+attention = 1
+plan_seats = 20.0
+[[firms]]
+name = "Abroad"
+country = "CA"
+attention = 1
+plan_seats = 20.0
+)",
+                           "", 20, "applications = 2.0\napplication_noise = 0.01\n");
+  const std::string us = "[[countries]]\nname = \"US\"\n";
+  text.replace(text.find(us), us.size(), us + "[[countries]]\nname = \"CA\"\n");
+  text.replace(text.find("w_home = 0.0"), 12, "w_home = 1.0");
+  Simulation sim = make(text);
+  sim.step();
+  EXPECT_GE(sim.firms().headcount(0), 19);
+  EXPECT_LE(sim.firms().headcount(1), 1);
+}
+
 namespace {
 // Researcher 0 works at A for 100k; B (a much smaller prize) bids for it.
 std::string contest(bool counter) {

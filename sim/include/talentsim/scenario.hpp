@@ -143,8 +143,9 @@ struct Population {
   //! the scenario gives none (origin_shares applies).
   std::vector<std::vector<double>> origin_at;
   Preferences preferences;
-  Distribution reservation;         //!< USD/yr outside option
-  double pay_skill_elasticity = 1;  //!< initial pay = pay_level * skill^e
+  Distribution reservation;                 //!< USD/yr outside option
+  double pay_skill_elasticity = 1;          //!< initial pay = pay_level * skill^e
+  double reservation_skill_elasticity = 0;  //!< reservation = draw * skill^e
   bool operator==(const Population&) const = default;
 };
 
@@ -190,6 +191,8 @@ struct MarketParams {
   double outreach_bonus = 0;       //!< utility of personal outreach
   double talent_floor = 1;         //!< T floor for the reference output
   double visibility_exponent = 1;  //!< scouting weight skill^x
+  double applications = 0;         //!< applications per job seeker per step (to open seats)
+  double application_noise = 1;    //!< utility scale of where seekers apply
   bool budgets = true;             //!< hard comp and cash budgets
   PostedWageParams posted_wage;
   bool operator==(const MarketParams&) const = default;

@@ -95,11 +95,14 @@ struct Offer {
 //! Scouting's result, per firm: the candidates it may bid for this step.
 //! Buffers are kept between steps (no allocation once warm).
 struct Candidates {
-  std::vector<std::vector<std::int32_t>> ids;    //!< scouted researcher ids, ascending
-  std::vector<std::vector<double>> wtp;          //!< willingness to pay, aligned with ids
-  std::vector<std::vector<std::uint8_t>> flags;  //!< 1 = personal outreach
-  std::vector<std::vector<double>> rest;         //!< candidate's non-money utility at the firm
-  std::vector<std::vector<std::size_t>> order;   //!< scouting's scratch for outreach ranking
+  std::vector<std::vector<std::int32_t>> ids;         //!< scouted researcher ids, ascending
+  std::vector<std::vector<double>> wtp;               //!< willingness to pay, aligned with ids
+  std::vector<std::vector<std::uint8_t>> flags;       //!< 1 = personal outreach
+  std::vector<std::vector<double>> rest;              //!< candidate's non-money utility at the firm
+  std::vector<std::vector<std::size_t>> order;        //!< scouting's scratch for outreach ranking
+  std::vector<std::vector<std::int32_t>> applicants;  //!< job seekers who applied, per firm
+  std::vector<std::vector<std::int32_t>> seat_firms;  //!< per country: firms with open seats
+  std::vector<std::vector<double>> seat_cumulative;   //!< per country: their cumulative seats
   //! One slot per firm (spin-outs add firms).
   void fit(std::size_t firms);
 };

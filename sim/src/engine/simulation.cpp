@@ -273,7 +273,13 @@ void Simulation::check_invariants() const {
     const std::int32_t e = w.R.employer[r];
     if (e == NOT_PRESENT) continue;
     ++present;
-    if (e == NO_FIRM) continue;
+    if (e == NO_FIRM) {
+      const auto slot = static_cast<std::size_t>(w.R.slot[r]);
+      if (slot >= w.seekers.size() || w.seekers[slot] != static_cast<std::int32_t>(r)) {
+        fail("job seeker " + std::to_string(r) + " is not in the job seekers' list");
+      }
+      continue;
+    }
     if (e < 0 || static_cast<std::size_t>(e) >= w.F.size()) fail("employer out of range");
     const auto& list = w.F.employees[static_cast<std::size_t>(e)];
     const auto slot = static_cast<std::size_t>(w.R.slot[r]);
@@ -283,6 +289,7 @@ void Simulation::check_invariants() const {
     ++employed;
   }
   if (present != w.n_present || employed != w.n_employed) fail("present/employed counts drift");
+  if (static_cast<std::int64_t>(w.seekers.size()) != present - employed) fail("job seekers' list");
   std::int64_t listed = 0;
   for (std::size_t f = 0; f < w.F.size(); ++f) {
     listed += static_cast<std::int64_t>(w.F.employees[f].size());

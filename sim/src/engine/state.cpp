@@ -36,6 +36,20 @@ void State::set_reference_output(std::size_t f) {
   F.y_ref[f] = production(p.tfp, p.alpha, t, std::max(1.0, F.compute[f]));
 }
 
+void State::add_seeker(std::int32_t r) {
+  R.slot[static_cast<std::size_t>(r)] = static_cast<std::int32_t>(seekers.size());
+  seekers.push_back(r);
+}
+
+void State::remove_seeker(std::int32_t r) {
+  const auto slot = static_cast<std::size_t>(R.slot[static_cast<std::size_t>(r)]);
+  const std::int32_t last = seekers.back();
+  seekers[slot] = last;
+  R.slot[static_cast<std::size_t>(last)] = static_cast<std::int32_t>(slot);
+  seekers.pop_back();
+  R.slot[static_cast<std::size_t>(r)] = -1;
+}
+
 void State::leave_firm(std::int32_t r, bool disrupt) {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = R.employer[ri];
@@ -65,7 +79,7 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   --n_employed;
   R.employer[ri] = NO_FIRM;
   R.salary[ri] = R.signing[ri] = R.equity[ri] = 0;
-  R.slot[ri] = -1;
+  add_seeker(r);
 }
 
 void State::join_firm(std::int32_t r, std::int32_t f, double salary, double signing,
@@ -73,6 +87,7 @@ void State::join_firm(std::int32_t r, std::int32_t f, double salary, double sign
   const auto ri = static_cast<std::size_t>(r);
   const auto fi = static_cast<std::size_t>(f);
   if (R.employer[ri] != NO_FIRM) throw internal_error("join_firm: researcher is not a job seeker");
+  remove_seeker(r);
   R.employer[ri] = f;
   R.salary[ri] = salary;
   R.signing[ri] = signing;
@@ -140,6 +155,7 @@ void Candidates::fit(std::size_t firms) {
   flags.resize(firms);
   rest.resize(firms);
   order.resize(firms);
+  applicants.resize(firms);
 }
 
 void OfferBook::fit(std::size_t researchers) {

@@ -34,6 +34,9 @@ struct State {
   std::int64_t stars_present = 0;          //!< researchers present with skill >= star_threshold
   MetricsTracker tracker;                  //!< whole-population metrics, updated at every change
   std::vector<std::int32_t> founder_pool;  //!< researchers with skill >= founders.min_skill
+  //! Every job seeker present (order: arrival, swap-removed); a job seeker's
+  //! R.slot is its position here, as an employee's is in its firm's list.
+  std::vector<std::int32_t> seekers;
   std::vector<std::pair<std::int64_t, std::int32_t>> entries;  //!< (enter_step, firm), latest first
   VisibilitySampler sampler;  //!< derived: visibility weights of R (rebuilt at restore)
 
@@ -44,6 +47,9 @@ struct State {
   //! Planned headcount of firm f now, or -1 when it has no plan
   //! (docs/model.md, "Headcount plans").
   std::int64_t planned_headcount(std::size_t f) const noexcept;
+  //! Adds r to / removes r from the job seekers (O(1)).
+  void add_seeker(std::int32_t r);
+  void remove_seeker(std::int32_t r);
   //! Output per step of firm f at talent T with its current compute.
   double output(std::size_t f, double talent) const noexcept;
   //! Researcher r's contribution to f's talent: skill * needs.

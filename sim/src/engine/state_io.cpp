@@ -133,6 +133,18 @@ void check_restored(const detail::State& w, const std::string& what) {
       bad("employers");
     }
   }
+  // The job seekers' list holds every job seeker once, at its slot.
+  std::size_t seeking = 0;
+  for (std::size_t r = 0; r < n; ++r) seeking += R.employer[r] == NO_FIRM ? 1 : 0;
+  if (w.seekers.size() != seeking) bad("job seekers");
+  for (std::size_t k = 0; k < w.seekers.size(); ++k) {
+    const std::int32_t r = w.seekers[k];
+    if (r < 0 || static_cast<std::size_t>(r) >= n ||
+        R.employer[static_cast<std::size_t>(r)] != NO_FIRM ||
+        R.slot[static_cast<std::size_t>(r)] != static_cast<std::int32_t>(k)) {
+      bad("job seekers");
+    }
+  }
   for (const auto* v : {&w.C.visa_friction, &w.C.retention_subsidy, &w.C.graduates_per_year}) {
     if (v->size() != countries) bad("country table");
     if (!std::all_of(v->begin(), v->end(), [](double x) { return std::isfinite(x) && x >= 0; })) {
@@ -200,6 +212,7 @@ std::vector<char> Simulation::save_state() const {
   out.value(w.star_threshold);
   out.value(w.stars_present);
   out.vector(w.founder_pool);
+  out.vector(w.seekers);
   out.vector(w.entries);
   strings(out, w.firm_names);
   w.tracker.save(out);
@@ -229,6 +242,7 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   w.star_threshold = in.value<double>();
   w.stars_present = in.value<std::int64_t>();
   w.founder_pool = in.vector<std::int32_t>();
+  w.seekers = in.vector<std::int32_t>();
   w.entries = in.vector<std::pair<std::int64_t, std::int32_t>>();
   w.firm_names = strings(in);
   w.tracker.load(in);

@@ -15,6 +15,13 @@
 namespace talentsim::detail {
 namespace {
 
+// The utility an offer must beat staying by: an employee's switching cost
+// (garden leave, forfeited equity, a team left behind); a job seeker leaves
+// no job, so none (docs/model.md, "Moves").
+double switching_cost(const State& s, std::size_t r) {
+  return s.R.employer[r] >= 0 ? s.R.switch_cost[r] : 0.0;
+}
+
 constexpr double INF = std::numeric_limits<double>::infinity();
 
 // What the rounds work on: the state and the candidates (read only), their
@@ -70,7 +77,7 @@ void fill(Rounds& x, std::size_t f) {
     if (h >= 0 && x.book.offers[static_cast<std::size_t>(h)].firm == static_cast<std::int32_t>(f)) {
       continue;
     }
-    double target = stay_expected(x, r) + x.s.R.switch_cost[ri];
+    double target = stay_expected(x, r) + switching_cost(x.s, ri);
     bool contested = x.book.stay_raise[ri] > 0;
     if (h >= 0) {
       const double u = x.book.offers[static_cast<std::size_t>(h)].expected;
@@ -149,7 +156,7 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
 
 double stay_threshold(const Rounds& x, std::int32_t r) {
   const auto i = static_cast<std::size_t>(r);
-  return stay_expected(x, r) + taste_shock(x.s, r, -1) + x.s.R.switch_cost[i];
+  return stay_expected(x, r) + taste_shock(x.s, r, -1) + switching_cost(x.s, i);
 }
 
 // Researchers with new offers keep the best one if it beats staying by their

@@ -12,9 +12,73 @@
 
 namespace talentsim::detail {
 
+namespace {
+
+// Job seekers apply to open seats: each sends `market.applications` (the
+// fraction as a probability of one more). An application goes to a country
+// with probability proportional to its open seats times
+// exp(location utility / market.application_noise), where the location
+// utility is the seeker's w_home at home and minus the country's visa
+// friction abroad, and then to a firm of that country in proportion to its
+// open seats. Each seeker has a generator of its own (step, researcher), so
+// the result does not depend on the order of the seekers' list.
+void collect_applications(const State& s, Candidates& out) {
+  const double per_seeker = s.sc.market.applications;
+  const std::size_t nf = s.F.size(), nc = s.C.size();
+  for (auto& list : out.applicants) list.clear();
+  if (!(per_seeker > 0) || s.seekers.empty()) return;
+  // Open seats by country: firm ids and cumulative seats.
+  auto& firms = out.seat_firms;
+  auto& cumulative = out.seat_cumulative;
+  firms.assign(nc, {});
+  cumulative.assign(nc, {});
+  std::vector<double> seats(nc, 0.0);
+  for (std::size_t f = 0; f < nf; ++f) {
+    const std::int64_t planned = s.planned_headcount(f);
+    if (!s.F.active[f] || s.F.params[f].attention <= 0 || planned <= s.F.headcount(f)) continue;
+    const auto c = static_cast<std::size_t>(s.F.country[f]);
+    seats[c] += static_cast<double>(planned - s.F.headcount(f));
+    firms[c].push_back(static_cast<std::int32_t>(f));
+    cumulative[c].push_back(seats[c]);
+  }
+  const double noise = s.sc.market.application_noise;
+  const auto whole = static_cast<std::int64_t>(per_seeker);
+  const double fraction = per_seeker - static_cast<double>(whole);
+  std::vector<double> weight(nc);
+  for (const std::int32_t r : s.seekers) {
+    const auto ri = static_cast<std::size_t>(r);
+    double total = 0;
+    for (std::size_t c = 0; c < nc; ++c) {
+      const bool home = static_cast<std::size_t>(s.R.origin[ri]) == c;
+      const double u = home ? s.R.w_home[ri] : -s.C.visa_friction[c];
+      total += seats[c] > 0 ? seats[c] * std::exp(u / noise) : 0.0;
+      weight[c] = total;
+    }
+    if (!(total > 0)) return;  // no open seat anywhere
+    CounterRng rng(s.sc.run.seed, Stream::applications, static_cast<std::uint64_t>(s.step),
+                   static_cast<std::uint64_t>(r));
+    const std::int64_t n = whole + (rng.uniform() < fraction ? 1 : 0);
+    for (std::int64_t k = 0; k < n; ++k) {
+      const double u1 = rng.uniform() * total, u2 = rng.uniform();
+      const auto c = std::min<std::size_t>(
+          nc - 1, static_cast<std::size_t>(std::upper_bound(weight.begin(), weight.end(), u1) -
+                                           weight.begin()));
+      const auto& cum = cumulative[c];
+      const auto j = std::min<std::size_t>(
+          cum.size() - 1,
+          static_cast<std::size_t>(std::upper_bound(cum.begin(), cum.end(), u2 * cum.back()) -
+                                   cum.begin()));
+      out.applicants[static_cast<std::size_t>(firms[c][j])].push_back(r);
+    }
+  }
+}
+
+}  // namespace
+
 void scout_candidates(const State& s, Candidates& out) {
   const std::size_t nf = s.F.size();
   out.fit(nf);
+  collect_applications(s, out);
   parallel_for(nf, [&](std::size_t f) {
     auto& cand = out.ids[f];
     auto& wtp = out.wtp[f];
@@ -63,6 +127,7 @@ void scout_candidates(const State& s, Candidates& out) {
       const std::int32_t r = s.sampler.sample(u1, u2, u3, u4);
       if (r >= 0) cand.push_back(r);
     }
+    cand.insert(cand.end(), out.applicants[f].begin(), out.applicants[f].end());
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     const auto self = static_cast<std::int32_t>(f);

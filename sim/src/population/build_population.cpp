@@ -22,6 +22,8 @@ void draw_preferences(State& s, std::int32_t r, CounterRng& rng) {
   s.R.w_home[i] = p.w_home.sample(rng);
   s.R.switch_cost[i] = p.switch_cost.sample(rng);
   s.R.reservation[i] = s.sc.population.reservation.sample(rng);
+  const double e = s.sc.population.reservation_skill_elasticity;
+  if (e != 0) s.R.reservation[i] *= std::pow(s.R.skill[i], e);
 }
 
 namespace {
@@ -52,6 +54,7 @@ std::int32_t add_researcher(State& s, double skill, int field, int origin, std::
   s.sampler.set_weight(static_cast<std::size_t>(r),
                        std::pow(skill, s.sc.market.visibility_exponent));
   if (skill >= s.sc.founders.min_skill) s.founder_pool.push_back(r);
+  s.add_seeker(r);  // every researcher enters as a job seeker
   if (skill >= s.star_threshold) ++s.stars_present;
   s.tracker.presence(origin, +1);
   ++s.n_present;

@@ -65,6 +65,7 @@ void apply_exogenous_flows(State& s, StepLog& log) {
         const auto ri = static_cast<std::size_t>(r);
         const std::int32_t from = s.R.employer[ri];
         s.leave_firm(r, true);
+        s.remove_seeker(r);
         s.R.employer[ri] = NOT_PRESENT;
         s.sampler.set_weight(ri, 0.0);
         s.tracker.presence(s.R.origin[ri], -1);

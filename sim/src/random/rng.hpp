@@ -23,7 +23,8 @@ enum class Stream : std::uint64_t {
   taste = 8,
   spinouts = 9,
   posted_wage = 10,
-  sweep = 11,  //!< sweep designs (Latin hypercube, Sobol shifts)
+  sweep = 11,         //!< sweep designs (Latin hypercube, Sobol shifts)
+  applications = 12,  //!< job seekers' applications (a = step, b = researcher)
 };
 
 //! A Philox4x64-10 generator for one (seed, stream, a, b, c) tuple. It

@@ -117,6 +117,7 @@ void read_population(Reader& root, Scenario& s) {
   }
   p.reservation = r.dist("reservation");
   p.pay_skill_elasticity = r.real("pay_skill_elasticity");
+  p.reservation_skill_elasticity = r.real("reservation_skill_elasticity");
   const toml::table* prefs = r.subtable("preferences");
   Reader pr(prefs ? *prefs : empty_table(), "population.preferences", {"population.preferences"},
             r.file());
@@ -262,6 +263,8 @@ void read_market(Reader& root, Scenario& s) {
   m.outreach_bonus = r.real("outreach_bonus");
   m.talent_floor = r.real("talent_floor");
   m.visibility_exponent = r.real("visibility_exponent");
+  m.applications = r.real("applications");
+  m.application_noise = r.real("application_noise");
   m.budgets = r.boolean("budgets");
   const toml::table* pw = r.subtable("posted_wage");
   Reader p(pw ? *pw : empty_table(), "market.posted_wage", {"market.posted_wage"}, root.file());

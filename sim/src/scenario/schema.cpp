@@ -199,6 +199,9 @@ std::vector<KeySpec> make_schema() {
        "Annual value a job seeker gets outside the modelled firms."},
       {"population", "pay_skill_elasticity", real, "", "1.0", OPT, closed(0, 3), "",
        "Initial pay = firm `pay_level` * skill^elasticity."},
+      {"population", "reservation_skill_elasticity", real, "", "0.0", OPT, closed(0, 3), "",
+       "A researcher's reservation value is the `reservation` draw times skill^elasticity: "
+       "better researchers have better outside options."},
       {"population", "preferences", table, "", "", OPT, any(), "", "Preference weights."},
 
       {"population.preferences", "w_money", dist, "", "1.0", OPT, ge(0), "",
@@ -267,6 +270,13 @@ std::vector<KeySpec> make_schema() {
        "Utility of an offer with personal outreach."},
       {"market", "talent_floor", real, "", "1.0", OPT, gt(0), "",
        "Floor of T in a firm's reference output (firms that start empty)."},
+      {"market", "applications", real, "1/step", "0.0", OPT, closed(0, 1000), "",
+       "Applications each job seeker sends per step to firms with open seats of a headcount "
+       "plan (a fraction: one more with that probability); each makes the seeker a candidate "
+       "of that firm."},
+      {"market", "application_noise", real, "utility", "1.0", OPT, gt(0), "",
+       "Where seekers apply: a country with weight open seats x exp(location utility / this) "
+       "(w_home at home, minus visa friction abroad), then a firm by its open seats."},
       {"market", "visibility_exponent", real, "", "1.0", OPT, closed(0, 10), "",
        "Scouting weight skill^exponent."},
       {"market", "budgets", boolean, "", "true", OPT, any(), "",

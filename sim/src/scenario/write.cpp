@@ -156,7 +156,9 @@ std::string to_toml(const Scenario& s) {
   if (!groups.empty()) doc.insert("firm_groups", std::move(groups));
 
   const Population& p = s.population;
-  toml::table pop{{"count", p.count}, {"pay_skill_elasticity", p.pay_skill_elasticity}};
+  toml::table pop{{"count", p.count},
+                  {"pay_skill_elasticity", p.pay_skill_elasticity},
+                  {"reservation_skill_elasticity", p.reservation_skill_elasticity}};
   put_dist(pop, "skill", p.skill);
   put_shares(pop, "field", p.field_shares, s.fields);
   put_shares(pop, "origin", p.origin_shares, country_names(s));
@@ -222,6 +224,8 @@ std::string to_toml(const Scenario& s) {
                                    {"outreach_bonus", m.outreach_bonus},
                                    {"talent_floor", m.talent_floor},
                                    {"visibility_exponent", m.visibility_exponent},
+                                   {"applications", m.applications},
+                                   {"application_noise", m.application_noise},
                                    {"budgets", m.budgets},
                                    {"posted_wage", std::move(pw)}});
   doc.insert("flows", toml::table{{"retirement_rate", s.flows.retirement_rate},
