@@ -184,7 +184,7 @@ class Calibration:
         return np.column_stack([p.to_unit(x[p.path].to_numpy()) for p in self.parameters])
 
 
-_REPORTER_KEYS = {"metric", "at", "window", "stat", "country"}
+_REPORTER_KEYS = {"metric", "at", "window", "stat", "country", "moment", "entered_by"}
 
 
 def load_calibration(path: PathLike) -> Calibration:
@@ -255,9 +255,18 @@ def _from_doc(doc: Mapping[str, Any], path: Path, need: Callable[..., Any]) -> C
         unknown = set(t) - _REPORTER_KEYS - {"name", "observed", "sd", "source", "held_out"}
         if unknown:
             raise ValueError(f"{path}: {where}{sorted(unknown)[0]} is not a target key")
-        rep = metric(str(need(t, "metric", where)), at=t.get("at", "end"),
-                     window=t.get("window"), stat=t.get("stat", "mean"),
-                     country=t.get("country"))
+        if "moment" in t:
+            # A labour-market moment (talentsim.labour.baseline_moments).
+            from .labour import moment
+
+            if set(t) & {"metric", "at", "window", "stat", "country"}:
+                raise ValueError(f"{path}: {where}moment takes no metric, at, window, stat or "
+                                 f"country")
+            rep = moment(str(t["moment"]), entered_by=int(t.get("entered_by", 78)))
+        else:
+            rep = metric(str(need(t, "metric", where)), at=t.get("at", "end"),
+                         window=t.get("window"), stat=t.get("stat", "mean"),
+                         country=t.get("country"))
         targets.append(Target(str(need(t, "name", where)), rep, float(need(t, "observed", where)),
                               float(need(t, "sd", where)), str(t.get("source", "")),
                               bool(t.get("held_out", False))))

@@ -131,3 +131,24 @@ def baseline_moments(run, entered_by: int = 78) -> Dict[str, float]:
     out["job_seeking_max"] = float(js.loc[snaps].max())
     out.update(graduate_placement(run, entered_by=entered_by, within=(13, 26)))
     return out
+
+
+def moment(name: str, entered_by: int = 78):
+    """A :func:`baseline_moments` value as an Experiment/calibration reporter.
+
+    The moments of a run are computed once and kept with the run, so
+    several targets of one run cost one pass over its events.
+    """
+    from .experiment import Reporter
+
+    def fn(run) -> float:
+        key = ("labour_moments", entered_by)
+        cache = run._cache
+        if key not in cache:
+            cache[key] = baseline_moments(run, entered_by=entered_by)
+        moments = cache[key]
+        if name not in moments:
+            raise KeyError(f"no labour moment {name!r}; moments: {', '.join(moments)}")
+        return float(moments[name])
+
+    return Reporter(fn, f"labour moment {name} (graduates entered by step {entered_by})")
