@@ -41,6 +41,7 @@ void firm_columns(Table& F, Visit&& visit) {
   visit("star_count", "researchers", F.star_count, SAVED);
   visit("plan_base", "researchers", F.plan_base, SAVED);
   visit("plan_step", "step", F.plan_step, SAVED);
+  visit("funded_cash", "USD", F.funded_cash, SAVED);
   visit("exit_step", "step", F.exit_step, SAVED | STATIC);
   visit("exit_buyer", "", F.exit_buyer, SAVED | STATIC);
   visit("exit_reason", "", F.exit_reason, SAVED | STATIC);

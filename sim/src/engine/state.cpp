@@ -10,9 +10,34 @@
 
 namespace talentsim::detail {
 
+double State::burn(std::size_t f) const noexcept {
+  const FirmParams& p = F.params[f];
+  return F.payroll[f] + p.opex_per_gpu * F.compute[f] + p.capex - p.income;
+}
+
+double State::planned_burn(std::size_t f) const noexcept {
+  const FirmParams& p = F.params[f];
+  const double pay = p.comp_budget_share * (p.income + F.funded_cash[f] / p.runway_years);
+  return pay + p.opex_per_gpu * F.compute[f] + p.capex - p.income;
+}
+
+bool State::needs_round(std::size_t f) const noexcept {
+  const FirmParams& p = F.params[f];
+  // Within budget, payroll is at most the planned pay, so the planned burn
+  // rules; above it (budgets off) the actual burn does.
+  return p.raise_below_years > 0 &&
+         F.cash[f] < p.raise_below_years * std::max(burn(f), planned_burn(f));
+}
+
 double State::comp_budget(std::size_t f) const noexcept {
   const FirmParams& p = F.params[f];
-  return p.comp_budget_share * (p.income + std::max(0.0, F.cash[f]) / p.runway_years);
+  double cash = std::max(0.0, F.cash[f]);
+  // A firm that raises rounds plans its pay over the funding cycle: it
+  // counts the cash it had after its last funding until it needs a new
+  // round (a test that does not depend on its payroll, so hiring cannot
+  // flip it).
+  if (p.raise_below_years > 0 && !needs_round(f)) cash = std::max(cash, F.funded_cash[f]);
+  return p.comp_budget_share * (p.income + cash / p.runway_years);
 }
 
 std::int64_t State::planned_headcount(std::size_t f) const noexcept {
@@ -115,6 +140,7 @@ std::int32_t State::add_firm(const Firm& firm) {
   F.needs.back() = firm.needs;
   F.rivals.back() = firm.rivals;
   F.cash.back() = firm.params.cash;
+  F.funded_cash.back() = firm.params.cash;
   F.compute.back() = firm.params.compute;
   F.active.back() = firm.params.enter_step <= step ? 1 : 0;
   F.plan_step.back() =

@@ -44,6 +44,14 @@ struct State {
   double contract_years() const noexcept { return sc.market.contract_years; }
   //! Annual comp budget: share of income + cash/runway (USD/yr).
   double comp_budget(std::size_t f) const noexcept;
+  //! Annual burn: payroll + opex + capex - income (USD/yr, negative = surplus).
+  double burn(std::size_t f) const noexcept;
+  //! The burn a firm that raises rounds plans for its funding cycle: its
+  //! comp budget at its funded cash, plus opex and capex, minus income.
+  double planned_burn(std::size_t f) const noexcept;
+  //! True when a firm that raises rounds has less cash than
+  //! raise_below_years of its planned burn (docs/model.md, "Funding rounds").
+  bool needs_round(std::size_t f) const noexcept;
   //! Planned headcount of firm f now, or -1 when it has no plan
   //! (docs/model.md, "Headcount plans").
   std::int64_t planned_headcount(std::size_t f) const noexcept;

@@ -31,6 +31,7 @@ void change_firm(State& s, Ledger& ledger, std::size_t f, const ParamChange& c) 
   };
   if (c.param == "cash") {
     ledger.set_cash(s.F, f, finite(apply_op(c.op, s.F.cash[f], c.value)));
+    s.F.funded_cash[f] = s.F.cash[f];  // a funding event starts a funding cycle
   } else if (c.param == "compute") {
     s.F.compute[f] = finite(std::max(0.0, apply_op(c.op, s.F.compute[f], c.value)));
   } else if (c.param == "counter_offers") {

@@ -1,9 +1,9 @@
 // Phase 7, first part: funding rounds. The venture pool grows by
 // founders.vc_pool_per_year/52 a week (capped at one year's worth); then, in
 // firm id order, a firm that can fail and whose cash covers less than its
-// raise_below_years of burn raises round_years of burn from the pool, if its
-// team still holds (talent at least raise_talent_share of its peak) and the
-// pool has the money. Spin-outs (phase 8) draw on what is left.
+// raise_below_years of its planned burn raises round_years of burn from the
+// pool, if its team still holds (talent at least raise_talent_share of its
+// peak) and the pool has the money. Spin-outs (phase 8) draw on what is left.
 
 #include <algorithm>
 
@@ -18,14 +18,14 @@ void raise_funding(State& s, Ledger& ledger) {
     const FirmParams& p = s.F.params[f];
     if (!s.F.active[f] || !(p.raise_below_years > 0)) continue;
     if (s.F.kind[f] == FirmKind::academia || s.F.kind[f] == FirmKind::state) continue;
-    const double burn = s.F.payroll[f] + p.opex_per_gpu * s.F.compute[f] + p.capex - p.income;
-    if (!(burn > 0) || s.F.cash[f] >= p.raise_below_years * burn) continue;
+    if (!s.needs_round(f)) continue;
     if (!(s.F.talent[f] > 0) || s.F.talent[f] < p.raise_talent_share * s.F.talent_peak[f]) continue;
-    const double amount = p.round_years * burn;
+    const double amount = p.round_years * std::max(s.burn(f), s.planned_burn(f));
     if (!(amount > 0) || amount > s.vc_pool) continue;
     s.vc_pool -= amount;
     ledger.book_other(s.F, f, amount);
     s.F.raised[f] += amount;
+    s.F.funded_cash[f] = s.F.cash[f];
   }
 }
 

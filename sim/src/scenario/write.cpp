@@ -83,21 +83,43 @@ std::vector<std::string> country_names(const Scenario& s) {
   return names;
 }
 
-toml::table firm_spec_table(const FirmSpec& spec, const Scenario& s, bool with_kind) {
+// A firm parameter layer. With `parent` (the layer it inherits from), only
+// what differs from the parent is written, so the text reloads to the same
+// values and an override of a defaults key later still reaches every firm
+// that inherits it (sweeps apply their points to the resolved base).
+toml::table firm_spec_table(const FirmSpec& spec, const Scenario& s, bool with_kind,
+                            const FirmSpec* parent = nullptr) {
   toml::table t;
   if (with_kind) t.insert("kind", std::string(to_string(spec.kind)));
-  if (!spec.country_shares.empty()) put_shares(t, "country", spec.country_shares, country_names(s));
+  if (!spec.country_shares.empty() &&
+      (parent == nullptr || spec.country_shares != parent->country_shares)) {
+    put_shares(t, "country", spec.country_shares, country_names(s));
+  }
   const auto& reals = firm_real_params();
-  for (std::size_t i = 0; i < reals.size(); ++i) put_dist(t, reals[i], spec.reals[i]);
+  for (std::size_t i = 0; i < reals.size(); ++i) {
+    if (parent == nullptr || !(spec.reals[i] == parent->reals[i])) {
+      put_dist(t, reals[i], spec.reals[i]);
+    }
+  }
   const auto& ints = firm_int_params();
-  for (std::size_t i = 0; i < ints.size(); ++i) put_dist(t, ints[i], spec.ints[i], true);
-  t.insert("counter_offers", spec.counter_offers);
-  toml::table needs;
-  for (std::size_t i = 0; i < s.fields.size(); ++i) needs.insert(s.fields[i], spec.needs[i]);
-  t.insert("needs", std::move(needs));
-  toml::array rivals;
-  for (const std::string& r : spec.rivals) rivals.push_back(r);
-  t.insert("rivals", std::move(rivals));
+  for (std::size_t i = 0; i < ints.size(); ++i) {
+    if (parent == nullptr || !(spec.ints[i] == parent->ints[i])) {
+      put_dist(t, ints[i], spec.ints[i], true);
+    }
+  }
+  if (parent == nullptr || spec.counter_offers != parent->counter_offers) {
+    t.insert("counter_offers", spec.counter_offers);
+  }
+  if (parent == nullptr || spec.needs != parent->needs) {
+    toml::table needs;
+    for (std::size_t i = 0; i < s.fields.size(); ++i) needs.insert(s.fields[i], spec.needs[i]);
+    t.insert("needs", std::move(needs));
+  }
+  if (parent == nullptr || spec.rivals != parent->rivals) {
+    toml::array rivals;
+    for (const std::string& r : spec.rivals) rivals.push_back(r);
+    t.insert("rivals", std::move(rivals));
+  }
   return t;
 }
 
@@ -135,20 +157,23 @@ std::string to_toml(const Scenario& s) {
   defaults.insert("firm", firm_spec_table(s.defaults.base, s, true));
   for (std::size_t k = 0; k < FIRM_KIND_COUNT; ++k) {
     defaults.insert(to_string(static_cast<FirmKind>(k)),
-                    firm_spec_table(s.defaults.by_kind[k], s, false));
+                    firm_spec_table(s.defaults.by_kind[k], s, false, &s.defaults.base));
   }
   doc.insert("defaults", std::move(defaults));
 
   toml::array firms;
+  const auto kind_layer = [&](const FirmSpec& spec) {
+    return &s.defaults.by_kind[static_cast<std::size_t>(spec.kind)];
+  };
   for (const NamedFirm& f : s.named_firms) {
-    toml::table t = firm_spec_table(f.spec, s, true);
+    toml::table t = firm_spec_table(f.spec, s, true, kind_layer(f.spec));
     t.insert("name", f.name);
     firms.push_back(std::move(t));
   }
   if (!firms.empty()) doc.insert("firms", std::move(firms));
   toml::array groups;
   for (const FirmGroup& g : s.firm_groups) {
-    toml::table t = firm_spec_table(g.spec, s, true);
+    toml::table t = firm_spec_table(g.spec, s, true, kind_layer(g.spec));
     t.insert("name", g.name);
     t.insert("count", g.count);
     groups.push_back(std::move(t));
