@@ -531,6 +531,36 @@ vc_pool_per_year = 1.0e9
   EXPECT_EQ(poor.firms().exit_reason[0], static_cast<std::uint8_t>(ExitReason::cash));
 }
 
+TEST(Flows, AttritionTakesEmployeesOfItsFirmOutOfTheMarket) {
+  // 0.52/yr: each employee leaves with probability 1 - exp(-0.01) a week, so
+  // about 9.95 of 1,000 a week; B has no attrition and no retirement here.
+  Simulation sim = make(world(R"(
+[[firms]]
+name = "A"
+headcount = 1000
+attention = 0
+attrition = 0.52
+[[firms]]
+name = "B"
+headcount = 1000
+attention = 0
+)",
+                              "", 2000));
+  std::size_t left = 0;
+  for (int i = 0; i < 10; ++i) {
+    sim.step();
+    for (const Event& e : sim.events()) {
+      if (e.kind != EventKind::retirement) continue;
+      EXPECT_EQ(e.from_firm, 0);
+      ++left;
+    }
+  }
+  EXPECT_GT(left, 60u);  // mean 99.5, sd 9.9
+  EXPECT_LT(left, 140u);
+  EXPECT_EQ(sim.firms().headcount(0), 1000 - static_cast<std::int32_t>(left));
+  EXPECT_EQ(sim.firms().headcount(1), 1000);
+}
+
 TEST(Spinout, AFounderLeavesToAFundedStartup) {
   std::string text = world(R"(
 [[firms]]

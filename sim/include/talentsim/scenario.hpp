@@ -78,6 +78,7 @@ struct FirmParams {
   double raise_below_years = 0;         //!< raises a round below this runway (years); 0 = never
   double round_years = 0;               //!< a round's size, in years of the firm's burn
   double raise_talent_share = 0;        //!< a round needs this share of the peak talent
+  double attrition = 0;                 //!< employees' hazard of leaving the market, 1/yr
   double mission = 0;                   //!< non-pecuniary attractiveness (utility)
   double skill_scale = 1;               //!< multiplier of initial employees' skill draws
   double pay_level = 0;                 //!< USD/yr initial annual value at skill 1

@@ -57,22 +57,38 @@ void apply_exogenous_flows(State& s, StepLog& log) {
     }
   }
   // Retirements.
+  const auto leave_market = [&](std::int32_t r) {
+    const auto ri = static_cast<std::size_t>(r);
+    const std::int32_t from = s.R.employer[ri];
+    s.leave_firm(r, true);
+    s.remove_seeker(r);
+    s.R.employer[ri] = NOT_PRESENT;
+    s.sampler.set_weight(ri, 0.0);
+    s.tracker.presence(s.R.origin[ri], -1);
+    --s.n_present;
+    if (s.R.skill[ri] >= s.star_threshold) --s.stars_present;
+    log.record(s, EventKind::retirement, r, from, NO_FIRM);
+  };
   const double retire = -std::expm1(-sc.flows.retirement_rate / STEPS_PER_YEAR);
   CounterRng rrng(sc.run.seed, Stream::retirements, step);
   pick(
       s, binomial(s.n_present, retire, rrng), rrng, [&](std::int32_t r) { return s.present(r); },
-      [&](std::int32_t r) {
-        const auto ri = static_cast<std::size_t>(r);
-        const std::int32_t from = s.R.employer[ri];
-        s.leave_firm(r, true);
-        s.remove_seeker(r);
-        s.R.employer[ri] = NOT_PRESENT;
-        s.sampler.set_weight(ri, 0.0);
-        s.tracker.presence(s.R.origin[ri], -1);
-        --s.n_present;
-        if (s.R.skill[ri] >= s.star_threshold) --s.stars_present;
-        log.record(s, EventKind::retirement, r, from, NO_FIRM);
-      });
+      leave_market);
+  // Attrition by firm: the number from each firm's headcount, then people
+  // picked uniformly from its employee list (cost follows the leavers).
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    const double rate = s.F.params[f].attrition;
+    if (!(rate > 0) || !s.F.active[f] || s.F.employees[f].empty()) continue;
+    CounterRng arng(sc.run.seed, Stream::attrition, step, f);
+    std::int64_t k = binomial(s.F.headcount(f), -std::expm1(-rate / STEPS_PER_YEAR), arng);
+    for (; k > 0 && !s.F.employees[f].empty(); --k) {
+      const auto& staff = s.F.employees[f];
+      const auto j =
+          std::min(staff.size() - 1,
+                   static_cast<std::size_t>(arng.uniform() * static_cast<double>(staff.size())));
+      leave_market(staff[j]);
+    }
+  }
   // Exogenous layoffs (academia and state included: contracts end).
   const double layoff = -std::expm1(-sc.flows.layoff_rate / STEPS_PER_YEAR);
   CounterRng lrng(sc.run.seed, Stream::layoffs, step);

@@ -56,9 +56,10 @@ constexpr std::array REAL_PARAMS = {
     RealParam{"raise_below_years", &FirmParams::raise_below_years},
     RealParam{"round_years", &FirmParams::round_years},
     RealParam{"raise_talent_share", &FirmParams::raise_talent_share},
+    RealParam{"attrition", &FirmParams::attrition},
 };
 //! How many of the last REAL_PARAMS are drawn after the integer parameters.
-constexpr std::size_t LATE_REALS = 7;
+constexpr std::size_t LATE_REALS = 8;
 
 constexpr std::array INT_PARAMS = {
     IntParam{"attention", &FirmParams::attention},

@@ -154,6 +154,9 @@ std::vector<KeySpec> make_schema() {
       {"firm", "raise_talent_share", dist, "", "0.5", OPT, closed(0, 1), "",
        "A round needs talent at least this share of the firm's peak talent (investors back a "
        "team, not a shell)."},
+      {"firm", "attrition", dist, "1/yr", "0.0", OPT, closed(0, 1), "",
+       "Hazard that an employee leaves the market from this firm (moves out of research or "
+       "out of the tier), on top of flows.retirement_rate; a `retirement` event."},
       {"firm", "mission", dist, "utility", "0.0", OPT, any(), "", "Non-pecuniary attractiveness."},
       {"firm", "skill_scale", dist, "", "1.0", OPT, gt(0), "",
        "Multiplies the population's skill draws for this firm's initial employees."},
