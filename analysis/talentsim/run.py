@@ -331,6 +331,8 @@ class Run:
         expect("researchers/skill", ["R"], "num")
         for name in ("field", "origin", "entered_step"):
             expect("researchers/" + name, ["R"], "int")
+        if "researchers/study" in h5:
+            expect("researchers/study", ["R"], "int")
         expect("researchers/snapshots/step", ["S"], "int")
         for name, kind in (("employer", "int"), ("annual_value", "num")):
             shape = expect("researchers/snapshots/" + name, ["S", "W"], kind)
@@ -708,7 +710,8 @@ class Run:
 
         Columns: ``skill`` (float), ``field`` (name), ``origin`` (country
         name), ``entered_step`` (0 for the initial population, else the
-        graduation step).
+        graduation step) and, in schema 3 files, ``study`` (country of
+        graduate study).
         """
         if "researchers" not in self._cache:
             field = self._read_index("researchers/field", 0, self._size("K"), "field index").astype(np.int64)
@@ -724,6 +727,9 @@ class Run:
                 },
                 index=pd.Index(np.arange(len(field)), name="researcher"),
             )
+            if self._has("researchers/study"):
+                study = self._read_index("researchers/study", 0, self._size("C"), "country index")
+                df["study"] = countries[study.astype(np.int64)]
             self._cache["researchers"] = df
         return self._cache["researchers"]
 

@@ -181,7 +181,7 @@ def _u64(data, pos):
 
 
 def state_layout(data: bytes) -> dict:
-    """Offsets of some tables inside a checkpoint's state (format 2)."""
+    """Offsets of some tables inside a checkpoint's state (format 3)."""
     pos = len(b"TALENTSIM-CHECKPOINT\n") + 4
     for _ in range(4):  # version, commit, scenario, output
         pos += 8 + _u64(data, pos)
@@ -197,6 +197,8 @@ def state_layout(data: bytes) -> dict:
     out["field"] = pos + 8
     pos += 8 + n  # field (uint8)
     pos += 8 + 2 * n  # origin (int16)
+    out["study"] = pos + 8
+    pos += 8 + 2 * n  # study (int16)
     pos += 8 + 4 * n  # entered_step
     pos += 10 * (8 + 8 * n)  # preferences and packages
     out["employer"] = pos + 8
@@ -225,6 +227,7 @@ def forged(checkpoint: Path, tmp_path: Path, name: str, edit) -> Path:
      "country index"),
     ("firm_kind", lambda d, at: d.__setitem__(at["kind"], 9), "firm kind"),
     ("field", lambda d, at: d.__setitem__(at["field"] + 3, 250), "field index"),
+    ("study", lambda d, at: struct.pack_into("<h", d, at["study"] + 2, 300), "country index"),
     ("employer", lambda d, at: struct.pack_into("<i", d, at["employer"] + 4, 99_999), "employers"),
     ("employer_low", lambda d, at: struct.pack_into("<i", d, at["employer"], -7), "employers"),
 ])

@@ -88,7 +88,7 @@ def test_events_frame(small_run, small_path):
 
 def test_researchers_scenario_attrs_timeline(small_run):
     r = small_run.researchers
-    assert list(r.columns) == ["skill", "field", "origin", "entered_step"]
+    assert list(r.columns) == ["skill", "field", "origin", "entered_step", "study"]
     assert r.index.name == "researcher"
     assert set(r.field) <= {"multimodal", "rl_alignment", "pretraining", "infrastructure"}
     assert set(r.origin) <= {"US", "CN", "EU"}

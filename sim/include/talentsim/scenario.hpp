@@ -43,10 +43,11 @@ struct OutputSettings {
 
 struct Country {
   std::string name;
-  double visa_friction = 0;       //!< utility cost for a non-national working here
-  double retention_subsidy = 0;   //!< USD/yr paid to nationals working at home
-  double graduates_per_year = 0;  //!< new researchers of this origin per year
-  Distribution graduate_skill;    //!< skill of this country's graduates
+  double visa_friction = 0;          //!< utility cost for a non-national working here
+  double retention_subsidy = 0;      //!< USD/yr paid to nationals working at home
+  double graduates_per_year = 0;     //!< new researchers of this origin per year
+  Distribution graduate_skill;       //!< skill of this country's graduates
+  std::vector<double> study_shares;  //!< where its researchers studied, per country; empty = home
   bool operator==(const Country&) const = default;
 };
 
@@ -194,6 +195,7 @@ struct MarketParams {
   double visibility_exponent = 1;  //!< scouting weight skill^x
   double applications = 0;         //!< applications per job seeker per step (to open seats)
   double application_noise = 1;    //!< utility scale of where seekers apply
+  double study_pull = 0;           //!< utility of applying where one studied
   bool budgets = true;             //!< hard comp and cash budgets
   PostedWageParams posted_wage;
   bool operator==(const MarketParams&) const = default;

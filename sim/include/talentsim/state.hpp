@@ -20,6 +20,7 @@ struct ResearcherTable {
   std::vector<double> skill;
   std::vector<std::uint8_t> field;
   std::vector<std::int16_t> origin;
+  std::vector<std::int16_t> study;         //!< country of graduate study
   std::vector<std::int32_t> entered_step;  //!< step of entry (0 for the initial population)
   std::vector<double> w_money, w_compute, w_mission, w_peers, w_home;
   std::vector<double> switch_cost;  //!< utility

@@ -64,6 +64,7 @@ void researcher_columns(Table& R, Visit&& visit) {
   visit("skill", "", R.skill, SAVED | OUTPUT);
   visit("field", "", R.field, SAVED | OUTPUT);
   visit("origin", "", R.origin, SAVED | OUTPUT);
+  visit("study", "", R.study, SAVED | OUTPUT);
   visit("entered_step", "step", R.entered_step, SAVED | OUTPUT);
   visit("w_money", "", R.w_money, SAVED);
   visit("w_compute", "", R.w_compute, SAVED);

@@ -61,7 +61,8 @@ void check_restored(const detail::State& w, const std::string& what) {
   for (std::size_t r = 0; r < n; ++r) {
     if (!(R.skill[r] > 0) || !std::isfinite(R.skill[r])) bad("a skill is not a positive number");
     if (R.field[r] >= fields) bad("a researcher's field index is out of range");
-    if (R.origin[r] < 0 || static_cast<std::size_t>(R.origin[r]) >= countries) {
+    if (R.origin[r] < 0 || static_cast<std::size_t>(R.origin[r]) >= countries || R.study[r] < 0 ||
+        static_cast<std::size_t>(R.study[r]) >= countries) {
       bad("a researcher's country index is out of range");
     }
     const std::int32_t e = R.employer[r];

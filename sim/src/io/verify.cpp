@@ -232,7 +232,12 @@ void verify_run_file(hid_t root) {
                  "researchers/snapshots/employer", NOT_PRESENT, max_index(F),
                  "firm index, -1 job seeker, -2 not present");
   }
-  // Schema 3: the exit of each firm.
+  // Schema 3: where each researcher studied; the exit of each firm.
+  if (h5::exists(root, "researchers/study")) {
+    expect_shape(root, "researchers/study", {R}, "[" + nr + "] (as skill)");
+    expect_range(h5::read_all<std::int32_t>(root, "researchers/study"), "researchers/study", 0,
+                 max_index(C), "country index");
+  }
   if (h5::read_int_attribute(root, "schema_version") >= 3 || h5::exists(root, "firms/exit_step")) {
     for (const char* v : {"exit_step", "exit_buyer", "exit_reason", "exit_price", "exit_staff"}) {
       expect_shape(root, std::string("firms/") + v, {F}, "[" + nf + "] (as /firms/name)");

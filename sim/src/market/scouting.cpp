@@ -50,7 +50,9 @@ void collect_applications(const State& s, Candidates& out) {
     double total = 0;
     for (std::size_t c = 0; c < nc; ++c) {
       const bool home = static_cast<std::size_t>(s.R.origin[ri]) == c;
-      const double u = home ? s.R.w_home[ri] : -s.C.visa_friction[c];
+      const bool studied = static_cast<std::size_t>(s.R.study[ri]) == c;
+      const double u = (home ? s.R.w_home[ri] : -s.C.visa_friction[c]) +
+                       (studied ? s.sc.market.study_pull : 0.0);
       total += seats[c] > 0 ? seats[c] * std::exp(u / noise) : 0.0;
       weight[c] = total;
     }

@@ -24,6 +24,13 @@ void draw_preferences(State& s, std::int32_t r, CounterRng& rng) {
   s.R.reservation[i] = s.sc.population.reservation.sample(rng);
   const double e = s.sc.population.reservation_skill_elasticity;
   if (e != 0) s.R.reservation[i] *= std::pow(s.R.skill[i], e);
+  // Where the researcher studied: drawn last, so earlier draws keep their values.
+  const auto origin = static_cast<std::size_t>(s.R.origin[i]);
+  const std::vector<double>& study = s.sc.countries[origin].study_shares;
+  s.R.study[i] =
+      study.empty()
+          ? s.R.origin[i]
+          : static_cast<std::int16_t>(Distribution(Categorical{{}, {}, study}).sample_index(rng));
 }
 
 namespace {

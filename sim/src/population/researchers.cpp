@@ -17,6 +17,7 @@ std::int32_t ResearcherTable::push_back(double s, std::uint8_t f, std::int16_t o
   skill.back() = s;
   field.back() = f;
   origin.back() = o;
+  study.back() = o;
   entered_step.back() = step;
   employer.back() = NO_FIRM;
   hired_step.back() = step;

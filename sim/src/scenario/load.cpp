@@ -133,6 +133,9 @@ void read_population(Reader& root, Scenario& s) {
 }
 
 void read_countries(Reader& root, Scenario& s, const std::vector<const toml::table*>& tables) {
+  // Every name first: study_at refers to countries listed later too.
+  std::vector<std::string> names;
+  for (const toml::table* t : tables) names.push_back(t->get("name")->as_string()->get());
   for (std::size_t i = 0; i < tables.size(); ++i) {
     const std::string name = tables[i]->get("name")->as_string()->get();
     Reader r(*tables[i], join_key("countries", name), {"countries[]"}, root.file());
@@ -142,6 +145,9 @@ void read_countries(Reader& root, Scenario& s, const std::vector<const toml::tab
     c.retention_subsidy = r.real("retention_subsidy");
     c.graduates_per_year = r.real("graduates_per_year");
     c.graduate_skill = r.has("graduate_skill") ? r.dist("graduate_skill") : Distribution();
+    if (const toml::node* n = r.node("study_at")) {
+      c.study_shares = parse_label_shares(*n, r.file(), r.key_path("study_at"), names, "country");
+    }
     r.finish();
     s.countries.push_back(std::move(c));
   }
@@ -265,6 +271,7 @@ void read_market(Reader& root, Scenario& s) {
   m.visibility_exponent = r.real("visibility_exponent");
   m.applications = r.real("applications");
   m.application_noise = r.real("application_noise");
+  m.study_pull = r.real("study_pull");
   m.budgets = r.boolean("budgets");
   const toml::table* pw = r.subtable("posted_wage");
   Reader p(pw ? *pw : empty_table(), "market.posted_wage", {"market.posted_wage"}, root.file());

@@ -86,6 +86,9 @@ std::vector<KeySpec> make_schema() {
        "New researchers of this origin entering as job seekers (Poisson per step)."},
       {"countries[]", "graduate_skill", dist, "", "", OPT, gt(0), "",
        "Skill of this country's graduates; default `population.skill`."},
+      {"countries[]", "study_at", label_dist, "", "", OPT, any(), "categorical over countries",
+       "Where researchers of this origin did their graduate studies; job seekers apply with "
+       "`market.study_pull` toward it. Default: the origin itself."},
 
       // ---- defaults -------------------------------------------------------
       {"defaults", "firm", table, "", "", OPT, any(), "", "Defaults for every firm."},
@@ -277,6 +280,9 @@ std::vector<KeySpec> make_schema() {
        "Applications each job seeker sends per step to firms with open seats of a headcount "
        "plan (a fraction: one more with that probability); each makes the seeker a candidate "
        "of that firm."},
+      {"market", "study_pull", real, "utility", "0.0", OPT, ge(0), "",
+       "Where seekers apply: utility of the country where they studied (advisers, networks, "
+       "student visas), added to the location utility."},
       {"market", "application_noise", real, "utility", "1.0", OPT, gt(0), "",
        "Where seekers apply: a country with weight open seats x exp(location utility / this) "
        "(w_home at home, minus visa friction abroad), then a firm by its open seats."},

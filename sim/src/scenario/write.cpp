@@ -149,6 +149,7 @@ std::string to_toml(const Scenario& s) {
                   {"retention_subsidy", c.retention_subsidy},
                   {"graduates_per_year", c.graduates_per_year}};
     put_dist(t, "graduate_skill", c.graduate_skill);
+    if (!c.study_shares.empty()) put_shares(t, "study_at", c.study_shares, country_names(s));
     countries.push_back(std::move(t));
   }
   doc.insert("countries", std::move(countries));
@@ -251,6 +252,7 @@ std::string to_toml(const Scenario& s) {
                                    {"visibility_exponent", m.visibility_exponent},
                                    {"applications", m.applications},
                                    {"application_noise", m.application_noise},
+                                   {"study_pull", m.study_pull},
                                    {"budgets", m.budgets},
                                    {"posted_wage", std::move(pw)}});
   doc.insert("flows", toml::table{{"retirement_rate", s.flows.retirement_rate},
