@@ -264,6 +264,8 @@ def _from_doc(doc: Mapping[str, Any], path: Path, need: Callable[..., Any]) -> C
                                  f"country")
             rep = moment(str(t["moment"]), entered_by=int(t.get("entered_by", 78)))
         else:
+            if "entered_by" in t:
+                raise ValueError(f"{path}: {where}entered_by goes with moment, not metric")
             rep = metric(str(need(t, "metric", where)), at=t.get("at", "end"),
                          window=t.get("window"), stat=t.get("stat", "mean"),
                          country=t.get("country"))

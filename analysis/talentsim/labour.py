@@ -61,8 +61,8 @@ def graduate_placement(run, entered_by: Optional[int] = None,
     """How fast graduates find their first job, and where.
 
     Graduates are researchers with ``entered_step > 0``; those who entered
-    by ``entered_by`` (default: the last step minus 26, so each has had 26
-    weeks) are counted. Returns ``graduates`` (the count),
+    by ``entered_by`` (default: the last step minus the longest of
+    ``within``, so each has had that long) are counted. Returns ``graduates`` (the count),
     ``placed_within_<w>`` for each ``w`` of ``within`` (share whose first
     ``hire`` or ``spinout`` came at most ``w`` steps after entering;
     ``w`` must not exceed the time every counted graduate has had),
@@ -71,8 +71,9 @@ def graduate_placement(run, entered_by: Optional[int] = None,
     of a graduate who entered by ``entered_by``).
     """
     last = int(run.steps[-1])
+    within = tuple(within)
     if entered_by is None:
-        entered_by = last - 26
+        entered_by = last - max(within)
     res = run.researchers
     entered = res["entered_step"].to_numpy()
     grads = np.flatnonzero((entered > 0) & (entered <= entered_by))
@@ -85,13 +86,14 @@ def graduate_placement(run, entered_by: Optional[int] = None,
     wait = np.full(len(res), np.iinfo(np.int64).max, dtype=np.int64)
     wait[first["researcher"].to_numpy()] = first["step"].to_numpy() - entered[first["researcher"].to_numpy()]
     waits = wait[grads]
-    n = max(len(grads), 1)
+    n = len(grads)
+    nan = float("nan")
     for w in within:
         if w > last - entered_by:
             raise ValueError(f"within={w} is longer than the {last - entered_by} steps every "
                              f"graduate entered by step {entered_by} has had")
-        out[f"placed_within_{w}"] = float(np.count_nonzero(waits <= w)) / n
-    out["never_placed"] = float(np.count_nonzero(waits == np.iinfo(np.int64).max)) / n
+        out[f"placed_within_{w}"] = float(np.count_nonzero(waits <= w)) / n if n else nan
+    out["never_placed"] = float(np.count_nonzero(waits == np.iinfo(np.int64).max)) / n if n else nan
     kind_of = run.firm_table["kind"]
     to_kind = kind_of.reindex(first["to_firm_id"].to_numpy()).to_numpy()
     out["industry_share"] = (float(np.isin(to_kind, INDUSTRY_KINDS).mean()) if len(first) else float("nan"))

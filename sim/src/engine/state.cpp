@@ -44,8 +44,10 @@ std::int64_t State::planned_headcount(std::size_t f) const noexcept {
   const FirmParams& p = F.params[f];
   if (!(p.headcount_plan > 0) && !(p.plan_seats > 0)) return -1;
   const double years = static_cast<double>(step - F.plan_step[f]) / STEPS_PER_YEAR;
+  // Capped far above any population, so the rounding cannot overflow.
+  constexpr double most = 1e12;
   const double planned = p.headcount_plan * F.plan_base[f] * std::pow(1.0 + p.plan_growth, years);
-  return std::llround(planned) + std::llround(p.plan_seats);
+  return std::llround(std::min(planned, most)) + std::llround(std::min(p.plan_seats, most));
 }
 
 double State::output(std::size_t f, double talent) const noexcept {

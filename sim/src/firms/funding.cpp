@@ -21,7 +21,9 @@ void raise_funding(State& s, Ledger& ledger) {
     if (!s.needs_round(f)) continue;
     if (!(s.F.talent[f] > 0) || s.F.talent[f] < p.raise_talent_share * s.F.talent_peak[f]) continue;
     const double amount = p.round_years * std::max(s.burn(f), s.planned_burn(f));
-    if (!(amount > 0) || amount > s.vc_pool) continue;
+    // The pool holds at most a year's venture money, and a round that
+    // would not clear a deficit is not made (the firm exits instead).
+    if (!(amount > 0) || amount > s.vc_pool || s.F.cash[f] + amount < 0) continue;
     s.vc_pool -= amount;
     ledger.book_other(s.F, f, amount);
     s.F.raised[f] += amount;

@@ -44,27 +44,38 @@ void collect_applications(const State& s, Candidates& out) {
   const double noise = s.sc.market.application_noise;
   const auto whole = static_cast<std::int64_t>(per_seeker);
   const double fraction = per_seeker - static_cast<double>(whole);
-  std::vector<double> weight(nc);
+  bool any_seat = false;
+  for (std::size_t c = 0; c < nc; ++c) any_seat |= seats[c] > 0;
+  if (!any_seat) return;
+  std::vector<double> utility(nc), weight(nc);
   for (const std::int32_t r : s.seekers) {
     const auto ri = static_cast<std::size_t>(r);
-    double total = 0;
+    // Weights relative to the best country with seats (no overflow of exp).
+    double best = -std::numeric_limits<double>::infinity();
     for (std::size_t c = 0; c < nc; ++c) {
       const bool home = static_cast<std::size_t>(s.R.origin[ri]) == c;
       const bool studied = static_cast<std::size_t>(s.R.study[ri]) == c;
-      const double u = (home ? s.R.w_home[ri] : -s.C.visa_friction[c]) +
-                       (studied ? s.sc.market.study_pull : 0.0);
-      total += seats[c] > 0 ? seats[c] * std::exp(u / noise) : 0.0;
+      utility[c] = (home ? s.R.w_home[ri] : -s.C.visa_friction[c]) +
+                   (studied ? s.sc.market.study_pull : 0.0);
+      if (seats[c] > 0) best = std::max(best, utility[c]);
+    }
+    double total = 0;
+    std::size_t last = 0;  // the last country with seats: where rounding lands
+    for (std::size_t c = 0; c < nc; ++c) {
+      if (seats[c] > 0) {
+        total += seats[c] * std::exp((utility[c] - best) / noise);
+        last = c;
+      }
       weight[c] = total;
     }
-    if (!(total > 0)) return;  // no open seat anywhere
     CounterRng rng(s.sc.run.seed, Stream::applications, static_cast<std::uint64_t>(s.step),
                    static_cast<std::uint64_t>(r));
     const std::int64_t n = whole + (rng.uniform() < fraction ? 1 : 0);
     for (std::int64_t k = 0; k < n; ++k) {
       const double u1 = rng.uniform() * total, u2 = rng.uniform();
-      const auto c = std::min<std::size_t>(
-          nc - 1, static_cast<std::size_t>(std::upper_bound(weight.begin(), weight.end(), u1) -
-                                           weight.begin()));
+      auto c = static_cast<std::size_t>(std::upper_bound(weight.begin(), weight.end(), u1) -
+                                        weight.begin());
+      if (c >= nc || !(seats[c] > 0)) c = last;
       const auto& cum = cumulative[c];
       const auto j = std::min<std::size_t>(
           cum.size() - 1,

@@ -83,10 +83,12 @@ std::vector<std::string> country_names(const Scenario& s) {
   return names;
 }
 
-// A firm parameter layer. With `parent` (the layer it inherits from), only
-// what differs from the parent is written, so the text reloads to the same
-// values and an override of a defaults key later still reaches every firm
-// that inherits it (sweeps apply their points to the resolved base).
+// A firm parameter layer. With `parent` (the layer it inherits from;
+// TomlForm::layered), only what differs from the parent is written, so the
+// text reloads to the same values and an override of a defaults key later
+// still reaches every firm that inherits it (sweeps apply their points to
+// the resolved base). A key a firm set to its inherited value follows the
+// default then: the layers do not record which keys were written.
 toml::table firm_spec_table(const FirmSpec& spec, const Scenario& s, bool with_kind,
                             const FirmSpec* parent = nullptr) {
   toml::table t;
@@ -125,7 +127,8 @@ toml::table firm_spec_table(const FirmSpec& spec, const Scenario& s, bool with_k
 
 }  // namespace
 
-std::string to_toml(const Scenario& s) {
+std::string to_toml(const Scenario& s, TomlForm form) {
+  const bool layered = form == TomlForm::layered;
   toml::table doc;
   doc.insert("format_version", SCENARIO_FORMAT_VERSION);
   doc.insert("name", s.name);
@@ -157,14 +160,15 @@ std::string to_toml(const Scenario& s) {
   toml::table defaults;
   defaults.insert("firm", firm_spec_table(s.defaults.base, s, true));
   for (std::size_t k = 0; k < FIRM_KIND_COUNT; ++k) {
-    defaults.insert(to_string(static_cast<FirmKind>(k)),
-                    firm_spec_table(s.defaults.by_kind[k], s, false, &s.defaults.base));
+    defaults.insert(
+        to_string(static_cast<FirmKind>(k)),
+        firm_spec_table(s.defaults.by_kind[k], s, false, layered ? &s.defaults.base : nullptr));
   }
   doc.insert("defaults", std::move(defaults));
 
   toml::array firms;
-  const auto kind_layer = [&](const FirmSpec& spec) {
-    return &s.defaults.by_kind[static_cast<std::size_t>(spec.kind)];
+  const auto kind_layer = [&](const FirmSpec& spec) -> const FirmSpec* {
+    return layered ? &s.defaults.by_kind[static_cast<std::size_t>(spec.kind)] : nullptr;
   };
   for (const NamedFirm& f : s.named_firms) {
     toml::table t = firm_spec_table(f.spec, s, true, kind_layer(f.spec));

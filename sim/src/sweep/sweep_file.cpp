@@ -275,7 +275,9 @@ SweepPlan load_sweep_file(const std::string& path) {
   for (const auto& [o, node] : fixed) plan.fixed.push_back(o);
   try {
     const Scenario resolved = base.load(plan.fixed, plan.base_dir);
-    plan.base_text = to_toml(resolved);
+    // Layered, so that a point's override of a defaults key reaches every
+    // firm that inherits it (test RoundTrip.ADefaultsOverride...).
+    plan.base_text = to_toml(resolved, TomlForm::layered);
     plan.notes = resolved.notes;
   } catch (const scenario_error& e) {
     for (const auto& [o, node] : fixed) {
