@@ -34,6 +34,9 @@ std::string slurp(const fs::path& p) {
 
 Result run(const std::string& args) {
   const fs::path dir = fs::temp_directory_path() / ("talentsim_cli_" + std::to_string(::getpid()));
+  // Emptied once per process: an earlier process with the same pid left files.
+  static const bool emptied = (fs::remove_all(dir), true);
+  (void)emptied;
   fs::create_directories(dir);
   const std::string cmd = "'" + BIN + "' " + args + " > '" + (dir / "out").string() + "' 2> '" +
                           (dir / "err").string() + "' < /dev/null";
@@ -167,6 +170,7 @@ TEST(Cli, BadScenarioCorpusGivesStatus2AndTheExpectedLine) {
 TEST(Cli, ProfileAccountsForTheRunsWallTime) {
   const fs::path out =
       fs::temp_directory_path() / ("talentsim_prof_" + std::to_string(::getpid()) + ".h5");
+  fs::remove(out);  // left by an earlier process with the same pid
   const Result r =
       run("run '" + SRC + "/scenarios/example_small.toml' -q --steps 30 --profile -o '" +
           out.string() + "'");

@@ -19,8 +19,12 @@ const std::string BIN = TALENTSIM_BINARY;
 std::string run(const std::string& scenario, int threads, const std::string& extra,
                 const std::string& tag) {
   const fs::path dir = fs::temp_directory_path() / ("talentsim_det_" + std::to_string(::getpid()));
+  // Emptied once per process: an earlier process with the same pid left files.
+  static const bool emptied = (fs::remove_all(dir), true);
+  (void)emptied;
   fs::create_directories(dir);
   const std::string out = (dir / (tag + "_t" + std::to_string(threads) + ".h5")).string();
+  fs::remove(out);  // left by an earlier process with the same pid
   const std::string cmd = "'" + BIN + "' run '" + scenario + "' --quiet --threads " +
                           std::to_string(threads) + " -o '" + out + "' " + extra + " > /dev/null";
   const int status = std::system(cmd.c_str());

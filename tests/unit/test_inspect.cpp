@@ -32,6 +32,9 @@ struct Result {
 fs::path dir() {
   const fs::path d =
       fs::temp_directory_path() / ("talentsim_inspect_" + std::to_string(::getpid()));
+  // Emptied once per process: an earlier process with the same pid left files.
+  static const bool emptied = (fs::remove_all(d), true);
+  (void)emptied;
   fs::create_directories(d);
   return d;
 }
@@ -57,6 +60,7 @@ Result run(const std::string& args) {
 const std::string& fresh_run() {
   static const std::string path = [] {
     const std::string p = (dir() / "run.h5").string();
+    fs::remove(p);  // left by an earlier process with the same pid
     const Result r = run("run '" + SRC + "/scenarios/example_small.toml' --quiet -o '" + p + "'");
     EXPECT_EQ(r.status, 0) << r.err;
     return p;
