@@ -101,7 +101,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     try:
         cal = ts.load_calibration(CALIBRATION)
-        sets = {**{k: v for k, v in cal.fixed.items()}, **posterior_median(args.posterior)}
+        sets = {**cal.fixed, **posterior_median(args.posterior)}
         binary = str(args.binary or ts.default_binary())
     except (OSError, ValueError, FileNotFoundError) as e:
         print(f"baseline_checks: {e}", file=sys.stderr)

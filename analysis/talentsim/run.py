@@ -700,8 +700,7 @@ class Run:
             )
             if self.start_date is not None and len(df):
                 df["date"] = self.date_of(df["step"].to_numpy())
-            df.index.name = "exit"
-            self._cache["firm_exits"] = df.reset_index(drop=True).rename_axis("exit")
+            self._cache["firm_exits"] = df.rename_axis("exit")
         return self._cache["firm_exits"]
 
     @property

@@ -71,8 +71,6 @@ struct FirmTable {
   std::vector<double> y_ref;        //!< reference output per step, fixed at entry
   std::vector<std::uint8_t> active;
   std::vector<std::int32_t> star_count;  //!< employees in the top 1% by skill
-  std::vector<double> plan_base;         //!< headcount when the firm entered (its plan's base)
-  std::vector<std::int32_t> plan_step;   //!< step the firm entered (its plan grows from it)
   std::vector<double> funded_cash;       //!< USD after its last funding (entry, round, cash event)
   // exit, set once when the firm leaves the market (docs/model.md, "Exit")
   std::vector<std::int32_t> exit_step;    //!< step of the exit, -1 while in the market

@@ -39,8 +39,6 @@ void firm_columns(Table& F, Visit&& visit) {
   visit("y_ref", "output", F.y_ref, SAVED);
   visit("active", "flag", F.active, SAVED | OUTPUT);
   visit("star_count", "researchers", F.star_count, SAVED);
-  visit("plan_base", "researchers", F.plan_base, SAVED);
-  visit("plan_step", "step", F.plan_step, SAVED);
   visit("funded_cash", "USD", F.funded_cash, SAVED);
   visit("exit_step", "step", F.exit_step, SAVED | STATIC);
   visit("exit_buyer", "", F.exit_buyer, SAVED | STATIC);

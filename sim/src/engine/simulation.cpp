@@ -172,7 +172,6 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
     // The team a firm starts with counts as its first peak (a startup whose
     // staff all leave in the first week has lost its team).
     if (s.F.active[f]) s.F.talent_peak[f] = s.F.talent[f];
-    s.F.plan_base[f] = s.F.headcount(f);
   }
   detail::build_network(s);
   s.sampler.refresh();

@@ -43,10 +43,13 @@ double State::comp_budget(std::size_t f) const noexcept {
 std::int64_t State::planned_headcount(std::size_t f) const noexcept {
   const FirmParams& p = F.params[f];
   if (!(p.headcount_plan > 0) && !(p.plan_seats > 0)) return -1;
-  const double years = static_cast<double>(step - F.plan_step[f]) / STEPS_PER_YEAR;
+  // The plan grows from the firm's entry (enter_step; a spin-out's is its
+  // founding) and its headcount then (params.headcount; 1 for a spin-out).
+  const double years = static_cast<double>(step - p.enter_step) / STEPS_PER_YEAR;
   // Capped far above any population, so the rounding cannot overflow.
   constexpr double most = 1e12;
-  const double planned = p.headcount_plan * F.plan_base[f] * std::pow(1.0 + p.plan_growth, years);
+  const double planned =
+      p.headcount_plan * static_cast<double>(p.headcount) * std::pow(1.0 + p.plan_growth, years);
   return std::llround(std::min(planned, most)) + std::llround(std::min(p.plan_seats, most));
 }
 
@@ -145,8 +148,6 @@ std::int32_t State::add_firm(const Firm& firm) {
   F.funded_cash.back() = firm.params.cash;
   F.compute.back() = firm.params.compute;
   F.active.back() = firm.params.enter_step <= step ? 1 : 0;
-  F.plan_step.back() =
-      static_cast<std::int32_t>(std::max<std::int64_t>(step, firm.params.enter_step));
   F.exit_step.back() = -1;
   F.exit_buyer.back() = NO_FIRM;
   return id;

@@ -35,7 +35,7 @@ void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
     firm.params =
         realise_params(tmpl, s.sc.run.seed, 1ull << 32, static_cast<std::uint64_t>(s.new_firms));
     firm.params.cash = funding;
-    firm.params.headcount = 0;
+    firm.params.headcount = 1;  // the founder (the base of a headcount plan)
     firm.params.enter_step = s.step;
     firm.country = e >= 0 ? s.F.country[static_cast<std::size_t>(e)] : s.R.origin[ri];
     firm.needs = tmpl.needs;
@@ -52,7 +52,6 @@ void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
                 annual * firm.params.equity_share * h);
     s.set_reference_output(static_cast<std::size_t>(f));
     s.F.talent_peak[static_cast<std::size_t>(f)] = s.F.talent[static_cast<std::size_t>(f)];
-    s.F.plan_base[static_cast<std::size_t>(f)] = 1;  // the founder
     log.record(s, EventKind::spinout, r, e, f);
   }
 }

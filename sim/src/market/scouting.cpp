@@ -30,8 +30,12 @@ void collect_applications(const State& s, Candidates& out) {
   // Open seats by country: firm ids and cumulative seats.
   auto& firms = out.seat_firms;
   auto& cumulative = out.seat_cumulative;
-  firms.assign(nc, {});
-  cumulative.assign(nc, {});
+  firms.resize(nc);
+  cumulative.resize(nc);
+  for (std::size_t c = 0; c < nc; ++c) {  // cleared, capacity kept between steps
+    firms[c].clear();
+    cumulative[c].clear();
+  }
   std::vector<double> seats(nc, 0.0);
   for (std::size_t f = 0; f < nf; ++f) {
     const std::int64_t planned = s.planned_headcount(f);
