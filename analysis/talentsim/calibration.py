@@ -184,7 +184,7 @@ class Calibration:
         return np.column_stack([p.to_unit(x[p.path].to_numpy()) for p in self.parameters])
 
 
-_REPORTER_KEYS = {"metric", "at", "window", "stat", "country", "moment", "entered_by"}
+_REPORTER_KEYS = {"metric", "at", "window", "stat", "country", "moment", "entered_by", "story"}
 
 
 def load_calibration(path: PathLike) -> Calibration:
@@ -255,7 +255,15 @@ def _from_doc(doc: Mapping[str, Any], path: Path, need: Callable[..., Any]) -> C
         unknown = set(t) - _REPORTER_KEYS - {"name", "observed", "sd", "source", "held_out"}
         if unknown:
             raise ValueError(f"{path}: {where}{sorted(unknown)[0]} is not a target key")
-        if "moment" in t:
+        if "story" in t:
+            # A measure of the 2025 story (talentsim.story.story_measures, one run).
+            from .story import moment as story_moment
+
+            if set(t) & {"metric", "at", "window", "stat", "country", "moment", "entered_by"}:
+                raise ValueError(f"{path}: {where}story takes no metric, moment, at, window, "
+                                 f"stat, country or entered_by")
+            rep = story_moment(str(t["story"]))
+        elif "moment" in t:
             # A labour-market moment (talentsim.labour.baseline_moments).
             from .labour import moment
 

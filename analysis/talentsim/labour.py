@@ -10,9 +10,11 @@ ones a labour economist checks first in a model of a job market:
   employed (MacroPolo's "working outside the undergraduate country");
 - :func:`sector_headcount`: employees by firm kind at every step;
 - :func:`graduate_placement`: of the graduates who entered by a given
-  step, the share employed within 13, 26 and 52 weeks of entering, and the
-  share of first jobs in industry (bigtech, lab, startup) rather than
-  academia or a state lab.
+  step, the share with a job in the market (``placed``) and with any job,
+  in the market or outside it (``employed``: an ``outside`` event,
+  ``flows.outside_rate``), within 13, 26 and 52 weeks of entering, and the
+  share of first jobs in the market that are in industry (bigtech, lab,
+  startup) rather than academia or a state lab.
 
 :func:`baseline_moments` gathers what the steady-baseline check of issue 14
 looks at, as one flat dictionary.
@@ -27,8 +29,10 @@ import pandas as pd
 
 INDUSTRY_KINDS = ("bigtech", "lab", "startup")
 SECTORS = ("academia", "startup", "lab", "bigtech", "state")
-# Event kinds that start a researcher's first job after graduating.
+# Event kinds that start a researcher's first job in the market after
+# graduating, and the kind of taking a job outside it.
 _FIRST_JOB_KINDS = ("hire", "spinout")
+_OUTSIDE_KIND = "outside"
 
 
 def job_seeking_share(run) -> pd.Series:
@@ -62,13 +66,22 @@ def graduate_placement(run, entered_by: Optional[int] = None,
 
     Graduates are researchers with ``entered_step > 0``; those who entered
     by ``entered_by`` (default: the last step minus the longest of
-    ``within``, so each has had that long) are counted. Returns ``graduates`` (the count),
-    ``placed_within_<w>`` for each ``w`` of ``within`` (share whose first
-    ``hire`` or ``spinout`` came at most ``w`` steps after entering;
-    ``w`` must not exceed the time every counted graduate has had),
-    ``never_placed`` (no job by the end of the run), and ``industry_share``
-    (share of first jobs at a bigtech, lab or startup, over every first job
-    of a graduate who entered by ``entered_by``).
+    ``within``, so each has had that long) are counted. Returns
+    ``graduates`` (the count) and, for each ``w`` of ``within`` (``w``
+    must not exceed the time every counted graduate has had):
+
+    - ``placed_within_<w>``: share whose first job in the market (``hire``
+      or ``spinout``) came at most ``w`` steps after entering;
+    - ``employed_within_<w>``: share with a job at most ``w`` steps after
+      entering, in the market or outside it (an ``outside`` event: the
+      graduate took its outside option, a job outside the top tier);
+
+    and ``never_placed`` (no job in the market by the end of the run),
+    ``outside_share`` (share whose first job was outside the market) and
+    ``industry_share`` (share of first jobs in the market at a bigtech, lab
+    or startup, over every first job in the market of a graduate who
+    entered by ``entered_by``). Files without ``outside`` events have
+    ``employed`` equal to ``placed``.
     """
     last = int(run.steps[-1])
     within = tuple(within)
@@ -80,12 +93,19 @@ def graduate_placement(run, entered_by: Optional[int] = None,
     out: Dict[str, float] = {"graduates": float(len(grads))}
     ev = run.events
     kinds = ev["kind"].astype(str).to_numpy()
-    first = ev[np.isin(kinds, _FIRST_JOB_KINDS)]
-    first = first[first["researcher"].isin(grads)]
-    first = first.drop_duplicates("researcher", keep="first")
-    wait = np.full(len(res), np.iinfo(np.int64).max, dtype=np.int64)
-    wait[first["researcher"].to_numpy()] = first["step"].to_numpy() - entered[first["researcher"].to_numpy()]
-    waits = wait[grads]
+    never = np.iinfo(np.int64).max
+
+    def first_wait(selected: np.ndarray):
+        rows = ev[selected]
+        rows = rows[rows["researcher"].isin(grads)].drop_duplicates("researcher", keep="first")
+        wait = np.full(len(res), never, dtype=np.int64)
+        who = rows["researcher"].to_numpy()
+        wait[who] = rows["step"].to_numpy() - entered[who]
+        return rows, wait[grads]
+
+    first, waits = first_wait(np.isin(kinds, _FIRST_JOB_KINDS))
+    _, any_waits = first_wait(np.isin(kinds, _FIRST_JOB_KINDS + (_OUTSIDE_KIND,)))
+    _, outside_waits = first_wait(kinds == _OUTSIDE_KIND)
     n = len(grads)
     nan = float("nan")
     for w in within:
@@ -93,10 +113,13 @@ def graduate_placement(run, entered_by: Optional[int] = None,
             raise ValueError(f"within={w} is longer than the {last - entered_by} steps every "
                              f"graduate entered by step {entered_by} has had")
         out[f"placed_within_{w}"] = float(np.count_nonzero(waits <= w)) / n if n else nan
-    out["never_placed"] = float(np.count_nonzero(waits == np.iinfo(np.int64).max)) / n if n else nan
+        out[f"employed_within_{w}"] = float(np.count_nonzero(any_waits <= w)) / n if n else nan
+    out["never_placed"] = float(np.count_nonzero(waits == never)) / n if n else nan
+    out["outside_share"] = (float(np.count_nonzero((outside_waits < never) & (waits == never))) / n
+                            if n else nan)
     kind_of = run.firm_table["kind"]
     to_kind = kind_of.reindex(first["to_firm_id"].to_numpy()).to_numpy()
-    out["industry_share"] = (float(np.isin(to_kind, INDUSTRY_KINDS).mean()) if len(first) else float("nan"))
+    out["industry_share"] = (float(np.isin(to_kind, INDUSTRY_KINDS).mean()) if len(first) else nan)
     return out
 
 

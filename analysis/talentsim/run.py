@@ -31,7 +31,7 @@ __all__ = [
 #: Newest schema version this package reads (it reads 1 to 3: schema 2
 #: stores strings fixed-length, which h5py returns as bytes; schema 3 adds
 #: the firm exit columns /firms/exit_*; see docs/output.md).
-SUPPORTED_SCHEMA_MAJOR = 3
+SUPPORTED_SCHEMA_MAJOR = 4
 
 #: Exit reason names by code (/firms/exit_reason), when the file has no
 #: ``reason_names`` attribute.
@@ -61,6 +61,7 @@ EVENT_KINDS = (
     "spinout",
     "graduate",
     "retirement",
+    "outside",
 )
 
 _REQUIRED_GROUPS = ("countries", "firms", "firms/series", "metrics", "events", "researchers")
@@ -886,10 +887,10 @@ class Run:
         - ``from_firm``, ``to_firm``: firm names; ``"job seeking"`` for firm
           index -1, except ``None`` for the side that is outside the market
           (``from_firm`` of a ``graduate`` event, ``to_firm`` of a
-          ``retirement``);
+          ``retirement`` or ``outside``);
         - ``kind``: categorical with the names of the ``kind_names``
           attribute (hire, poach, retention, layoff, bankruptcy,
-          acquisition, spinout, graduate, retirement);
+          acquisition, spinout, graduate, retirement, outside);
         - ``salary`` (USD/yr), ``signing`` (USD), ``equity`` (USD),
           ``annual_value`` (USD/yr): the package after the event;
         - ``outreach`` (bool): the offer came with personal outreach;
@@ -906,7 +907,8 @@ class Run:
             to_name = names[np.where(to_id < 0, n_job, to_id)]
             kinds = ev["kind"].astype(np.int64)
             from_name[kinds == self._kind_code("graduate")] = None
-            to_name[kinds == self._kind_code("retirement")] = None
+            left = (kinds == self._kind_code("retirement")) | (kinds == self._kind_code("outside"))
+            to_name[left] = None
             categories = self.kind_names
             df = pd.DataFrame(
                 {
@@ -1012,7 +1014,7 @@ class Run:
             kind = ev["kind"][lo:hi]
             new_emp = ev["to_firm"][lo:hi].astype(np.int32)
             new_val = ev["annual_value"][lo:hi].astype(np.float64)
-            retired = kind == self._kind_code("retirement")
+            retired = (kind == self._kind_code("retirement")) | (kind == self._kind_code("outside"))
             new_emp = np.where(retired, NOT_PRESENT, new_emp)
             new_val = np.where(retired, 0.0, new_val)
             # last event of each researcher wins

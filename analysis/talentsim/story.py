@@ -16,6 +16,8 @@ Definitions (also in docs/calibration.md):
   firm's ``ai_value`` (the entrant's belief in AI rises); the entrant is that
   event's firm. The same rule finds the launch in the engine's story test.
 - **window**: the ``window`` weekly steps ``L .. L + window - 1`` (two weeks).
+- **late hires**: the entrant's hires in the ``late_weeks`` steps from
+  ``L + late_start`` (ten weeks from the week the spree ended, 22 Oct 2025).
 - **core team**: the researchers pinned at the leader at week 0 (the first
   researchers of its block, in the order of ``[[pinned]]``).
 - **ordinary frontier-lab pay**: the median annual value of the employees of
@@ -45,6 +47,7 @@ __all__ = [
     "frontier_median_pay",
     "startup_exits",
     "story_measures",
+    "moment",
     "mean_ci",
 ]
 
@@ -141,6 +144,8 @@ def story_measures(
     retention_window: int = 8,
     progress_weeks: int = 26,
     exit_weeks: int = 52,
+    late_start: int = 18,
+    late_weeks: int = 10,
     labs: Sequence[str] = FRONTIER_LABS,
 ) -> Dict[str, object]:
     """Every measure of the story for one seed.
@@ -170,13 +175,18 @@ def story_measures(
     joins = ev[in_win & ev.kind.isin(["hire", "poach"]) & (ev.to_firm_id == ent_id)]
     from_leader = joins[joins.from_firm_id == lead_id]
     out["entrant_hires"] = int(len(joins))
+    # After the spree: hires in steps L + late_start .. + late_weeks - 1
+    # (from the week it ended, 22 Oct 2025 = L + 18, for ten weeks).
+    late = (ev.step >= L + late_start) & (ev.step < L + late_start + late_weeks)
+    out["entrant_hires_late"] = int(
+        (late & ev.kind.isin(["hire", "poach"]) & (ev.to_firm_id == ent_id)).sum())
     out["leader_to_entrant"] = int(len(from_leader))
     out["core_to_entrant"] = int(np.isin(from_leader.researcher.values, core).sum())
     # Before the launch, did anyone take the core team?
     pre = ev[ev.step < L]
     out["core_poached_before"] = int(np.isin(
         pre[(pre.kind == "poach") & (pre.from_firm_id == lead_id)].researcher.unique(), core).sum())
-    gone = pre[pre.kind.isin(["layoff", "bankruptcy", "retirement"])]
+    gone = pre[pre.kind.isin(["layoff", "bankruptcy", "retirement", "outside"])]
     out["core_lost_before"] = int(np.isin(gone.researcher.unique(), core).sum())
 
     # Packages.
@@ -255,3 +265,29 @@ def story_measures(
     out["hires_from_pool"] = int((ev.kind == "hire").sum())
     out["retentions"] = int((ev.kind == "retention").sum())
     return out
+
+
+def moment(name: str, **options):
+    """A number of :func:`story_measures` (one run, no counterfactual) as an
+    Experiment/calibration reporter: ``entrant_hires``, ``leader_to_entrant``,
+    ``core_to_entrant``, ``largest_package``, ``cn_share_hires``, ...
+
+    The measures of a run are computed once and kept with the run, so
+    several targets cost one pass. ``options`` go to :func:`story_measures`.
+    """
+    from .experiment import Reporter
+
+    def fn(run) -> float:
+        key = ("story_measures", tuple(sorted(options.items())))
+        cache = run._cache
+        if key not in cache:
+            cache[key] = story_measures(run, **options)
+        measures = cache[key]
+        value = measures.get(name)
+        if not isinstance(value, (int, float)) or isinstance(value, bool):
+            numeric = [k for k, v in measures.items()
+                       if isinstance(v, (int, float)) and not isinstance(v, bool)]
+            raise KeyError(f"no numeric story measure {name!r}; measures: {', '.join(numeric)}")
+        return float(value)
+
+    return Reporter(fn, f"story measure {name}")

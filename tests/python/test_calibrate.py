@@ -145,3 +145,33 @@ def test_the_front_end_runs_each_wave_as_a_slurm_sweep(tmp_path, slurm):
     assert (tmp_path / "out" / "posterior.csv").exists()
     logs = tmp_path / "out" / "wave1" / "sweep" / "logs"
     assert any(logs.iterdir())  # the runs went through Slurm
+
+
+def test_story_and_labour_targets_read_their_measures(tmp_path):
+    # `story = "..."` and `moment = "..."` targets: reporters over the
+    # story's own measures (talentsim.story, talentsim.labour).
+    text = EXAMPLE.read_text().replace('base = "../../scenarios/example_small.toml"',
+                                       f'base = "{ROOT / "scenarios" / "meta_superintelligence_2025.toml"}"')
+    text += ('\n[[targets]]\nname = "raid"\nstory = "entrant_hires"\nobserved = 11\nsd = 3\n'
+             '\n[[targets]]\nname = "late"\nstory = "entrant_hires_late"\nobserved = 0\nsd = 3\n'
+             '\n[[targets]]\nname = "seekers"\nmoment = "job_seeking_max"\nobserved = 0.03\n'
+             'sd = 0.01\n')
+    path = tmp_path / "c.toml"
+    path.write_text(text)
+    cal = tc.load_calibration(path)
+    by_name = {t.name: t for t in cal.targets}
+    out = tmp_path / "story.h5"
+    subprocess.run([str(binary_path()), "run", str(ROOT / "scenarios" / "meta_superintelligence_2025.toml"),
+                    "--seed", "3", "-o", str(out), "--quiet"], check=True)
+    from talentsim import story
+    with ts.open_run(out) as run:
+        m = story.story_measures(run)
+        assert by_name["raid"].reporter(run) == m["entrant_hires"]
+        assert by_name["late"].reporter(run) == m["entrant_hires_late"]
+        assert 0 <= by_name["seekers"].reporter(run) < 1
+        with pytest.raises(KeyError, match="no numeric story measure"):
+            story.moment("entrant")(run)  # a string, not a number
+    bad = tmp_path / "bad.toml"
+    bad.write_text(text.replace('story = "entrant_hires"', 'story = "entrant_hires"\nmetric = "moves"'))
+    with pytest.raises(ValueError, match="story takes no metric"):
+        tc.load_calibration(bad)

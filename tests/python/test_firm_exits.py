@@ -82,3 +82,33 @@ def test_labour_moments_are_consistent(story_run):
     assert 0 <= placed["industry_share"] <= 1
     with pytest.raises(ValueError, match="longer than"):
         labour.graduate_placement(run, entered_by=80, within=(52,))
+
+
+def test_outside_jobs_count_as_employment_not_placement(tmp_path):
+    """With flows.outside_rate, job seekers leave for jobs outside the market
+    (event `outside`): graduate_placement counts them in ``employed`` and
+    ``outside_share`` but not in ``placed``, and they are no longer present."""
+    path = run_talentsim(tmp_path / "outside.h5", ROOT / "scenarios" / "meta_superintelligence_2025_no_lab.toml",
+                         "--steps", "60", "--set", "flows.outside_rate=3.0",
+                         "--set", "market.applications=1.0",
+                         "--set", "defaults.firm.headcount_plan=1.0")
+    with ts.open_run(path) as run:
+        ev = run.events
+        out = ev[ev.kind == "outside"]
+        assert len(out) > 0 and out.to_firm.isna().all() and (out.to_firm_id == -1).all()
+        assert (out.from_firm == "job seeking").all()
+        emp = run.employer_at(int(run.steps[-1]))
+        assert (emp[out.researcher.to_numpy()] == -2).all()
+        # Nobody acts after leaving.
+        last_step = ev.groupby("researcher").step.max()
+        assert (last_step.reindex(out.researcher).to_numpy() == out.step.to_numpy()).all()
+        p = labour.graduate_placement(run, entered_by=30, within=(13, 26))
+        for w in (13, 26):
+            assert p[f"placed_within_{w}"] <= p[f"employed_within_{w}"] <= 1
+        assert p["employed_within_26"] > p["placed_within_26"]
+        entered = run.researchers.entered_step.to_numpy()
+        grads = set(np.flatnonzero((entered > 0) & (entered <= 30)))
+        hired = set(ev[ev.kind.isin(["hire", "spinout"])].researcher) & grads
+        gone = set(out.researcher) & grads
+        assert p["outside_share"] == pytest.approx(len(gone - hired) / len(grads))
+        assert p["never_placed"] == pytest.approx(1 - len(hired) / len(grads))

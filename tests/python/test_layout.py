@@ -101,7 +101,7 @@ def test_root_attributes_match_doc(story_path):
             assert np.asarray(value).dtype == np.dtype(typ), f"{name}: expected {typ}, got {type(value)}"
     # Schema 2 stores strings fixed-length: h5py returns them as bytes.
     assert attrs["format"] == b"talentsim"
-    assert int(attrs["schema_version"]) == ts.SUPPORTED_SCHEMA_MAJOR == 3
+    assert int(attrs["schema_version"]) == ts.SUPPORTED_SCHEMA_MAJOR == 4
     assert int(attrs["complete"]) == 1
 
 

@@ -31,6 +31,33 @@ def test_calibration_table_is_fresh():
     assert proc.returncode == 0, proc.stderr
 
 
+def test_derived_study_locations_are_fresh():
+    # countries[].study_at of the origins without data = week-0 work locations.
+    proc = subprocess.run([PY, str(SCRIPTS / "derive_study_at.py"),
+                           "scenarios/meta_superintelligence_2025.toml", "--check",
+                           "--binary", str(binary_path())],
+                          capture_output=True, text=True, cwd=ROOT)
+    assert proc.returncode == 0, proc.stderr
+
+
+def test_derive_study_at_rewrites_only_the_origins_without_data(tmp_path):
+    sys.path.insert(0, str(SCRIPTS))
+    import derive_study_at as d
+
+    text = (ROOT / "scenarios" / "meta_superintelligence_2025.toml").read_text()
+    shares = {"US": 0.5, "CN": 0.3, "EU": 0.2}
+    derived = {o: dict(shares) for o in ("US", "CN", "EU", "UK", "CA", "IN", "other")}
+    new = d.rewrite(text, derived, keep={"CN"})
+    cn = [line for line in new.splitlines() if line.startswith("study_at") and "MacroPolo" in line]
+    assert len(cn) == 1  # China's line, from data, is kept
+    derived_lines = [line for line in new.splitlines() if "derive_study_at.py" in line
+                     and line.startswith("study_at")]
+    assert len(derived_lines) == 6
+    assert all("US = 0.50, CN = 0.30, EU = 0.20" in line for line in derived_lines)
+    assert d.rounded({"A": 0.331, "B": 0.329, "C": 0.336, "D": 0.004}) == {"C": 0.34, "A": 0.33,
+                                                                         "B": 0.33}
+
+
 @pytest.mark.parametrize("name", LIBRARY)
 def test_scenario_is_valid_and_sourced(name):
     path = ROOT / "scenarios" / f"{name}.toml"

@@ -1,11 +1,13 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <limits>
 #include <vector>
 
 #include "random/rng.hpp"
 #include "talentsim/distribution.hpp"
+#include "talentsim/errors.hpp"
 
 using talentsim::Categorical;
 using talentsim::Distribution;
@@ -105,6 +107,76 @@ TEST(Distribution, ParetoTail) {
     above += v > 3.0;
   }
   EXPECT_NEAR(above / 20000.0, 0.25, 0.015);
+}
+
+TEST(Distribution, LogNormalWithAParetoTail) {
+  // Body lognormal(0, 0.8) below a = 3 (P(LN > 3) = 1 - Phi(ln 3 / 0.8) =
+  // 0.0852); above it P(X > x) = 0.0852 * (3 / x)^2.5.
+  const LogNormal plain{0.0, 0.8};
+  const LogNormal tailed{0.0, 0.8, 3.0, 2.5};
+  const int n = 200000;
+  const auto a = draws(Distribution(plain), n), b = draws(Distribution(tailed), n);
+  const double p_tail = 0.5 * std::erfc(std::log(3.0) / (0.8 * std::sqrt(2.0)));
+  int above3 = 0, above6 = 0, above12 = 0;
+  for (int i = 0; i < n; ++i) {
+    if (a[i] <= 3.0) {
+      EXPECT_EQ(a[i], b[i]);  // the body is unchanged, draw by draw
+    }
+    above3 += b[i] > 3.0;
+    above6 += b[i] > 6.0;
+    above12 += b[i] > 12.0;
+  }
+  EXPECT_NEAR(above3 / double(n), p_tail, 0.002);                          // se 0.0006
+  EXPECT_NEAR(above6 / double(n), p_tail * std::pow(0.5, 2.5), 0.0008);    // se 0.0002
+  EXPECT_NEAR(above12 / double(n), p_tail * std::pow(0.25, 2.5), 0.0003);  // se 0.00006
+  // The largest draw is larger (the far tail is heavier), and ranks are kept:
+  // the tail map is monotone.
+  EXPECT_GT(*std::max_element(b.begin(), b.end()), *std::max_element(a.begin(), a.end()));
+  for (int i = 1; i < 1000; ++i) EXPECT_EQ(a[i] < a[i - 1], b[i] < b[i - 1]);
+  // Closed-form mean (body part + tail part) against the sample mean.
+  const Distribution d(tailed);
+  double sum = 0;
+  for (double v : b) sum += v;
+  EXPECT_NEAR(sum / n, d.mean(), 0.02 * d.mean());
+  EXPECT_GT(d.mean(), Distribution(plain).mean());
+  // The reachable maximum is finite and above the plain lognormal's.
+  EXPECT_GT(d.reachable_high(), Distribution(plain).reachable_high());
+  EXPECT_TRUE(std::isfinite(d.reachable_high()));
+}
+
+TEST(Distribution, QuantilesAndDrawsAboveAQuantile) {
+  EXPECT_NEAR(Distribution(Normal{1, 2}).quantile(0.975), 1 + 2 * 1.959963985, 1e-8);
+  EXPECT_NEAR(Distribution(LogNormal{std::log(5.0), 0.5}).quantile(0.5), 5.0, 1e-12);
+  EXPECT_NEAR(Distribution(Pareto{1.5, 2.0}).quantile(0.75), 3.0, 1e-12);
+  EXPECT_NEAR(Distribution(Uniform{2, 4}).quantile(0.25), 2.5, 1e-12);
+  // In the Pareto tail of a lognormal: P(X > x) = p_tail (a / x)^shape.
+  const LogNormal tailed{0.0, 0.8, 3.0, 2.5};
+  const Distribution d(tailed);
+  const double p_tail = 0.5 * std::erfc(std::log(3.0) / (0.8 * std::sqrt(2.0)));
+  const double q = 1 - p_tail * std::pow(0.5, 2.5);  // the quantile at x = 6
+  EXPECT_NEAR(d.quantile(q), 6.0, 1e-9);
+  // Below the tail, the lognormal's own quantile.
+  EXPECT_NEAR(d.quantile(0.5), 1.0, 1e-12);
+  // The quantile function agrees with the sampler: the share of draws below
+  // the 0.9 and 0.99 quantiles.
+  const auto x = draws(d, 100000);
+  for (const double p : {0.9, 0.99}) {
+    const double v = d.quantile(p);
+    std::size_t below = 0;
+    for (double y : x) below += y <= v;
+    EXPECT_NEAR(below / 1.0e5, p, 0.004);
+  }
+  // Draws above the 0.999 quantile: all above it, their median at the
+  // 0.9995 quantile.
+  std::vector<double> top;
+  for (int i = 0; i < 4001; ++i) {
+    CounterRng rng(7, Stream::population, static_cast<std::uint64_t>(i));
+    top.push_back(d.sample_above(rng, 0.999));
+    EXPECT_GE(top.back(), d.quantile(0.999));
+  }
+  std::nth_element(top.begin(), top.begin() + 2000, top.end());
+  EXPECT_NEAR(top[2000] / d.quantile(0.9995), 1.0, 0.05);
+  EXPECT_THROW(static_cast<void>(d.quantile(1.0)), talentsim::user_error);
 }
 
 TEST(Distribution, CategoricalSharesAndIndices) {

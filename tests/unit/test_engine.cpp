@@ -561,6 +561,72 @@ attention = 0
   EXPECT_EQ(sim.firms().headcount(1), 1000);
 }
 
+TEST(Flows, JobSeekersTakeOutsideJobsAndLeaveTheMarket) {
+  // 1,000 employees of A (which makes no offers) and 1,000 job seekers;
+  // outside_rate 0.52/yr: each seeker leaves with probability
+  // 1 - exp(-0.01) a week, about 9.95 a week at first. Employees never do.
+  std::string text = world(R"(
+[[firms]]
+name = "A"
+headcount = 1000
+attention = 0
+)",
+                           "", 2000);
+  text.replace(text.find("layoff_rate = 0.0"), 17, "layoff_rate = 0.0\noutside_rate = 0.52");
+  Simulation sim = make(text);
+  std::size_t left = 0;
+  for (int i = 0; i < 10; ++i) {
+    sim.step();
+    for (const Event& e : sim.events()) {
+      ASSERT_NE(e.kind, EventKind::retirement);
+      if (e.kind != EventKind::outside) continue;
+      EXPECT_EQ(e.from_firm, NO_FIRM);
+      EXPECT_EQ(e.to_firm, NO_FIRM);
+      EXPECT_EQ(sim.researchers().employer[static_cast<std::size_t>(e.researcher)], NOT_PRESENT);
+      ++left;
+    }
+  }
+  EXPECT_GT(left, 60u);  // mean ~97, sd ~9.7
+  EXPECT_LT(left, 140u);
+  EXPECT_EQ(sim.firms().headcount(0), 1000);
+  EXPECT_EQ(detail::testing::state(sim).seekers.size(), 1000 - left);
+}
+
+TEST(Pinned, ASkillQuantileDrawsFromTheTopOfThePopulation) {
+  // Pinned by rank, not by value: skill drawn from population.skill above
+  // its 0.999 quantile, differently for each seed, the others unchanged.
+  const auto text = [](int seed) {
+    std::string t = world(R"(
+[[firms]]
+name = "A"
+headcount = 50
+attention = 0
+[[pinned]]
+label = "lead"
+firm = "A"
+field = "ml"
+origin = "US"
+skill_quantile = 0.999
+)",
+                          "", 100);
+    t.replace(t.find("skill = 1.0"), 11,
+              "skill = { dist = \"lognormal\", mu = 0.0, sigma = 0.8, tail_above = 3.0, "
+              "tail_shape = 2.5 }");
+    t.replace(t.find("seed = 1"), 8, "seed = " + std::to_string(seed));
+    return t;
+  };
+  const Distribution skill(LogNormal{0.0, 0.8, 3.0, 2.5});
+  Simulation a = make(text(1)), b = make(text(2));
+  const double q = skill.quantile(0.999);
+  EXPECT_GE(a.researchers().skill[0], q);  // pinned researchers come first
+  EXPECT_GE(b.researchers().skill[0], q);
+  EXPECT_NE(a.researchers().skill[0], b.researchers().skill[0]);
+  // The same draw as the scenario's own writer reads back.
+  const Scenario round = load_scenario_text(to_toml(a.scenario()), "round.toml");
+  EXPECT_EQ(round.pinned[0].skill_quantile, 0.999);
+  EXPECT_FALSE(round.pinned[0].skill.has_value());
+}
+
 TEST(Spinout, AFounderLeavesToAFundedStartup) {
   std::string text = world(R"(
 [[firms]]

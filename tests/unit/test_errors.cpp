@@ -87,6 +87,14 @@ std::vector<Case> cases() {
        "[[pinned]]\nlabel = \"x\"\nfirm = \"F\"\nfield = \"a\"\norigin = \"US\"\nskill = 2.0\n"
        "count = 11",
        false, 22, "pinned.x.count", "11 pinned researchers at 'F' exceed its headcount 10"},
+      {"pinned skill and quantile",
+       "[[pinned]]\nlabel = \"x\"\nfirm = \"F\"\nfield = \"a\"\norigin = \"US\"\nskill = 2.0\n"
+       "skill_quantile = 0.9",
+       false, 22, "pinned.x.skill_quantile", "give exactly one of skill and skill_quantile"},
+      {"pinned quantile of one",
+       "[[pinned]]\nlabel = \"x\"\nfirm = \"F\"\nfield = \"a\"\norigin = \"US\"\n"
+       "skill_quantile = 1.0",
+       false, 21, "pinned.x.skill_quantile", "must be below 1"},
       {"impossible date", "[run]\nstart_date = \"2025-02-29\"", false, 17, "run.start_date",
        "expected an ISO date"},
       {"own rival", "rivals = [\"F\"]", false, 16, "firms.F.rivals", "cannot be its own rival"},

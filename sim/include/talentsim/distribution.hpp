@@ -23,9 +23,14 @@ struct Normal {
   double mean = 0, sd = 1;
   bool operator==(const Normal&) const = default;
 };
-//! ln X ~ Normal(mu, sigma).
+//! ln X ~ Normal(mu, sigma); with tail_shape > 0, the draws above
+//! tail_above are mapped, in order, onto a Pareto tail of that shape:
+//! P(X > x) = P(LN > tail_above) * (tail_above / x)^tail_shape for
+//! x >= tail_above (a lognormal body with a Pareto upper tail; the body's
+//! draws are unchanged).
 struct LogNormal {
   double mu = 0, sigma = 1;
+  double tail_above = 0, tail_shape = 0;  //!< 0 = no Pareto tail
   bool operator==(const LogNormal&) const = default;
 };
 //! Pareto type I: P(X > x) = (scale / x)^shape for x >= scale.
@@ -77,6 +82,12 @@ class Distribution {
   //! Draws the index of a category (labelled or numeric categorical only).
   template <class Rng>
   std::size_t sample_index(Rng& rng) const;
+  //! The p-quantile (0 <= p < 1), after clamping; not for labelled categoricals.
+  double quantile(double p) const;
+  //! A draw conditional on lying above the q-quantile: the quantile of
+  //! q + (1 - q) u for one uniform u (two generator calls, as sample()).
+  template <class Rng>
+  double sample_above(Rng& rng, double q) const;
 
   bool operator==(const Distribution&) const = default;
 
@@ -97,6 +108,13 @@ double Distribution::sample(Rng& rng) const {
   const double u1 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
   const double u2 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
   return draw_from_uniforms(u1, u2);
+}
+
+template <class Rng>
+double Distribution::sample_above(Rng& rng, double q) const {
+  const double u1 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
+  static_cast<void>(rng());  // the second call of sample(), for aligned streams
+  return quantile(q + (1.0 - q) * u1);
 }
 
 template <class Rng>

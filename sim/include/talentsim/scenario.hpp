@@ -148,6 +148,7 @@ struct Population {
   Distribution reservation;                 //!< USD/yr outside option
   double pay_skill_elasticity = 1;          //!< initial pay = pay_level * skill^e
   double reservation_skill_elasticity = 0;  //!< reservation = draw * skill^e
+  bool study_where_working = false;         //!< week-0 employees studied where they work
   bool operator==(const Population&) const = default;
 };
 
@@ -157,10 +158,11 @@ struct PinnedResearcher {
   std::int32_t firm = -1;  //!< -1 = job seeker
   std::int32_t field = 0;
   std::int32_t origin = 0;
-  double skill = 1;
-  std::int64_t count = 1;              //!< identical copies "label #k" when > 1
-  std::optional<double> annual_value;  //!< USD/yr, else the firm's pay rule
-  std::int64_t extra_ties = 0;         //!< random cross-firm ties added
+  std::optional<double> skill;           //!< a value, or
+  std::optional<double> skill_quantile;  //!< a draw from population.skill above this quantile
+  std::int64_t count = 1;                //!< identical copies "label #k" when > 1
+  std::optional<double> annual_value;    //!< USD/yr, else the firm's pay rule
+  std::int64_t extra_ties = 0;           //!< random cross-firm ties added
   std::optional<double> w_money, w_compute, w_mission, w_peers, w_home, switch_cost;
   bool operator==(const PinnedResearcher&) const = default;
 };
@@ -204,6 +206,7 @@ struct MarketParams {
 struct FlowParams {
   double retirement_rate = 0;  //!< per year
   double layoff_rate = 0;      //!< per year
+  double outside_rate = 0;     //!< per year: job seekers taking a job outside the market
   bool operator==(const FlowParams&) const = default;
 };
 

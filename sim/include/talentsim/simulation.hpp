@@ -24,8 +24,9 @@ enum class EventKind : std::uint8_t {
   spinout = 6,      //!< founded a startup
   graduate = 7,     //!< entered the market as a job seeker
   retirement = 8,   //!< left the market
+  outside = 9,      //!< a job seeker took a job outside the market (flows.outside_rate)
 };
-inline constexpr std::size_t EVENT_KIND_COUNT = 9;
+inline constexpr std::size_t EVENT_KIND_COUNT = 10;
 std::string_view to_string(EventKind kind) noexcept;
 
 //! One row of the event log. Package fields describe the package after the

@@ -16,9 +16,9 @@ inline constexpr std::int64_t SWEEP_FILE_FORMAT_VERSION = 1;
 inline constexpr std::int64_t SWEEP_PLAN_FORMAT_VERSION = 1;
 //! Run outputs: `format` and `schema_version` (docs/output.md). 2: strings
 //! fixed-length and the HDF5 1.8 metadata format; 3: the firm exit columns
-//! /firms/exit_*; readers take 1 to 3.
+//! /firms/exit_*; 4: event kind 9 `outside`; readers take 1 to 4.
 inline constexpr const char* OUTPUT_FORMAT = "talentsim";
-inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 3;
+inline constexpr std::int64_t OUTPUT_SCHEMA_VERSION = 4;
 //! Collected sweeps DIR/sweep.h5 (docs/sweeps.md); 2 as for run outputs.
 inline constexpr const char* SWEEP_FORMAT = "talentsim-sweep";
 inline constexpr std::int64_t SWEEP_SCHEMA_VERSION = 2;

@@ -228,11 +228,12 @@ int cmd_export(const Command& self, const std::vector<std::string>& args) {
     out << "step,researcher,from_firm,to_firm,kind,salary,signing,equity,annual_value,outreach\n";
     for (std::size_t e = 0; e < step.size(); ++e) {
       // As the Python reader: the side outside the market is empty (where a
-      // graduate comes from, where a retiree goes).
+      // graduate comes from, where a retiree or a taker of an outside job goes).
       const std::string k = name_of(kind_names, kind.ints[e], "/events/kind");
       out << step.ints[e] << "," << researcher.ints[e] << ","
           << (k == "graduate" ? "" : field(firm(from.ints[e]))) << ","
-          << (k == "retirement" ? "" : field(firm(to.ints[e]))) << "," << field(k);
+          << (k == "retirement" || k == "outside" ? "" : field(firm(to.ints[e]))) << ","
+          << field(k);
       for (const Column& c : money) {
         out << ",";
         c.put(out, e);

@@ -16,8 +16,8 @@ namespace talentsim {
 
 std::string_view to_string(EventKind kind) noexcept {
   static constexpr std::array<std::string_view, EVENT_KIND_COUNT> names = {
-      "hire",        "poach",   "retention", "layoff",    "bankruptcy",
-      "acquisition", "spinout", "graduate",  "retirement"};
+      "hire",        "poach",   "retention", "layoff",     "bankruptcy",
+      "acquisition", "spinout", "graduate",  "retirement", "outside"};
   return names[static_cast<std::size_t>(kind)];
 }
 

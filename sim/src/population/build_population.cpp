@@ -119,13 +119,22 @@ void build_population(State& s) {
             : origin_dist;
     int origin = static_cast<int>(od.sample_index(rng));
     if (pl.pinned != nullptr) {
-      skill = pl.pinned->skill;
+      if (pl.pinned->skill) {
+        skill = *pl.pinned->skill;
+      } else {  // a generator of its own, so the main sequence stays as it was
+        CounterRng top(sc.run.seed, Stream::population, i, 1);
+        skill = pop.skill.sample_above(top, *pl.pinned->skill_quantile);
+      }
       field = pl.pinned->field;
       origin = pl.pinned->origin;
     }
     const std::int32_t r = add_researcher(s, skill, field, origin, 0);
     draw_preferences(s, r, rng);
     if (pl.pinned != nullptr) apply_pinned(s, r, *pl.pinned);
+    // After the draw, so that the generator's sequence does not depend on it.
+    if (pop.study_where_working && pl.firm >= 0) {
+      s.R.study[static_cast<std::size_t>(r)] = s.F.country[static_cast<std::size_t>(pl.firm)];
+    }
   }
 
   // The top 1% by skill at step 0 defines "stars" for the concentration metric.

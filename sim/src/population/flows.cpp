@@ -1,5 +1,6 @@
 // Phase 2: exogenous flows. Graduates enter as job seekers (Poisson per
-// country); retirements and layoffs hit researchers chosen at random. The
+// country); retirements and layoffs hit researchers chosen at random; job
+// seekers take jobs outside the market at flows.outside_rate. The
 // number of retirements and layoffs is drawn first (binomial) and the people
 // then picked by rejection sampling, so the cost follows the flows, not the
 // population.
@@ -57,6 +58,7 @@ void apply_exogenous_flows(State& s, StepLog& log) {
     }
   }
   // Retirements.
+  EventKind why = EventKind::retirement;
   const auto leave_market = [&](std::int32_t r) {
     const auto ri = static_cast<std::size_t>(r);
     const std::int32_t from = s.R.employer[ri];
@@ -67,7 +69,7 @@ void apply_exogenous_flows(State& s, StepLog& log) {
     s.tracker.presence(s.R.origin[ri], -1);
     --s.n_present;
     if (s.R.skill[ri] >= s.star_threshold) --s.stars_present;
-    log.record(s, EventKind::retirement, r, from, NO_FIRM);
+    log.record(s, why, r, from, NO_FIRM);
   };
   const double retire = -std::expm1(-sc.flows.retirement_rate / STEPS_PER_YEAR);
   CounterRng rrng(sc.run.seed, Stream::retirements, step);
@@ -87,6 +89,21 @@ void apply_exogenous_flows(State& s, StepLog& log) {
           std::min(staff.size() - 1,
                    static_cast<std::size_t>(arng.uniform() * static_cast<double>(staff.size())));
       leave_market(staff[j]);
+    }
+  }
+  // Job seekers taking a job outside the market (their outside option):
+  // the number from the pool's size, then people picked uniformly from the
+  // seekers' list (kept in a deterministic order, saved in checkpoints).
+  if (sc.flows.outside_rate > 0 && !s.seekers.empty()) {
+    why = EventKind::outside;
+    CounterRng orng(sc.run.seed, Stream::outside, step);
+    std::int64_t k = binomial(static_cast<std::int64_t>(s.seekers.size()),
+                              -std::expm1(-sc.flows.outside_rate / STEPS_PER_YEAR), orng);
+    for (; k > 0 && !s.seekers.empty(); --k) {
+      const auto j = std::min(
+          s.seekers.size() - 1,
+          static_cast<std::size_t>(orng.uniform() * static_cast<double>(s.seekers.size())));
+      leave_market(s.seekers[j]);
     }
   }
   // Exogenous layoffs (academia and state included: contracts end).

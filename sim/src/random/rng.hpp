@@ -26,6 +26,7 @@ enum class Stream : std::uint64_t {
   sweep = 11,         //!< sweep designs (Latin hypercube, Sobol shifts)
   applications = 12,  //!< job seekers' applications (a = step, b = researcher)
   attrition = 13,     //!< employees leaving the market by firm (a = step, b = firm)
+  outside = 14,       //!< job seekers taking outside jobs (a = step)
 };
 
 //! A Philox4x64-10 generator for one (seed, stream, a, b, c) tuple. It

@@ -118,6 +118,7 @@ void read_population(Reader& root, Scenario& s) {
   p.reservation = r.dist("reservation");
   p.pay_skill_elasticity = r.real("pay_skill_elasticity");
   p.reservation_skill_elasticity = r.real("reservation_skill_elasticity");
+  p.study_where_working = r.boolean("study_where_working");
   const toml::table* prefs = r.subtable("preferences");
   Reader pr(prefs ? *prefs : empty_table(), "population.preferences", {"population.preferences"},
             r.file());
@@ -188,7 +189,14 @@ void read_pinned(Reader& root, Scenario& s) {
       for (const Country& c : s.countries) names.push_back(c.name);
       r.fail("origin", "unknown country '" + origin + "'" + did_you_mean(origin, names));
     }
-    p.skill = r.real("skill");
+    p.skill = r.optional_real("skill");
+    p.skill_quantile = r.optional_real("skill_quantile");
+    if (p.skill.has_value() == p.skill_quantile.has_value()) {
+      r.fail(p.skill ? "skill_quantile" : "skill", "give exactly one of skill and skill_quantile");
+    }
+    if (p.skill_quantile && !(*p.skill_quantile < 1)) {
+      r.fail("skill_quantile", "must be below 1, got " + format_number(*p.skill_quantile));
+    }
     p.count = r.integer("count");
     if (p.firm >= 0) {
       const auto f = static_cast<std::size_t>(p.firm);
@@ -288,6 +296,7 @@ void read_flows_and_founders(Reader& root, Scenario& s) {
   Reader r(f ? *f : empty_table(), "flows", {"flows"}, root.file());
   s.flows.retirement_rate = r.real("retirement_rate");
   s.flows.layoff_rate = r.real("layoff_rate");
+  s.flows.outside_rate = r.real("outside_rate");
   r.finish();
   const toml::table* fo = root.subtable("founders");
   Reader q(fo ? *fo : empty_table(), "founders", {"founders"}, root.file());

@@ -128,7 +128,7 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
   else if (family == "normal")
     takes = {"mean", "sd"};
   else if (family == "lognormal")
-    takes = {"mu", "sigma"};
+    takes = {"mu", "sigma", "tail_above", "tail_shape"};
   else if (family == "pareto")
     takes = {"scale", "shape"};
   else if (family == "categorical")
@@ -168,7 +168,13 @@ Distribution parse_dist(const toml::node& node, const std::string& file, const s
     fam = Normal{mean, sd};
   } else if (family == "lognormal") {
     const double mu = require("mu"), sigma = require("sigma");
-    fam = LogNormal{mu, sigma};
+    const double above = r.optional_real("tail_above").value_or(0.0);
+    const double shape = r.optional_real("tail_shape").value_or(0.0);
+    if ((above > 0) != (shape > 0)) {
+      r.fail(above > 0 ? "tail_above" : "tail_shape",
+             "a Pareto tail needs both tail_above and tail_shape");
+    }
+    fam = LogNormal{mu, sigma, above, shape};
   } else if (family == "pareto") {
     const double scale = require("scale"), shape = require("shape");
     fam = Pareto{scale, shape};

@@ -208,6 +208,9 @@ std::vector<KeySpec> make_schema() {
       {"population", "reservation_skill_elasticity", real, "", "0.0", OPT, closed(0, 3), "",
        "A researcher's reservation value is the `reservation` draw times skill^elasticity: "
        "better researchers have better outside options."},
+      {"population", "study_where_working", boolean, "", "false", OPT, any(), "",
+       "Week-0 employees studied in the country where they work (job seekers and graduates "
+       "draw it from their origin's `countries[].study_at`)."},
       {"population", "preferences", table, "", "", OPT, any(), "", "Preference weights."},
 
       {"population.preferences", "w_money", dist, "", "1.0", OPT, ge(0), "",
@@ -230,7 +233,11 @@ std::vector<KeySpec> make_schema() {
        "Employer at step 0; empty = job seeker."},
       {"pinned[]", "field", string, "", "", REQ, any(), "a field name", "Research field."},
       {"pinned[]", "origin", string, "", "", REQ, any(), "a country name", "Origin country."},
-      {"pinned[]", "skill", real, "", "", REQ, gt(0), "", "Skill."},
+      {"pinned[]", "skill", real, "", "", OPT, gt(0), "", "Skill (give this or skill_quantile)."},
+      {"pinned[]", "skill_quantile", real, "", "", OPT, closed(0, 1), "below 1",
+       "Skill drawn from population.skill above this quantile (e.g. 0.999: one of the top "
+       "0.1%), a draw of the researcher's own generator; not scaled by the firm's "
+       "skill_scale."},
       {"pinned[]", "count", integer, "researchers", "1", OPT, closed(1, 1e6), "",
        "Copies, labelled `<label> #1`, ... when above 1."},
       {"pinned[]", "annual_value", real, "USD/yr", "", OPT, gt(0), "",
@@ -308,6 +315,9 @@ std::vector<KeySpec> make_schema() {
        "Hazard of leaving the market."},
       {"flows", "layoff_rate", real, "1/yr", "0.02", OPT, closed(0, 1), "",
        "Hazard of an exogenous layoff to job seeking."},
+      {"flows", "outside_rate", real, "1/yr", "0.0", OPT, closed(0, 52), "",
+       "Hazard at which a job seeker takes a job outside the market (its outside option, "
+       "worth its reservation value) and leaves; an `outside` event."},
 
       // ---- founders -------------------------------------------------------
       {"founders", "min_skill", real, "", "5.0", OPT, gt(0), "",
@@ -345,6 +355,11 @@ std::vector<KeySpec> make_schema() {
       {"distribution", "sd", real, "", "", OPT, gt(0), "", "normal: standard deviation."},
       {"distribution", "mu", real, "", "", OPT, any(), "", "lognormal: mean of ln X."},
       {"distribution", "sigma", real, "", "", OPT, gt(0), "", "lognormal: sd of ln X."},
+      {"distribution", "tail_above", real, "", "", OPT, gt(0), "",
+       "lognormal: draws above this value are mapped, in order, onto a Pareto tail "
+       "(with tail_shape)."},
+      {"distribution", "tail_shape", real, "", "", OPT, closed(0.5, 20), "",
+       "lognormal: the Pareto tail's index above tail_above (smaller = heavier)."},
       {"distribution", "scale", real, "", "", OPT, gt(0), "", "pareto: minimum x_m."},
       {"distribution", "shape", real, "", "", OPT, gt(0), "", "pareto: tail index."},
       {"distribution", "shares", table, "", "", OPT, any(), "label = share, or array",

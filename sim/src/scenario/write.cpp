@@ -44,6 +44,10 @@ void put_dist(toml::table& t, std::string_view key, const Distribution& d, bool 
                         [&](const LogNormal& x) {
                           out.insert("mu", x.mu);
                           out.insert("sigma", x.sigma);
+                          if (x.tail_shape > 0) {
+                            out.insert("tail_above", x.tail_above);
+                            out.insert("tail_shape", x.tail_shape);
+                          }
                         },
                         [&](const Pareto& x) {
                           out.insert("scale", x.scale);
@@ -188,7 +192,8 @@ std::string to_toml(const Scenario& s, TomlForm form) {
   const Population& p = s.population;
   toml::table pop{{"count", p.count},
                   {"pay_skill_elasticity", p.pay_skill_elasticity},
-                  {"reservation_skill_elasticity", p.reservation_skill_elasticity}};
+                  {"reservation_skill_elasticity", p.reservation_skill_elasticity},
+                  {"study_where_working", p.study_where_working}};
   put_dist(pop, "skill", p.skill);
   put_shares(pop, "field", p.field_shares, s.fields);
   put_shares(pop, "origin", p.origin_shares, country_names(s));
@@ -215,12 +220,13 @@ std::string to_toml(const Scenario& s, TomlForm form) {
                   {"firm", r.firm >= 0 ? s.firms[static_cast<std::size_t>(r.firm)].name : ""},
                   {"field", s.fields[static_cast<std::size_t>(r.field)]},
                   {"origin", s.countries[static_cast<std::size_t>(r.origin)].name},
-                  {"skill", r.skill},
                   {"count", r.count},
                   {"extra_ties", r.extra_ties}};
     const auto opt = [&](std::string_view key, const std::optional<double>& v) {
       if (v) t.insert(key, *v);
     };
+    opt("skill", r.skill);
+    opt("skill_quantile", r.skill_quantile);
     opt("annual_value", r.annual_value);
     opt("w_money", r.w_money);
     opt("w_compute", r.w_compute);
@@ -260,7 +266,8 @@ std::string to_toml(const Scenario& s, TomlForm form) {
                                    {"budgets", m.budgets},
                                    {"posted_wage", std::move(pw)}});
   doc.insert("flows", toml::table{{"retirement_rate", s.flows.retirement_rate},
-                                  {"layoff_rate", s.flows.layoff_rate}});
+                                  {"layoff_rate", s.flows.layoff_rate},
+                                  {"outside_rate", s.flows.outside_rate}});
   doc.insert("founders", toml::table{{"min_skill", s.founders.min_skill},
                                      {"rate_per_year", s.founders.rate_per_year},
                                      {"funding_per_skill", s.founders.funding_per_skill},

@@ -1,5 +1,7 @@
 #include "talentsim/distribution.hpp"
 
+#include <boost/math/special_functions/erf.hpp>
+
 #include <algorithm>
 #include <cmath>
 #include <numbers>
@@ -11,6 +13,18 @@ namespace talentsim {
 namespace {
 
 constexpr double INF = std::numeric_limits<double>::infinity();
+
+// A lognormal draw x mapped onto the Pareto tail above tail_above: its
+// conditional survival t = P(LN > x | LN > tail_above), from erfc, becomes
+// tail_above * t^(-1/shape). Monotone, so the ranks of the draws are kept.
+double pareto_tail(const LogNormal& d, double x) noexcept {
+  if (!(d.tail_shape > 0) || !(x > d.tail_above)) return x;
+  const double z0 = (std::log(d.tail_above) - d.mu) / (d.sigma * std::numbers::sqrt2);
+  const double z = (std::log(x) - d.mu) / (d.sigma * std::numbers::sqrt2);
+  const double t = std::erfc(z) / std::erfc(z0);
+  if (!(t > 0)) return INF;  // beyond the reach of double: clamped by max
+  return d.tail_above * std::pow(std::min(1.0, t), -1.0 / d.tail_shape);
+}
 
 template <class... Fs>
 struct overloaded : Fs... {
@@ -97,7 +111,8 @@ double Distribution::reachable_high() const noexcept {
     return std::clamp(n->mean + std::abs(n->sd) * MAX_RADIUS, min_, max_);
   }
   if (const auto* l = std::get_if<LogNormal>(&family_)) {
-    return std::clamp(std::exp(l->mu + std::abs(l->sigma) * MAX_RADIUS), min_, max_);
+    return std::clamp(pareto_tail(*l, std::exp(l->mu + std::abs(l->sigma) * MAX_RADIUS)), min_,
+                      max_);
   }
   if (const auto* p = std::get_if<Pareto>(&family_)) {
     return std::clamp(p->scale * std::pow(2.0, 53.0 / p->shape), min_, max_);
@@ -111,7 +126,17 @@ double Distribution::mean() const noexcept {
           [](const Constant& d) { return d.value; },
           [](const Uniform& d) { return 0.5 * (d.low + d.high); },
           [](const Normal& d) { return d.mean; },
-          [](const LogNormal& d) { return std::exp(d.mu + 0.5 * d.sigma * d.sigma); },
+          [](const LogNormal& d) {
+            const double body = std::exp(d.mu + 0.5 * d.sigma * d.sigma);
+            if (!(d.tail_shape > 0)) return body;
+            if (!(d.tail_shape > 1)) return INF;
+            // E[X] = E[LN; LN <= a] + P(LN > a) * a * shape / (shape - 1), a = tail_above.
+            const double s = d.sigma * std::numbers::sqrt2, a = d.tail_above;
+            const double p_tail = 0.5 * std::erfc((std::log(a) - d.mu) / s);
+            const double below =
+                body * 0.5 * std::erfc((d.mu + d.sigma * d.sigma - std::log(a)) / s);
+            return below + p_tail * a * d.tail_shape / (d.tail_shape - 1);
+          },
           [](const Pareto& d) { return d.shape > 1 ? d.shape * d.scale / (d.shape - 1) : INF; },
           [](const Categorical& d) {
             return d.values.empty() ? 0.0
@@ -132,13 +157,41 @@ double Distribution::draw_from_uniforms(double u1, double u2) const noexcept {
                  },
                  [&](const LogNormal& d) {
                    const double r = std::sqrt(-2.0 * std::log(1.0 - u1));
-                   return std::exp(d.mu + d.sigma * r * std::cos(2.0 * std::numbers::pi * u2));
+                   return pareto_tail(
+                       d, std::exp(d.mu + d.sigma * r * std::cos(2.0 * std::numbers::pi * u2)));
                  },
                  [&](const Pareto& d) { return d.scale * std::pow(1.0 - u1, -1.0 / d.shape); },
                  [&](const Categorical& d) {
                    return d.values.empty() ? static_cast<double>(index_from_uniform(u1))
                                            : d.values[index_from_uniform(u1)];
                  }},
+      family_);
+  return std::clamp(x, min_, max_);
+}
+
+double Distribution::quantile(double p) const {
+  if (!(p >= 0 && p < 1)) throw user_error("a quantile needs 0 <= p < 1");
+  if (is_labelled()) throw user_error("a labelled categorical has no quantile");
+  // The standard normal quantile from erfc_inv (Boost.Math); p = 0 is -inf.
+  const auto z = [](double q) {
+    return q <= 0 ? -INF : -std::numbers::sqrt2 * boost::math::erfc_inv(2.0 * q);
+  };
+  const double x = std::visit(
+      overloaded{[](const Constant& d) { return d.value; },
+                 [&](const Uniform& d) { return d.low + (d.high - d.low) * p; },
+                 [&](const Normal& d) { return d.mean + d.sd * z(p); },
+                 [&](const LogNormal& d) {
+                   if (d.tail_shape > 0) {
+                     const double p_tail = 0.5 * std::erfc((std::log(d.tail_above) - d.mu) /
+                                                           (d.sigma * std::numbers::sqrt2));
+                     if (1.0 - p <= p_tail) {
+                       return d.tail_above * std::pow((1.0 - p) / p_tail, -1.0 / d.tail_shape);
+                     }
+                   }
+                   return std::exp(d.mu + d.sigma * z(p));
+                 },
+                 [&](const Pareto& d) { return d.scale * std::pow(1.0 - p, -1.0 / d.shape); },
+                 [&](const Categorical& d) { return d.values[index_from_uniform(p)]; }},
       family_);
   return std::clamp(x, min_, max_);
 }
