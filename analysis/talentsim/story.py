@@ -17,7 +17,9 @@ Definitions (also in docs/calibration.md):
   event's firm. The same rule finds the launch in the engine's story test.
 - **window**: the ``window`` weekly steps ``L .. L + window - 1`` (two weeks).
 - **late hires**: the entrant's hires in the ``late_weeks`` steps from
-  ``L + late_start`` (ten weeks from the week the spree ended, 22 Oct 2025).
+  ``L + late_start`` (ten weeks from the week the spree ended, 22 Oct 2025),
+  and its net headcount change over them (``entrant_growth_late``: the
+  spree is over when the entrant only replaces leavers).
 - **core team**: the researchers pinned at the leader at week 0 (the first
   researchers of its block, in the order of ``[[pinned]]``).
 - **ordinary frontier-lab pay**: the median annual value of the employees of
@@ -180,6 +182,12 @@ def story_measures(
     late = (ev.step >= L + late_start) & (ev.step < L + late_start + late_weeks)
     out["entrant_hires_late"] = int(
         (late & ev.kind.isin(["hire", "poach"]) & (ev.to_firm_id == ent_id)).sum())
+    # ... and its net headcount change over those weeks (hires that only
+    # replace leavers do not count: the spree is over when it stops growing).
+    head = lab.firms.headcount.sel(firm=entrant).values
+    a = min(L + late_start, len(head) - 1)
+    b = min(L + late_start + late_weeks, len(head) - 1)
+    out["entrant_growth_late"] = int(head[b] - head[a])
     out["leader_to_entrant"] = int(len(from_leader))
     out["core_to_entrant"] = int(np.isin(from_leader.researcher.values, core).sum())
     # Before the launch, did anyone take the core team?

@@ -1,9 +1,11 @@
 """The 2025 story's criteria (issue 5, section 1) on a cheap version of the checks.
 
-Three seeds of the story scenario and its counterfactual (the full 10-seed
-check is ``analysis/checks/story_checks.py``, ``make story-checks``). Every
-criterion must hold in each of the three seeds (startup exits rise with the
-lab through the startups' ``exit_talent_share``, docs/calibration.md).
+Three seeds of the story scenario and its counterfactual at the scenario's
+own (posterior-median) values (the full check, ``analysis/checks/story_checks.py``,
+``make story-checks``, runs 10 fresh seeds over the posterior). Each claim
+tested here holds in each of the three seeds; the claims the model does not
+support after issue 14 (the raid takes OpenAI's core team; startup exits
+rise) are not asserted (docs/calibration.md).
 """
 
 from __future__ import annotations
@@ -50,19 +52,27 @@ def test_week0_geography_matches_macropolo_2022(measures):
         assert geo_gap(m) <= 2.0, (s, m["origin_share0"], m["work_share0"])
 
 
-def test_meta_hires_the_core_team_within_two_weeks(measures):
+def test_meta_raids_within_two_weeks(measures):
+    # The launch raid, with nobody placed above the skill distribution and no
+    # fitted switching cost (issue 14): Meta hires a dozen or so, some from
+    # OpenAI. Whether they are OpenAI's core team is not asserted: on fresh
+    # seeds over the posterior they mostly are not (docs/calibration.md).
     for s, m in measures.items():
-        assert m["core_poached_before"] == 0, s
-        assert m["leader_to_entrant"] >= 5, (s, m["leader_to_entrant"])
-        assert 2 * m["core_to_entrant"] > m["leader_to_entrant"], (s, m["core_to_entrant"])
+        assert m["entrant_hires"] >= 5, (s, m["entrant_hires"])
+        assert m["leader_to_entrant"] >= 1, (s, m["leader_to_entrant"])
 
 
 def test_star_packages_and_ordinary_pay(measures):
     for s, m in measures.items():
-        assert m["largest_package"] >= 1e8, (s, m["largest_package"])
-        assert 3e8 <= m["largest_contract"] <= 5e8, (s, m["largest_contract"])
+        assert m["largest_package"] >= 2.5e7, (s, m["largest_package"])
         assert 5e5 <= m["frontier_median_min"] and m["frontier_median_max"] <= 2e6, s
-        assert m["star_ratio"] >= 50, (s, m["star_ratio"])
+        assert m["star_ratio"] >= 20, (s, m["star_ratio"])
+
+
+def test_the_spree_ends_by_itself(measures):
+    # No event stops Meta's hiring: its seats and budget do.
+    for s, m in measures.items():
+        assert abs(m["entrant_growth_late"]) <= 5, (s, m["entrant_growth_late"])
 
 
 def test_openai_counter_offers_rise(measures):
@@ -83,6 +93,10 @@ def test_double_harm(measures):
         assert m["progress_diff"] < 0, (s, m["progress_diff_rel"])
 
 
-def test_startup_exits_rise(measures):
+def test_startup_exits_are_measured(measures):
+    # The lab's effect on startup exits is not supported by the model after
+    # issue 14 (+0.2, 95% CI -1.4..+1.8 over the posterior on fresh seeds;
+    # docs/calibration.md): only the measure's bookkeeping is checked here.
     for s, m in measures.items():
-        assert m["exits_diff"] > 0, (s, m["startup_exits"], m["startup_exits_nolab"])
+        assert m["exits_diff"] == m["startup_exits"] - m["startup_exits_nolab"], s
+        assert m["startup_exits"] >= 0 and m["startup_exits_nolab"] >= 0, s
