@@ -106,35 +106,41 @@ def factors(scenario: dict) -> List[Factor]:
     if not core:
         raise ValueError(f"no researcher is pinned at {LEADER}")
     labels = [p["label"] for p in core]
-    skills = np.array([float(p["skill"]) for p in core])
-    costs = {float(p["switch_cost"]) for p in core}
-    if len(costs) != 1:
-        raise ValueError(f"the core team's switch costs differ: {sorted(costs)}")
-    cost = costs.pop()
+    ranks = [p.get("skill_quantile") for p in core]
+    if any(r is None for r in ranks):
+        raise ValueError(f"the core team at {LEADER} must be pinned by rank (skill_quantile)")
+    rank = float(np.median(ranks))
+    skill = scenario["population"]["skill"]
 
     def event(op, key, integer=False):
         path = f"timeline.{k}.{op}.{key}"
         return lambda v: {path: (np.rint(v).astype(np.int64) if integer else v)}
 
-    def pinned(key, values=None):
+    def pinned(key):
         def expand(v):
-            return {f'pinned."{lab}".{key}': (v if values is None else v * values[i])
-                    for i, lab in enumerate(labels)}
+            return {f'pinned."{lab}".{key}': v for lab in labels}
         return expand
 
     s, t = ev["scale"], ev["set"]
     m = scenario["market"]
     out = [
-        Factor("launch ai_value x", 2.0, 6.0, s["ai_value"], event("scale", "ai_value"), launch=True),
-        Factor("launch budget x", 3.0, 7.0, s["comp_budget_share"], event("scale", "comp_budget_share"),
+        # Launch factors over the 90% posterior intervals of the story's
+        # calibration (scenarios/calibration/story_2025.toml).
+        Factor("launch ai_value x", 1.8, 7.7, s["ai_value"], event("scale", "ai_value"), launch=True),
+        Factor("launch budget x", 1.6, 9.5, s["comp_budget_share"], event("scale", "comp_budget_share"),
                launch=True),
-        Factor("outreach", 6, 18, t["outreach"], event("set", "outreach", True), launch=True, integer=True),
-        Factor("bid_markup", 1.5, 3.5, t["bid_markup"], event("set", "bid_markup"), launch=True),
-        Factor("max_hires_per_step", 6, 18, t["max_hires_per_step"], event("set", "max_hires_per_step", True),
+        Factor("outreach", 2, 29, t["outreach"], event("set", "outreach", True), launch=True, integer=True),
+        Factor("bid_markup", 0.13, 2.8, t["bid_markup"], event("set", "bid_markup"), launch=True),
+        Factor("max_hires_per_step", 4, 11, t["max_hires_per_step"], event("set", "max_hires_per_step", True),
+               launch=True, integer=True),
+        Factor("plan_seats", 13, 139, ev["add"]["plan_seats"], event("add", "plan_seats", True),
                launch=True, integer=True),
         Factor("denial_weight", 0.5, 1.5, t["denial_weight"], event("set", "denial_weight"), launch=True),
-        Factor("core switch_cost", 1.0, 1.5, cost, pinned("switch_cost")),
-        Factor("core skill x", 0.75, 1.25, 1.0, pinned("skill", skills)),
+        # The core team's rank in the skill distribution (one value for all
+        # ten) and the tail index of skill (90% posterior interval).
+        Factor("core rank (quantile)", 0.99, 0.9995, rank, pinned("skill_quantile")),
+        Factor("skill tail_shape", 3.1, 7.8, float(skill["tail_shape"]),
+               lambda v: {"population.skill.tail_shape": v}),
         Factor("taste_noise", 0.05, 0.2, m["taste_noise"], lambda v: {"market.taste_noise": v}),
         Factor("knowledge_loss", 0.075, 0.225, m["knowledge_loss"], lambda v: {"market.knowledge_loss": v}),
     ]
