@@ -6,7 +6,7 @@ the shares at week 0 (MacroPolo 2019) and after 156 weeks against MacroPolo
 2022: work location in the US (42%) and China (28%) and the share working
 outside their origin country (42%), each within 5 percentage points, and the
 origin shares (reported). A criterion holds when at least 80% of the seeds
-pass. Exit status 0 when all hold, 1 otherwise, 2 on a run error.
+pass. Seeds start at 1001, never used by the backtest's calibration. Exit status 0 when all hold, 1 otherwise, 2 on a run error.
 
     PYTHONPATH=analysis /usr/bin/python3 analysis/checks/backtest_checks.py [--seeds 10]
 """
@@ -53,7 +53,8 @@ def one(binary, out, seed, scenario, reuse):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=10)
-    ap.add_argument("--first-seed", type=int, default=1)
+    ap.add_argument("--first-seed", type=int, default=1001,
+                    help="first seed (default 1001: the calibration used 1-2 and 901-903)")
     ap.add_argument("--scenario", type=Path, default=SCENARIO)
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "backtest_checks")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
@@ -98,8 +99,10 @@ def main(argv=None) -> int:
             tail = f"  {sum(ok):>2}/{len(seeds):<2}  {verdict}"
         print(f"{label:<44}" + "".join(f"{c:>7}" for c in cells) + tail)
     print("(* = this seed is more than 5 pp from the target)")
-    print("consistency, not evidence: the 2022 shares are the targets the backtest was fitted to "
-          "(docs/calibration.md, 'Backtest 2019-2022')")
+    print("consistency: work in the US and China and origin China in 2022 are targets the backtest "
+          "was fitted to; validation: outside origin and origin US in 2022 were held out of its "
+          "calibration (scenarios/calibration/backtest_2019_2022.toml; docs/calibration.md, "
+          "'Backtest 2019-2022')")
     print("overall: " + ("PASS" if not failed else "FAIL (" + ", ".join(failed) + ")"))
     return 0 if not failed else 1
 

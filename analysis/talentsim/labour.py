@@ -9,6 +9,8 @@ ones a labour economist checks first in a model of a job market:
 - :func:`abroad_share`: by origin, employed outside the origin country /
   employed (MacroPolo's "working outside the undergraduate country");
 - :func:`sector_headcount`: employees by firm kind at every step;
+- :func:`geography`: MacroPolo's work-location, origin and working-abroad
+  shares at a step;
 - :func:`graduate_placement`: of the graduates who entered by a given
   step, the share with a job in the market (``placed``) and with any job,
   in the market or outside it (``employed``: an ``outside`` event,
@@ -132,9 +134,9 @@ def baseline_moments(run, entered_by: int = 78) -> Dict[str, float]:
     (relative headcount change, first to last step) and
     ``sector_change_max`` over the four market sectors (academia, startup,
     lab, bigtech); ``job_seeking_max`` (over snapshot steps) and
-    ``job_seeking_first`` / ``job_seeking_last``; and the
+    ``job_seeking_first`` / ``job_seeking_last``; the
     :func:`graduate_placement` moments of graduates who entered by
-    ``entered_by``.
+    ``entered_by``; and the :func:`geography` shares at the last step.
     """
     out: Dict[str, float] = {}
     ab = abroad_share(run)
@@ -155,6 +157,26 @@ def baseline_moments(run, entered_by: int = 78) -> Dict[str, float]:
     out["job_seeking_last"] = float(js.iloc[-1])
     out["job_seeking_max"] = float(js.loc[snaps].max())
     out.update(graduate_placement(run, entered_by=entered_by, within=(13, 26)))
+    out.update(geography(run))
+    return out
+
+
+def geography(run, step: int = -1) -> Dict[str, float]:
+    """MacroPolo's shares at one step (default the last), as fractions:
+    ``work_share_<country>`` (employed in the country / employed),
+    ``origin_share_<country>`` (present of that origin / present) and
+    ``abroad_share`` (employed outside their origin country / employed)."""
+    bc = run.by_country
+    work = bc.employed_in.isel(step=step).to_pandas().astype(float)
+    origin = bc.origin_count.isel(step=step).to_pandas().astype(float)
+    abroad = float(bc.employed_abroad.isel(step=step).sum())
+    home = float(bc.employed_home.isel(step=step).sum())
+    out: Dict[str, float] = {}
+    for c, v in work.items():
+        out[f"work_share_{c}"] = float(v / work.sum()) if work.sum() > 0 else float("nan")
+    for c, v in origin.items():
+        out[f"origin_share_{c}"] = float(v / origin.sum()) if origin.sum() > 0 else float("nan")
+    out["abroad_share"] = abroad / (abroad + home) if abroad + home > 0 else float("nan")
     return out
 
 

@@ -112,3 +112,24 @@ def test_outside_jobs_count_as_employment_not_placement(tmp_path):
         gone = set(out.researcher) & grads
         assert p["outside_share"] == pytest.approx(len(gone - hired) / len(grads))
         assert p["never_placed"] == pytest.approx(1 - len(hired) / len(grads))
+
+
+def test_geography_moments_are_the_backtest_shares(story_run):
+    # labour.geography (calibration moments work_share_*, origin_share_*,
+    # abroad_share) against the backtest check's own share function.
+    import sys
+
+    sys.path.insert(0, str(ROOT / "analysis" / "checks"))
+    from backtest_checks import shares
+
+    g = labour.geography(story_run)
+    s = shares(story_run, -1)
+    assert g["work_share_US"] == pytest.approx(s["US"] / 100)
+    assert g["work_share_CN"] == pytest.approx(s["CN"] / 100)
+    assert g["origin_share_CN"] == pytest.approx(s["origin_CN"] / 100)
+    assert g["origin_share_US"] == pytest.approx(s["origin_US"] / 100)
+    assert g["abroad_share"] == pytest.approx(s["abroad"] / 100)
+    assert sum(v for k, v in g.items() if k.startswith("work_share_")) == pytest.approx(1.0)
+    g0 = labour.geography(story_run, step=0)
+    assert g0["origin_share_CN"] != g["origin_share_CN"] or g0["work_share_US"] != g["work_share_US"]
+    assert labour.moment("abroad_share")(story_run) == pytest.approx(g["abroad_share"])
