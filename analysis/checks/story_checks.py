@@ -45,24 +45,15 @@ FIRST_SEED = 1001
 
 
 def posterior_sets(path, n: int, seed: int):
-    """n posterior draws (rows picked without replacement by ``seed``) as
-    lists of "KEY=VALUE" for the story and for its counterfactual (the
-    counterfactual has no launch event, so no ``timeline.*`` values)."""
-    import numpy as np
-    import pandas as pd
+    """n posterior draws (talentsim.calibration.posterior_draws) as lists of
+    "KEY=VALUE" for the story and for its counterfactual (the counterfactual
+    has no launch event, so no ``timeline.*`` values)."""
+    from talentsim.calibration import posterior_draws
 
-    post = pd.read_csv(path)
-    rows = np.random.default_rng(seed).choice(len(post), size=n, replace=n > len(post))
     out = []
-    for r in rows:
-        draw = post.iloc[int(r)]
-        lab, nolab = [], []
-        for key, value in draw.items():
-            v = float(value)
-            text = f"{key}={int(round(v))}" if key.endswith(("outreach", "plan_seats")) else f"{key}={v!r}"
-            lab.append(text)
-            if not key.startswith("timeline."):
-                nolab.append(text)
+    for draw in posterior_draws(path, n, seed):
+        lab = [f"{k}={v!r}" for k, v in draw.items()]
+        nolab = [f"{k}={v!r}" for k, v in draw.items() if not k.startswith("timeline.")]
         out.append((lab, nolab))
     return out
 

@@ -57,17 +57,46 @@ CONFIDENCE = 0.95
 BASE_COLOR, POLICY_COLOR, DIFF_COLOR = "C0", "C3", "C2"
 
 
-def run_all(out: Path, seeds, reuse: bool, jobs: int):
+# Posterior ensembles (issue 14): seed k of every scenario built on the story
+# runs with draw k of the story's posterior (the counterfactual with the
+# draw's non-timeline values: it has no launch), the backtest with draw k of
+# its own; so each paired difference compares two runs with one draw.
+POSTERIORS = {
+    "story": SCEN / "calibration" / "story_2025_posterior.csv",
+    "backtest": SCEN / "calibration" / "backtest_2019_2022_posterior.csv",
+}
+FAMILY = {"lab": "story", "nolab": "story", "china": "story", "visa": "story", "squeeze": "story",
+          "backtest": "backtest"}
+
+
+def draw_sets(seeds, posterior: bool):
+    """{(run key, seed): overrides} for the posterior ensemble (empty without)."""
+    from talentsim.calibration import posterior_draws
+
+    out = {}
+    if not posterior:
+        return out
+    draws = {fam: posterior_draws(path, len(seeds), seeds[0]) for fam, path in POSTERIORS.items()}
+    for key, fam in FAMILY.items():
+        for s, d in zip(seeds, draws[fam]):
+            out[(key, s)] = {k: v for k, v in d.items()
+                             if not (key == "nolab" and k.startswith("timeline."))}
+    return out
+
+
+def run_all(out: Path, seeds, reuse: bool, jobs: int, posterior: bool = True):
     binary = str(ts.default_binary())
+    sets = draw_sets(seeds, posterior)
     todo = []
     for key, scen in RUNS.items():
         for s in seeds:
             path = out / f"{key}_s{s}.h5"
             if not (reuse and path.exists()):
                 path.unlink(missing_ok=True)  # talentsim run refuses to overwrite a finished run
-                todo.append((path, scen, s))
+                todo.append((path, scen, s, sets.get((key, s))))
     with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
-        list(pool.map(lambda a: ts.simulate(a[0], a[1], seed=a[2], binary=binary, threads=1), todo))
+        list(pool.map(lambda a: ts.simulate(a[0], a[1], seed=a[2], binary=binary, threads=1,
+                                            sets=a[3]), todo))
     return {key: [ts.open_run(out / f"{key}_s{s}.h5") for s in seeds] for key in RUNS}
 
 
@@ -96,6 +125,8 @@ def interval(d: sa.PairedDifference, unit: str = "", digits: int = 1) -> str:
 
 class Effects:
     """Paired effects (policy minus baseline over common seeds) and their table."""
+
+    posterior = True  # each seed with its own posterior draw (set by main)
 
     def __init__(self, seeds: Sequence[int]):
         self.seeds = list(seeds)
@@ -133,7 +164,12 @@ class Effects:
             f"Every effect below is a paired difference over seeds {self.seeds[0]}..{self.seeds[-1]} "
             "(`sa.paired_difference`): a scenario minus its baseline run with the same seed (the policies "
             "minus the 2025 story; the story with minus without Meta's lab), or the two quantities the row "
-            "names, seed by seed. \"Exceeds seed noise\" means that its 95% interval excludes 0.",
+            "names, seed by seed. \"Exceeds seed noise\" means that its 95% interval excludes 0."
+            + (" Each seed runs with its own draw of the scenario's calibrated posterior "
+               "(scenarios/calibration/*_posterior.csv; both runs of a pair with the same draw), so "
+               "the intervals cover parameter uncertainty as well as seed noise, on seeds no "
+               "calibration used." if self.posterior else
+               " Every seed runs at the scenario's own values: the intervals are seed noise only."),
             "",
             "| comparison | effect | mean | 95% CI | exceeds seed noise | seeds |",
             "|---|---|---|---|---|---|",
@@ -528,15 +564,20 @@ def update_doc(blocks):
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=10)
+    ap.add_argument("--first-seed", type=int, default=1001,
+                    help="first seed (default 1001: never used by any calibration)")
+    ap.add_argument("--no-posterior", action="store_true",
+                    help="run every seed at the scenario's own values, not a posterior draw each")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "gallery")
     ap.add_argument("--reuse", action="store_true")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     args = ap.parse_args(argv)
     if args.seeds < 2:
         ap.error("--seeds must be at least 2: intervals need an estimate of the seed noise")
-    seeds = list(range(1, args.seeds + 1))
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     args.out.mkdir(parents=True, exist_ok=True)
-    R = run_all(args.out, seeds, args.reuse, args.jobs)
+    R = run_all(args.out, seeds, args.reuse, args.jobs, posterior=not args.no_posterior)
+    Effects.posterior = not args.no_posterior
     E = Effects(seeds)
     blocks = {
         "story": story_results(R, seeds, E),

@@ -667,3 +667,21 @@ def _write_report(result: CalibrationResult, path: Path) -> Path:
     text += [table(held) if len(held) else "(none)", ""]
     path.write_text("\n".join(text))
     return path
+
+
+def posterior_draws(path: PathLike, n: int, seed: int) -> List[Dict[str, Any]]:
+    """``n`` draws of a shipped posterior (``posterior.csv`` of ``calibrate``)
+    as ``{key path: value}`` overrides, rows picked without replacement by
+    ``seed`` (with replacement if the file has fewer rows). Columns whose
+    values are all whole numbers (integer parameters) give ints. For
+    running an ensemble: seed ``k`` of a check with draw ``k``."""
+    post = pd.read_csv(path)
+    if post.empty:
+        raise ValueError(f"{path}: no posterior draws")
+    rows = np.random.default_rng(seed).choice(len(post), size=n, replace=n > len(post))
+    whole = {c for c in post.columns if np.all(np.mod(post[c].to_numpy(dtype=float), 1.0) == 0)}
+    out = []
+    for r in rows:
+        draw = post.iloc[int(r)]
+        out.append({k: (int(v) if k in whole else float(v)) for k, v in draw.items()})
+    return out

@@ -175,3 +175,17 @@ def test_story_and_labour_targets_read_their_measures(tmp_path):
     bad.write_text(text.replace('story = "entrant_hires"', 'story = "entrant_hires"\nmetric = "moves"'))
     with pytest.raises(ValueError, match="story takes no metric"):
         tc.load_calibration(bad)
+
+
+def test_posterior_draws_for_an_ensemble(tmp_path):
+    post = tmp_path / "posterior.csv"
+    pd.DataFrame({"a": [0.5, 1.5, 2.5], "n": [3.0, 4.0, 5.0]}).to_csv(post, index=False)
+    d1 = tc.posterior_draws(post, 3, seed=7)
+    assert d1 == tc.posterior_draws(post, 3, seed=7)  # reproducible
+    assert sorted(d["a"] for d in d1) == [0.5, 1.5, 2.5]  # without replacement
+    assert all(isinstance(d["n"], int) and isinstance(d["a"], float) for d in d1)
+    assert len(tc.posterior_draws(post, 5, seed=1)) == 5  # with replacement beyond the rows
+    shipped = ROOT / "scenarios" / "calibration" / "story_2025_posterior.csv"
+    draw = tc.posterior_draws(shipped, 1, seed=1001)[0]
+    assert isinstance(draw["timeline.6.set.outreach"], int)
+    assert 2.0 <= draw["population.skill.tail_shape"] <= 8.0
