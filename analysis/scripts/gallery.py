@@ -317,8 +317,8 @@ def story_results(R, seeds, E: Effects):
         f"- Startup exits over 52 weeks, with minus without: {exits}"
         " (startups fold when they lose 85% of their peak talent: `exit_talent_share`, docs/calibration.md).",
         "",
-        "The first three figures and the brain-drain figure show one run (seed 1) and compare no "
-        "scenarios; the double-harm and counter-offer figures show both scenarios (mean over the seeds, "
+        f"The first three figures and the brain-drain figure show one run (seed {seeds[0]}, with its "
+        "posterior draw) and compare no scenarios; the double-harm and counter-offer figures show both scenarios (mean over the seeds, "
         "95% interval shaded) and, below, their paired difference with its 95% interval.",
         "",
         "![Headcount of the largest firms](figures/story_top_firms.png)",
