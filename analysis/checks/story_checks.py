@@ -86,7 +86,7 @@ CRITERIA = [
      lambda m: _m(m["largest_package"]),
      lambda m: 2.5e7 <= m["largest_package"] <= 1.25e8),
     ("spree_over", "Meta's headcount 10 wk after 27 Oct 2025 within +-5",
-     lambda m: f"{m['entrant_growth_late']:+d}",
+     lambda m: f"{m['entrant_growth_late']:+.0f}",
      lambda m: abs(m["entrant_growth_late"]) <= 5),
     ("hires", "Meta hires from OpenAI in 2 weeks >= 5 (PRESS: 7-8)",
      lambda m: f"{m['leader_to_entrant']}",

@@ -18,8 +18,10 @@ Definitions (also in docs/calibration.md):
 - **window**: the ``window`` weekly steps ``L .. L + window - 1`` (two weeks).
 - **late hires**: the entrant's hires in the ``late_weeks`` steps from
   ``L + late_start`` (ten weeks from the week the spree ended, 22 Oct 2025),
-  and its net headcount change over them (``entrant_growth_late``: the
-  spree is over when the entrant only replaces leavers).
+  and its net headcount change over ten weeks, one step later
+  (``entrant_growth_late``: headcount after step ``L + late_start +
+  late_weeks`` minus after ``L + late_start``; the spree is over when the
+  entrant only replaces leavers).
 - **core team**: the researchers pinned at the leader at week 0 (the first
   researchers of its block, in the order of ``[[pinned]]``).
 - **ordinary frontier-lab pay**: the median annual value of the employees of
@@ -182,12 +184,15 @@ def story_measures(
     late = (ev.step >= L + late_start) & (ev.step < L + late_start + late_weeks)
     out["entrant_hires_late"] = int(
         (late & ev.kind.isin(["hire", "poach"]) & (ev.to_firm_id == ent_id)).sum())
-    # ... and its net headcount change over those weeks (hires that only
-    # replace leavers do not count: the spree is over when it stops growing).
+    # ... and its net headcount change over ten weeks (hires that only
+    # replace leavers do not count: the spree is over when it stops growing):
+    # headcount after step L + late_start + late_weeks minus after step
+    # L + late_start, i.e. the changes of steps L+19 .. L+28 (one week later
+    # than the hires counted above; the calibration was fitted to this
+    # definition). NaN when the run is too short.
     head = lab.firms.headcount.sel(firm=entrant).values
-    a = min(L + late_start, len(head) - 1)
-    b = min(L + late_start + late_weeks, len(head) - 1)
-    out["entrant_growth_late"] = int(head[b] - head[a])
+    a, b = L + late_start, L + late_start + late_weeks
+    out["entrant_growth_late"] = int(head[b] - head[a]) if b < len(head) else math.nan
     out["leader_to_entrant"] = int(len(from_leader))
     out["core_to_entrant"] = int(np.isin(from_leader.researcher.values, core).sum())
     # Before the launch, did anyone take the core team?

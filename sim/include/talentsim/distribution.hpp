@@ -3,6 +3,8 @@
 //! constant; a table `{ dist = "...", ... }` is one of the families below,
 //! optionally clamped to [min, max].
 
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <limits>
 #include <string>
@@ -114,7 +116,8 @@ template <class Rng>
 double Distribution::sample_above(Rng& rng, double q) const {
   const double u1 = static_cast<double>(rng() >> 11) * 0x1.0p-53;
   static_cast<void>(rng());  // the second call of sample(), for aligned streams
-  return quantile(q + (1.0 - q) * u1);
+  // q + (1 - q) u1 rounds to 1 when q is within ~1e-16 of 1: stay below it.
+  return quantile(std::min(q + (1.0 - q) * u1, std::nextafter(1.0, 0.0)));
 }
 
 template <class Rng>
