@@ -349,11 +349,11 @@ def variance_summary(R) -> pd.DataFrame:
 
 # The pass criteria of analysis/checks/story_checks.py that these outputs decide.
 CRITERIA = [
-    ("Meta hires >= 5 OpenAI researchers in 2 weeks, most of them core",
-     lambda y: (y.launch_hires >= 5) & (2 * y.core_hires > y.launch_hires)),
-    ("largest package >= $100M/yr", lambda y: y.largest_package >= 100),
-    ("largest package over the 4-year contract in $300-500M",
-     lambda y: (4 * y.largest_package >= 300) & (4 * y.largest_package <= 500)),
+    ("Meta hires >= 5 OpenAI researchers in 2 weeks (held out)", lambda y: y.launch_hires >= 5),
+    (">= 4 of them from OpenAI's core team (held out)", lambda y: y.core_hires >= 4),
+    ("largest package in the star tier, $25-125M/yr (fitted)",
+     lambda y: (y.largest_package >= 25) & (y.largest_package <= 125)),
+    ("largest package over the 4-year contract >= $300M", lambda y: 4 * y.largest_package >= 300),
     ("OpenAI's progress lower with the lab", lambda y: y.progress_diff < 0),
     ("more startup exits with the lab", lambda y: y.exits_diff > 0),
     *[(f"brain drain {c} higher with the lab", (lambda c: lambda y: y[f"drain_diff_{c}"] > 0)(c))
