@@ -151,8 +151,11 @@ VALIDATION = {"hires", "core", "core_kept", "contract", "retention", "retention_
 def run_pair(binary: str, out: Path, seed: int, lab: Path, nolab: Path, reuse: bool, sets=(),
              draw=((), ())):
     paths = []
+    # Files of a posterior draw and of the scenario's own values differ in
+    # name, so --reuse never mixes the two.
+    tag = "_post" if draw[0] else ""
     for scen, stem, extra in ((lab, "lab", draw[0]), (nolab, "nolab", draw[1])):
-        path = out / f"{stem}_s{seed}.h5"
+        path = out / f"{stem}_s{seed}{tag}.h5"
         if not (reuse and path.exists()):
             ts.simulate(path, scen, seed=seed, binary=binary, threads=1,
                         sets=list(extra) + list(sets))

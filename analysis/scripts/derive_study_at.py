@@ -85,7 +85,9 @@ def rewrite(text: str, derived: dict, keep) -> str:
     out = []
     for b in blocks:
         m = re.match(r'\[\[countries\]\]\s*\nname\s*=\s*"([^"]+)"', b)
-        if m and m.group(1) not in keep and m.group(1) in derived:
+        # An origin with no employees at week 0 has no work locations: left alone.
+        if (m and m.group(1) not in keep and m.group(1) in derived
+                and sum(derived[m.group(1)].values()) > 0):
             shares = rounded(derived[m.group(1)])
             inner = ", ".join(f"{c} = {v:.2f}" for c, v in shares.items())
             line = f'study_at = {{ dist = "categorical", shares = {{ {inner} }} }}   # {COMMENT}'
@@ -115,7 +117,12 @@ def main(argv=None) -> int:
     keep = {k for k in args.keep.split(",") if k}
     new = rewrite(text, derived, keep)
     for o, shares in derived.items():
-        tag = "kept (data)" if o in keep else ", ".join(f"{c} {v:.2f}" for c, v in rounded(shares).items())
+        if o in keep:
+            tag = "kept (data)"
+        elif sum(shares.values()) > 0:
+            tag = ", ".join(f"{c} {v:.2f}" for c, v in rounded(shares).items())
+        else:
+            tag = "no employees at week 0: left as it is"
         print(f"{o:>6}: {tag}")
     if args.check:
         if new != text:

@@ -88,16 +88,17 @@ def run_all(out: Path, seeds, reuse: bool, jobs: int, posterior: bool = True):
     binary = str(ts.default_binary())
     sets = draw_sets(seeds, posterior)
     todo = []
+    tag = "_post" if posterior else ""  # --reuse never mixes the two ensembles
     for key, scen in RUNS.items():
         for s in seeds:
-            path = out / f"{key}_s{s}.h5"
+            path = out / f"{key}_s{s}{tag}.h5"
             if not (reuse and path.exists()):
                 path.unlink(missing_ok=True)  # talentsim run refuses to overwrite a finished run
                 todo.append((path, scen, s, sets.get((key, s))))
     with cf.ThreadPoolExecutor(max_workers=jobs) as pool:
         list(pool.map(lambda a: ts.simulate(a[0], a[1], seed=a[2], binary=binary, threads=1,
                                             sets=a[3]), todo))
-    return {key: [ts.open_run(out / f"{key}_s{s}.h5") for s in seeds] for key in RUNS}
+    return {key: [ts.open_run(out / f"{key}_s{s}{tag}.h5") for s in seeds] for key in RUNS}
 
 
 def save(fig: Figure, name: str) -> str:

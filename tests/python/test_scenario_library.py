@@ -54,6 +54,9 @@ def test_derive_study_at_rewrites_only_the_origins_without_data(tmp_path):
                      and line.startswith("study_at")]
     assert len(derived_lines) == 6
     assert all("US = 0.50, CN = 0.30, EU = 0.20" in line for line in derived_lines)
+    # An origin with no employees at week 0 keeps its line.
+    empty = {o: {"US": 0.0} for o in derived}
+    assert d.rewrite(text, empty, keep={"CN"}) == text
     assert d.rounded({"A": 0.331, "B": 0.329, "C": 0.336, "D": 0.004}) == {"C": 0.34, "A": 0.33,
                                                                          "B": 0.33}
 
