@@ -48,14 +48,12 @@ def posterior_sets(path, n: int, seed: int):
     """n posterior draws (talentsim.calibration.posterior_draws) as lists of
     "KEY=VALUE" for the story and for its counterfactual (the counterfactual
     has no launch event, so no ``timeline.*`` values)."""
-    from talentsim.calibration import posterior_draws
+    from talentsim.calibration import posterior_draws, without_timeline
 
-    out = []
-    for draw in posterior_draws(path, n, seed):
-        lab = [f"{k}={v!r}" for k, v in draw.items()]
-        nolab = [f"{k}={v!r}" for k, v in draw.items() if not k.startswith("timeline.")]
-        out.append((lab, nolab))
-    return out
+    def args(d):
+        return [f"{k}={v!r}" for k, v in d.items()]
+
+    return [(args(d), args(without_timeline(d))) for d in posterior_draws(path, n, seed)]
 
 
 def _m(x: float) -> str:

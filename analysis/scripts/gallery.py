@@ -71,7 +71,7 @@ FAMILY = {"lab": "story", "nolab": "story", "china": "story", "visa": "story", "
 
 def draw_sets(seeds, posterior: bool):
     """{(run key, seed): overrides} for the posterior ensemble (empty without)."""
-    from talentsim.calibration import posterior_draws
+    from talentsim.calibration import posterior_draws, without_timeline
 
     out = {}
     if not posterior:
@@ -79,8 +79,7 @@ def draw_sets(seeds, posterior: bool):
     draws = {fam: posterior_draws(path, len(seeds), seeds[0]) for fam, path in POSTERIORS.items()}
     for key, fam in FAMILY.items():
         for s, d in zip(seeds, draws[fam]):
-            out[(key, s)] = {k: v for k, v in d.items()
-                             if not (key == "nolab" and k.startswith("timeline."))}
+            out[(key, s)] = without_timeline(d) if key == "nolab" else d
     return out
 
 

@@ -591,10 +591,14 @@ def ensemble(base: PathLike, posterior: Union[pd.DataFrame, PathLike], *, draws:
     ``df.hhi.quantile([0.05, 0.5, 0.95])``) for an interval that covers
     both parameter and seed uncertainty."""
     post = posterior if isinstance(posterior, pd.DataFrame) else pd.read_csv(posterior)
-    rng = np.random.default_rng(seed)
-    pick = rng.choice(len(post), size=draws, replace=len(post) < draws)
-    return Experiment(base, post.iloc[pick].reset_index(drop=True), seeds=seeds,
+    return Experiment(base, _pick_draws(post, draws, seed), seeds=seeds,
                       reporters=reporters, fixed=fixed, directory=directory, **experiment)
+
+
+def _pick_draws(post: pd.DataFrame, n: int, seed: int) -> pd.DataFrame:
+    """``n`` rows of a posterior, without replacement unless it has fewer."""
+    pick = np.random.default_rng(seed).choice(len(post), size=n, replace=len(post) < n)
+    return post.iloc[pick].reset_index(drop=True)
 
 
 def _write_report(result: CalibrationResult, path: Path) -> Path:
@@ -671,17 +675,21 @@ def _write_report(result: CalibrationResult, path: Path) -> Path:
 
 def posterior_draws(path: PathLike, n: int, seed: int) -> List[Dict[str, Any]]:
     """``n`` draws of a shipped posterior (``posterior.csv`` of ``calibrate``)
-    as ``{key path: value}`` overrides, rows picked without replacement by
-    ``seed`` (with replacement if the file has fewer rows). Columns whose
-    values are all whole numbers (integer parameters) give ints. For
-    running an ensemble: seed ``k`` of a check with draw ``k``."""
+    as ``{key path: value}`` overrides, rows picked as :func:`ensemble`
+    picks them. Columns whose values are all whole numbers (integer
+    parameters) give ints. For running an ensemble: seed ``k`` of a check
+    with draw ``k``; a counterfactual without the calibrated scenario's
+    timeline takes :func:`without_timeline` of the same draw."""
     post = pd.read_csv(path)
     if post.empty:
         raise ValueError(f"{path}: no posterior draws")
-    rows = np.random.default_rng(seed).choice(len(post), size=n, replace=n > len(post))
     whole = {c for c in post.columns if np.all(np.mod(post[c].to_numpy(dtype=float), 1.0) == 0)}
-    out = []
-    for r in rows:
-        draw = post.iloc[int(r)]
-        out.append({k: (int(v) if k in whole else float(v)) for k, v in draw.items()})
-    return out
+    return [{k: (int(v) if k in whole else float(v)) for k, v in row.items()}
+            for _, row in _pick_draws(post, n, seed).iterrows()]
+
+
+def without_timeline(draw: Mapping[str, Any]) -> Dict[str, Any]:
+    """A draw's overrides without its ``timeline.*`` keys: what applies to a
+    counterfactual whose timeline lacks the calibrated events (the index of
+    an event differs between the two files)."""
+    return {k: v for k, v in draw.items() if not k.startswith("timeline.")}

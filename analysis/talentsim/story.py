@@ -16,12 +16,10 @@ Definitions (also in docs/calibration.md):
   firm's ``ai_value`` (the entrant's belief in AI rises); the entrant is that
   event's firm. The same rule finds the launch in the engine's story test.
 - **window**: the ``window`` weekly steps ``L .. L + window - 1`` (two weeks).
-- **late hires**: the entrant's hires in the ``late_weeks`` steps from
-  ``L + late_start`` (ten weeks from the week the spree ended, 22 Oct 2025),
-  and its net headcount change over ten weeks, one step later
-  (``entrant_growth_late``: headcount after step ``L + late_start +
-  late_weeks`` minus after ``L + late_start``; the spree is over when the
-  entrant only replaces leavers).
+- **after the spree**: ``entrant_growth_late``, the entrant's headcount
+  after step ``L + late_start + late_weeks`` minus after ``L + late_start``
+  (ten weeks from the week the spree ended, 22 Oct 2025): the spree is over
+  when the entrant only replaces leavers.
 - **core team**: the researchers pinned at the leader at week 0 (the first
   researchers of its block, in the order of ``[[pinned]]``).
 - **ordinary frontier-lab pay**: the median annual value of the employees of
@@ -179,17 +177,11 @@ def story_measures(
     joins = ev[in_win & ev.kind.isin(["hire", "poach"]) & (ev.to_firm_id == ent_id)]
     from_leader = joins[joins.from_firm_id == lead_id]
     out["entrant_hires"] = int(len(joins))
-    # After the spree: hires in steps L + late_start .. + late_weeks - 1
-    # (from the week it ended, 22 Oct 2025 = L + 18, for ten weeks).
-    late = (ev.step >= L + late_start) & (ev.step < L + late_start + late_weeks)
-    out["entrant_hires_late"] = int(
-        (late & ev.kind.isin(["hire", "poach"]) & (ev.to_firm_id == ent_id)).sum())
-    # ... and its net headcount change over ten weeks (hires that only
-    # replace leavers do not count: the spree is over when it stops growing):
-    # headcount after step L + late_start + late_weeks minus after step
-    # L + late_start, i.e. the changes of steps L+19 .. L+28 (one week later
-    # than the hires counted above; the calibration was fitted to this
-    # definition). NaN when the run is too short.
+    # After the spree (it ended 22 Oct 2025 = L + 18): the entrant's net
+    # headcount change over ten weeks, so that hires that only replace
+    # leavers do not count: headcount after step L + late_start +
+    # late_weeks minus after step L + late_start (the changes of steps
+    # L+19 .. L+28). NaN when the run is too short.
     head = lab.firms.headcount.sel(firm=entrant).values
     a, b = L + late_start, L + late_start + late_weeks
     out["entrant_growth_late"] = int(head[b] - head[a]) if b < len(head) else math.nan

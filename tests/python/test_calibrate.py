@@ -153,7 +153,7 @@ def test_story_and_labour_targets_read_their_measures(tmp_path):
     text = EXAMPLE.read_text().replace('base = "../../scenarios/example_small.toml"',
                                        f'base = "{ROOT / "scenarios" / "meta_superintelligence_2025.toml"}"')
     text += ('\n[[targets]]\nname = "raid"\nstory = "entrant_hires"\nobserved = 11\nsd = 3\n'
-             '\n[[targets]]\nname = "late"\nstory = "entrant_hires_late"\nobserved = 0\nsd = 3\n'
+             '\n[[targets]]\nname = "late"\nstory = "entrant_growth_late"\nobserved = 0\nsd = 3\n'
              '\n[[targets]]\nname = "seekers"\nmoment = "job_seeking_max"\nobserved = 0.03\n'
              'sd = 0.01\n')
     path = tmp_path / "c.toml"
@@ -167,7 +167,7 @@ def test_story_and_labour_targets_read_their_measures(tmp_path):
     with ts.open_run(out) as run:
         m = story.story_measures(run)
         assert by_name["raid"].reporter(run) == m["entrant_hires"]
-        assert by_name["late"].reporter(run) == m["entrant_hires_late"]
+        assert by_name["late"].reporter(run) == m["entrant_growth_late"]
         assert 0 <= by_name["seekers"].reporter(run) < 1
         with pytest.raises(KeyError, match="no numeric story measure"):
             story.moment("entrant")(run)  # a string, not a number

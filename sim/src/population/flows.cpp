@@ -58,8 +58,7 @@ void apply_exogenous_flows(State& s, StepLog& log) {
     }
   }
   // Retirements.
-  EventKind why = EventKind::retirement;
-  const auto leave_market = [&](std::int32_t r) {
+  const auto leave_market = [&](std::int32_t r, EventKind why) {
     const auto ri = static_cast<std::size_t>(r);
     const std::int32_t from = s.R.employer[ri];
     s.leave_firm(r, true);
@@ -75,7 +74,7 @@ void apply_exogenous_flows(State& s, StepLog& log) {
   CounterRng rrng(sc.run.seed, Stream::retirements, step);
   pick(
       s, binomial(s.n_present, retire, rrng), rrng, [&](std::int32_t r) { return s.present(r); },
-      leave_market);
+      [&](std::int32_t r) { leave_market(r, EventKind::retirement); });
   // Attrition by firm: the number from each firm's headcount, then people
   // picked uniformly from its employee list (cost follows the leavers).
   for (std::size_t f = 0; f < s.F.size(); ++f) {
@@ -88,14 +87,13 @@ void apply_exogenous_flows(State& s, StepLog& log) {
       const auto j =
           std::min(staff.size() - 1,
                    static_cast<std::size_t>(arng.uniform() * static_cast<double>(staff.size())));
-      leave_market(staff[j]);
+      leave_market(staff[j], EventKind::retirement);
     }
   }
   // Job seekers taking a job outside the market (their outside option):
   // the number from the pool's size, then people picked uniformly from the
   // seekers' list (kept in a deterministic order, saved in checkpoints).
   if (sc.flows.outside_rate > 0 && !s.seekers.empty()) {
-    why = EventKind::outside;
     CounterRng orng(sc.run.seed, Stream::outside, step);
     std::int64_t k = binomial(static_cast<std::int64_t>(s.seekers.size()),
                               -std::expm1(-sc.flows.outside_rate / STEPS_PER_YEAR), orng);
@@ -103,7 +101,7 @@ void apply_exogenous_flows(State& s, StepLog& log) {
       const auto j = std::min(
           s.seekers.size() - 1,
           static_cast<std::size_t>(orng.uniform() * static_cast<double>(s.seekers.size())));
-      leave_market(s.seekers[j]);
+      leave_market(s.seekers[j], EventKind::outside);
     }
   }
   // Exogenous layoffs (academia and state included: contracts end).
