@@ -164,6 +164,39 @@ equity_haircut = 0.4
   EXPECT_NEAR(detail::effective_money(w, 0, 0, 100000.0), 85000.0, 1e-9);
 }
 
+TEST(Valuation, AnOriginsHomePullAddsToUtilityAtHomeOnly) {
+  // countries[].home_pull is added to w_home for researchers of that origin
+  // at a firm of their origin; abroad, the visa friction applies unchanged.
+  const auto text = [](const std::string& pull) {
+    std::string t = world(R"(
+[[firms]]
+name = "A"
+[[firms]]
+name = "B"
+country = "CN"
+)",
+                          "", 1);
+    t.replace(t.find("name = \"US\""), 11,
+              "name = \"US\"\nhome_pull = " + pull +
+                  "\n[[countries]]\nname = \"CN\"\n"
+                  "visa_friction = 0.25");
+    t.replace(t.find("w_home = 0.0"), 12, "w_home = 0.1");
+    return t;
+  };
+  Simulation none = make(text("0.0")), some = make(text("0.7")), less = make(text("-0.3"));
+  const auto& a = detail::testing::state(none);
+  const auto& b = detail::testing::state(some);
+  const auto& c = detail::testing::state(less);
+  EXPECT_NEAR(detail::nonmoney_utility(b, 0, 0, false) - detail::nonmoney_utility(a, 0, 0, false),
+              0.7, 1e-12);
+  EXPECT_NEAR(detail::nonmoney_utility(c, 0, 0, false) - detail::nonmoney_utility(a, 0, 0, false),
+              -0.3, 1e-12);
+  EXPECT_EQ(detail::nonmoney_utility(b, 0, 1, false), detail::nonmoney_utility(a, 0, 1, false));
+  // Home against abroad: w_home + home_pull against minus the visa friction.
+  EXPECT_NEAR(detail::nonmoney_utility(b, 0, 0, false) - detail::nonmoney_utility(b, 0, 1, false),
+              0.1 + 0.7 + 0.25, 1e-9);
+}
+
 TEST(Market, JobSeekerIsHiredAtTheMinimumOffer) {
   Simulation sim = make(world(R"(
 [[firms]]

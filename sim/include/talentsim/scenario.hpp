@@ -45,6 +45,7 @@ struct Country {
   std::string name;
   double visa_friction = 0;          //!< utility cost for a non-national working here
   double retention_subsidy = 0;      //!< USD/yr paid to nationals working at home
+  double home_pull = 0;              //!< utility of working at home, added to w_home
   double graduates_per_year = 0;     //!< new researchers of this origin per year
   Distribution graduate_skill;       //!< skill of this country's graduates
   std::vector<double> study_shares;  //!< where its researchers studied, per country; empty = home

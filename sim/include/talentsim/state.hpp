@@ -91,6 +91,8 @@ struct FirmTable {
 
 struct CountryTable {
   std::vector<double> visa_friction, retention_subsidy, graduates_per_year;
+  //! Fixed for the run (from the scenario, not saved in checkpoints).
+  std::vector<double> home_pull;
   std::size_t size() const noexcept { return visa_friction.size(); }
 };
 

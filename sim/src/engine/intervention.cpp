@@ -94,6 +94,9 @@ void Simulation::set(const std::string& path, const std::string& value) {
     if (!(a.graduate_skill == b.graduate_skill)) {
       throw user_error(where + ": graduate_skill is fixed at the start of a run");
     }
+    if (a.home_pull != b.home_pull) {
+      throw user_error(where + ": home_pull is fixed at the start of a run");
+    }
     if (a.study_shares != b.study_shares) {
       throw user_error(where + ": study_at is fixed at the start of a run");
     }

@@ -150,6 +150,7 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
     s.C.visa_friction.push_back(c.visa_friction);
     s.C.retention_subsidy.push_back(c.retention_subsidy);
     s.C.graduates_per_year.push_back(c.graduates_per_year);
+    s.C.home_pull.push_back(c.home_pull);
   }
   s.tracker.reset(s.C.size());
   const bool posted = sc.market.protocol == Protocol::posted_wage;

@@ -18,7 +18,7 @@ namespace {
 // fraction as a probability of one more). An application goes to a country
 // with probability proportional to its open seats times
 // exp(location utility / market.application_noise), where the location
-// utility is the seeker's w_home at home and minus the country's visa
+// utility is the seeker's w_home plus its origin's home_pull at home and minus the country's visa
 // friction abroad, and then to a firm of that country in proportion to its
 // open seats. Each seeker has a generator of its own (step, researcher), so
 // the result does not depend on the order of the seekers' list.
@@ -59,7 +59,7 @@ void collect_applications(const State& s, Candidates& out) {
     for (std::size_t c = 0; c < nc; ++c) {
       const bool home = static_cast<std::size_t>(s.R.origin[ri]) == c;
       const bool studied = static_cast<std::size_t>(s.R.study[ri]) == c;
-      utility[c] = (home ? s.R.w_home[ri] : -s.C.visa_friction[c]) +
+      utility[c] = (home ? s.R.w_home[ri] + s.C.home_pull[c] : -s.C.visa_friction[c]) +
                    (studied ? s.sc.market.study_pull : 0.0);
       if (seats[c] > 0) best = std::max(best, utility[c]);
     }

@@ -68,7 +68,7 @@ double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outr
              s.R.w_peers[ri] * std::log1p(peers_at(s, r, static_cast<std::int32_t>(f)));
   const auto c = static_cast<std::size_t>(s.F.country[f]);
   if (s.F.country[f] == s.R.origin[ri]) {
-    u += s.R.w_home[ri];
+    u += s.R.w_home[ri] + s.C.home_pull[c];
   } else {
     u -= s.C.visa_friction[c];
   }

@@ -144,6 +144,7 @@ void read_countries(Reader& root, Scenario& s, const std::vector<const toml::tab
     c.name = r.string("name");
     c.visa_friction = r.real("visa_friction");
     c.retention_subsidy = r.real("retention_subsidy");
+    c.home_pull = r.real("home_pull");
     c.graduates_per_year = r.real("graduates_per_year");
     c.graduate_skill = r.has("graduate_skill") ? r.dist("graduate_skill") : Distribution();
     if (const toml::node* n = r.node("study_at")) {

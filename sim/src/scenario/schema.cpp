@@ -82,6 +82,9 @@ std::vector<KeySpec> make_schema() {
        "Utility cost for a non-national to work here."},
       {"countries[]", "retention_subsidy", real, "USD/yr", "0.0", OPT, ge(0), "",
        "Paid to nationals who work at home."},
+      {"countries[]", "home_pull", real, "utility", "0.0", OPT, closed(-5, 5), "",
+       "Added to `w_home` for researchers of this origin when they work (or apply) at home: "
+       "home bias by origin. Fixed for the run."},
       {"countries[]", "graduates_per_year", real, "researchers/yr", "0.0", OPT, ge(0), "",
        "New researchers of this origin entering as job seekers (Poisson per step)."},
       {"countries[]", "graduate_skill", dist, "", "", OPT, gt(0), "",
@@ -292,7 +295,8 @@ std::vector<KeySpec> make_schema() {
        "student visas), added to the location utility."},
       {"market", "application_noise", real, "utility", "1.0", OPT, gt(0), "",
        "Where seekers apply: a country with weight open seats x exp(location utility / this) "
-       "(w_home at home, minus visa friction abroad), then a firm by its open seats."},
+       "(w_home plus the origin's home_pull at home, minus visa friction abroad), then a firm "
+       "by its open seats."},
       {"market", "visibility_exponent", real, "", "1.0", OPT, closed(0, 10), "",
        "Scouting weight skill^exponent."},
       {"market", "budgets", boolean, "", "true", OPT, any(), "",

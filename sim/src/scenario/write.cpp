@@ -154,6 +154,7 @@ std::string to_toml(const Scenario& s, TomlForm form) {
     toml::table t{{"name", c.name},
                   {"visa_friction", c.visa_friction},
                   {"retention_subsidy", c.retention_subsidy},
+                  {"home_pull", c.home_pull},
                   {"graduates_per_year", c.graduates_per_year}};
     put_dist(t, "graduate_skill", c.graduate_skill);
     if (!c.study_shares.empty()) put_shares(t, "study_at", c.study_shares, country_names(s));
