@@ -10,7 +10,7 @@ PYTHON := /usr/bin/python3
 SHELL := /bin/bash
 SOURCES = $(shell find sim tests -name '*.cpp' -o -name '*.hpp')
 
-.PHONY: all deps configure build run bench test test-quick san-build test-asan test-tsan fuzz fuzz-smoke \
+.PHONY: all deps configure build run bench bench-baseline test test-quick san-build test-asan test-tsan fuzz fuzz-smoke \
   format format-check docs notebook clean
 
 all: build
@@ -34,15 +34,33 @@ run: build
 # phase of the step, then the end-to-end scenarios of scenarios/bench/ (median
 # of BENCH_REPEAT runs, 1 and 2 threads) and the 10k -> 10M scaling curve.
 # Results: build/bench/{phases.json,results.md,results.json}.
+# With BENCH_BASELINE=<commit> (default: 5830054, the last commit before the
+# hot-path work of issue 15; BENCH_BASELINE= turns it off) the end-to-end
+# scenarios also run with that commit's Release build (built once into
+# build/baseline/<commit> from `git archive`), alternating run by run with
+# this build, and an A/B table with the speedups is added.
 BENCH_REPEAT ?= 3
 BENCH_ARGS ?=
-bench: build
+BENCH_BASELINE ?= 5830054
+BASELINE_DIR = build/baseline/$(BENCH_BASELINE)
+BASELINE_BIN = $(BASELINE_DIR)/build/bin/talentsim
+bench: build $(if $(BENCH_BASELINE),bench-baseline)
 	@cmake --build $(BUILD_DIR) -j $(JOBS) --target talentsim_bench
 	@mkdir -p build/bench
 	@$(BUILD_DIR)/bin/talentsim_bench --benchmark_out=build/bench/phases.json \
 	  --benchmark_out_format=json
 	@$(PYTHON) tests/bench/run_bench.py --talentsim $(TALENTSIM) --out build/bench \
-	  --repeat $(BENCH_REPEAT) $(BENCH_ARGS)
+	  --repeat $(BENCH_REPEAT) $(if $(BENCH_BASELINE),--baseline $(BASELINE_BIN)) $(BENCH_ARGS)
+
+# The baseline binary of `make bench` (Release, same flags as this build).
+bench-baseline: deps
+	@if [ ! -x $(BASELINE_BIN) ]; then \
+	  rm -rf $(BASELINE_DIR) && mkdir -p $(BASELINE_DIR)/src && \
+	  git archive $(BENCH_BASELINE) | tar -x -C $(BASELINE_DIR)/src && \
+	  cmake -S $(BASELINE_DIR)/src -B $(BASELINE_DIR)/build -DCMAKE_BUILD_TYPE=Release \
+	    $(CMAKE_FLAGS) > $(BASELINE_DIR)/configure.log 2>&1 && \
+	  cmake --build $(BASELINE_DIR)/build -j $(JOBS) --target talentsim; \
+	fi
 
 # Every test: the Release suite (C++ and Python), the C++ tests again under
 # AddressSanitizer + UndefinedBehaviorSanitizer and under ThreadSanitizer, and

@@ -9,6 +9,13 @@ bytes written, the output's share of the wall time and the 1-thread /
 10M researchers) for the same number of steps and reports the step time per
 researcher-step. Results go to OUT/results.md and OUT/results.json and are
 printed.
+
+With ``--baseline BINARY`` (``make bench`` builds the baseline commit, see
+the Makefile) every end-to-end configuration is also run with a second
+build, the two alternating run by run (A B B A A B ...), so that the slow
+drifts of a shared machine fall on both alike; the A/B table reports each
+build's median and the ratio of medians (baseline / this build: the
+speedup).
 """
 
 import argparse
@@ -116,6 +123,52 @@ def summarise(name: str, two: dict, one: dict | None) -> dict:
     return row
 
 
+def ab_order(repeat: int) -> list[str]:
+    """The run order of an A/B comparison: A B, B A, A B, ... (each pair
+    reversed after the last), so neither build always runs first."""
+    order = []
+    for i in range(repeat):
+        order += ["baseline", "current"] if i % 2 == 0 else ["current", "baseline"]
+    return order
+
+
+def ab_rows(args, out: Path) -> list[dict]:
+    """The alternating A/B runs of every end-to-end scenario and thread count."""
+    rows = []
+    for name in [s for s in args.scenarios.split(",") if s]:
+        scenario = BENCH / f"{name}.toml"
+        for threads in [int(t) for t in args.ab_threads.split(",") if t]:
+            runs: dict[str, list[dict]] = {"baseline": [], "current": []}
+            for build in ab_order(args.repeat):
+                binary = args.baseline if build == "baseline" else args.talentsim
+                r = run_once(binary, scenario, out / f"{name}_ab.h5", threads, args.steps)
+                print(f"  A/B {name}: {threads} thread(s), {build}: {r['wall']:.2f} s", flush=True)
+                runs[build].append(r)
+            (out / f"{name}_ab.h5").unlink(missing_ok=True)
+            base, cur = median_run(runs["baseline"]), median_run(runs["current"])
+            rows.append({"scenario": name, "threads": threads,
+                         "baseline_s": base["wall"], "baseline_runs_s": base["runs"],
+                         "current_s": cur["wall"], "current_runs_s": cur["runs"],
+                         "speedup": base["wall"] / cur["wall"],
+                         "baseline_rss_bytes": base["rss_bytes"],
+                         "current_rss_bytes": cur["rss_bytes"]})
+    return rows
+
+
+def ab_markdown(rows: list[dict], baseline: str) -> str:
+    lines = [f"A/B against the baseline build {baseline} (runs alternating; medians):", "",
+             "| scenario | threads | baseline | this build | speedup | baseline runs "
+             "| this build's runs | peak RSS (baseline / this) |",
+             "|---|---:|---:|---:|---:|---|---|---|"]
+    for r in rows:
+        lines.append(
+            f"| {r['scenario']} | {r['threads']} | {r['baseline_s']:.1f} s | {r['current_s']:.1f} s "
+            f"| {r['speedup']:.2f}x | {', '.join(f'{w:.1f}' for w in r['baseline_runs_s'])} "
+            f"| {', '.join(f'{w:.1f}' for w in r['current_runs_s'])} "
+            f"| {fmt_bytes(r['baseline_rss_bytes'])} / {fmt_bytes(r['current_rss_bytes'])} |")
+    return "\n".join(lines) + "\n"
+
+
 def fmt_bytes(n: float) -> str:
     return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
@@ -166,14 +219,23 @@ def main() -> int:
     ap.add_argument("--scaling", default="global_10k,global_100k,global_1m,global_10m",
                     help="sizes for the scaling curve ('' to skip)")
     ap.add_argument("--scaling-steps", type=int, default=52)
+    ap.add_argument("--baseline", default=None,
+                    help="a second talentsim binary: A/B runs alternating with --talentsim")
+    ap.add_argument("--ab-threads", default="2",
+                    help="thread counts of the A/B runs (comma-separated, default 2)")
+    ap.add_argument("--ab-only", action="store_true",
+                    help="with --baseline: only the A/B runs (no 1/2-thread table, no scaling)")
     args = ap.parse_args()
+    if args.ab_only and not args.baseline:
+        ap.error("--ab-only needs --baseline")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     header = (f"talentsim benchmarks, {time.strftime('%Y-%m-%d')}, machine: {machine()}; "
               f"median of {args.repeat} runs")
     print(header, flush=True)
+    ab = ab_rows(args, out) if args.baseline else []
     rows = []
-    for name in [s for s in args.scenarios.split(",") if s]:
+    for name in [s for s in args.scenarios.split(",") if s and not args.ab_only]:
         scenario = BENCH / f"{name}.toml"
         results = {}
         for threads in (2, 1):
@@ -186,7 +248,7 @@ def main() -> int:
             results[threads] = median_run(runs)
         rows.append(summarise(name, results[2], results[1]))
     scaling = []
-    for name in [s for s in args.scaling.split(",") if s]:
+    for name in [s for s in args.scaling.split(",") if s and not args.ab_only]:
         r = run_once(args.talentsim, BENCH / f"{name}.toml", out / f"{name}_scaling.h5", 2,
                      args.scaling_steps)
         (out / f"{name}_scaling.h5").unlink(missing_ok=True)
@@ -198,11 +260,13 @@ def main() -> int:
         print(f"  scaling {name}: {r['wall']:.1f} s", flush=True)
     for name in [s for s in args.scenarios.split(",") if s]:
         (out / f"{name}.h5").unlink(missing_ok=True)
-    text = markdown(rows, scaling, header)
+    text = markdown(rows, scaling, header) if rows or scaling else header + "\n"
+    if ab:
+        text += "\n" + ab_markdown(ab, args.baseline)
     (out / "results.md").write_text(text)
     (out / "results.json").write_text(json.dumps(
-        {"machine": machine(), "repeat": args.repeat, "end_to_end": rows, "scaling": scaling},
-        indent=2))
+        {"machine": machine(), "repeat": args.repeat, "end_to_end": rows, "scaling": scaling,
+         "ab": ab, "baseline": args.baseline}, indent=2))
     print()
     print(text)
     return 0
