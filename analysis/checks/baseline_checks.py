@@ -2,10 +2,12 @@
 """The steady-baseline checks of issue 14 on seeds never used in fitting.
 
 Runs the no-shock baseline (the 2025 story without Meta's lab) for each
-seed, with the posterior-median parameters of its calibration
-(``--posterior``, a ``posterior.csv`` written by ``talentsim calibrate``;
-the fixed ``[set]`` of the calibration file applies too), and prints one
-row per criterion with its value for each seed, how many seeds pass, and
+seed, with the posterior-median parameters of its two-stage calibration:
+first ``baseline_2025.toml`` (``--posterior``; its fixed ``[set]`` applies
+too), then ``baseline_2025_geography.toml`` (``--geography-posterior``),
+whose medians of the origins' home pulls override the first stage's (each
+a ``posterior.csv`` written by ``talentsim calibrate``). It prints one row
+per criterion with its value for each seed, how many seeds pass, and
 whether it holds in every seed:
 
 - every origin's working-abroad share moves by at most 3 pp in 104 weeks;
@@ -44,6 +46,8 @@ from talentsim import labour  # noqa: E402
 
 CALIBRATION = ROOT / "scenarios" / "calibration" / "baseline_2025.toml"
 POSTERIOR = ROOT / "scenarios" / "calibration" / "baseline_2025_posterior.csv"
+GEOGRAPHY = ROOT / "scenarios" / "calibration" / "baseline_2025_geography.toml"
+GEOGRAPHY_POSTERIOR = ROOT / "scenarios" / "calibration" / "baseline_2025_geography_posterior.csv"
 FIRST_SEED = 1001  # the fit used seeds 1-2 (design) and 901-903 (check)
 
 # (label, moment key, format, pass test; None = a row for information)
@@ -63,14 +67,14 @@ CRITERIA = [
 ]
 
 
-def posterior_median(path: Path) -> dict:
+def posterior_median(path: Path, calibration: Path = CALIBRATION) -> dict:
     """Posterior medians by parameter path (integer parameters rounded)."""
-    cal = ts.load_calibration(CALIBRATION)
+    cal = ts.load_calibration(calibration)
     post = pd.read_csv(path)
     out = {}
     for p in cal.parameters:
         if p.path not in post.columns:
-            raise ValueError(f"{path}: no column {p.path!r} (a posterior of {CALIBRATION.name}?)")
+            raise ValueError(f"{path}: no column {p.path!r} (a posterior of {calibration.name}?)")
         v = float(post[p.path].median())
         out[p.path] = int(round(v)) if p.integer else v
     return out
@@ -96,7 +100,10 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--seeds", type=int, default=10, help="seeds FIRST..FIRST+N-1 (default 10)")
     ap.add_argument("--first-seed", type=int, default=FIRST_SEED)
-    ap.add_argument("--posterior", type=Path, default=POSTERIOR)
+    ap.add_argument("--posterior", type=Path, default=POSTERIOR,
+                    help=f"posterior of the first stage ({CALIBRATION.name})")
+    ap.add_argument("--geography-posterior", type=Path, default=GEOGRAPHY_POSTERIOR,
+                    help=f"posterior of the second stage ({GEOGRAPHY.name}); 'none' skips it")
     ap.add_argument("--out", type=Path, default=ROOT / "runs" / "baseline_checks")
     ap.add_argument("-j", "--jobs", type=int, default=os.cpu_count() or 2)
     ap.add_argument("--reuse", action="store_true", help="keep run files that exist")
@@ -108,6 +115,8 @@ def main(argv=None) -> int:
     try:
         cal = ts.load_calibration(CALIBRATION)
         sets = {**cal.fixed, **posterior_median(args.posterior)}
+        if str(args.geography_posterior) != "none":
+            sets.update(posterior_median(args.geography_posterior, GEOGRAPHY))
         for item in args.set:
             key, sep, value = item.partition("=")
             if not sep or not key:
@@ -119,7 +128,9 @@ def main(argv=None) -> int:
         return 2
     args.out.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    print(f"no-shock baseline {Path(cal.base).name}, posterior medians of {args.posterior.name}:")
+    stages = args.posterior.name + ("" if str(args.geography_posterior) == "none"
+                                    else f" then {args.geography_posterior.name}")
+    print(f"no-shock baseline {Path(cal.base).name}, posterior medians of {stages}:")
     for k, v in sets.items():
         print(f"  {k} = {v:.4g}" if isinstance(v, float) else f"  {k} = {v}")
     try:

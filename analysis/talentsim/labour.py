@@ -52,6 +52,29 @@ def abroad_share(run) -> pd.DataFrame:
     return bc.brain_drain_share.to_pandas()
 
 
+def foreign_share(run, steps: Optional[Iterable[int]] = None) -> pd.DataFrame:
+    """Share of the researchers employed in each country (columns) whose
+    origin is another country, at ``steps`` (rows; default the first and
+    the last step). Where ``abroad_share`` follows each origin's people,
+    this follows each country's workforce: who fills its seats."""
+    if steps is None:
+        steps = (int(run.steps[0]), int(run.steps[-1]))
+    countries = list(run.by_country.country.values)
+    firm_country = pd.Index(countries).get_indexer(run.firms.country.values)
+    origin = pd.Index(countries).get_indexer(run.researchers["origin"].astype(str).to_numpy())
+    rows = {}
+    for step in steps:
+        emp = np.asarray(run.employer_at(int(step)))
+        who = np.flatnonzero(emp >= 0)
+        where = firm_country[emp[who]]
+        home = origin[who] == where
+        total = np.bincount(where, minlength=len(countries)).astype(float)
+        foreign = np.bincount(where[~home], minlength=len(countries)).astype(float)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            rows[int(step)] = foreign / total
+    return pd.DataFrame.from_dict(rows, orient="index", columns=countries)
+
+
 def sector_headcount(run) -> pd.DataFrame:
     """Employees by firm kind (columns, every kind in :data:`SECTORS`) per step."""
     firms = run.firms
@@ -130,7 +153,10 @@ def baseline_moments(run, entered_by: int = 78) -> Dict[str, float]:
 
     Keys: ``abroad_change_max_pp`` (largest absolute change of any origin's
     working-abroad share from the first to the last step, percentage
-    points) and ``abroad_change_<origin>``; ``sector_change_<kind>``
+    points) and ``abroad_change_<origin>``; ``foreign_change_max_pp`` and
+    ``foreign_change_<country>`` (change of the foreign-born share of the
+    researchers working in a country, :func:`foreign_share`, percentage
+    points); ``sector_change_<kind>``
     (relative headcount change, first to last step) and
     ``sector_change_max`` over the four market sectors (academia, startup,
     lab, bigtech); ``job_seeking_max`` (over snapshot steps) and
@@ -144,6 +170,11 @@ def baseline_moments(run, entered_by: int = 78) -> Dict[str, float]:
     for origin, value in change.items():
         out[f"abroad_change_{origin}"] = float(value)
     out["abroad_change_max_pp"] = float(change.abs().max())
+    foreign = foreign_share(run)
+    foreign_change = 100.0 * (foreign.iloc[-1] - foreign.iloc[0])
+    for country, value in foreign_change.items():
+        out[f"foreign_change_{country}"] = float(value)
+    out["foreign_change_max_pp"] = float(foreign_change.abs().max())
     head = sector_headcount(run)
     rel = {}
     for kind in ("academia", "startup", "lab", "bigtech"):

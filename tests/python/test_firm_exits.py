@@ -133,3 +133,23 @@ def test_geography_moments_are_the_backtest_shares(story_run):
     g0 = labour.geography(story_run, step=0)
     assert g0["origin_share_CN"] != g["origin_share_CN"] or g0["work_share_US"] != g["work_share_US"]
     assert labour.moment("abroad_share")(story_run) == pytest.approx(g["abroad_share"])
+
+
+def test_foreign_share_agrees_with_the_by_country_metrics(story_run):
+    # labour.foreign_share (each country's workforce from researcher
+    # states) against the engine's by-country metrics: the foreign-born
+    # workers of all countries are the people working abroad of all origins,
+    # and each country's workforce is its employed_in.
+    bc = story_run.by_country
+    last = int(story_run.steps[-1])
+    fs = labour.foreign_share(story_run)
+    assert list(fs.index) == [0, last]
+    for row, step in ((0, 0), (1, -1)):
+        emp_in = bc.employed_in.isel(step=step).to_pandas().astype(float)
+        abroad = float(bc.employed_abroad.isel(step=step).sum())
+        foreign_workers = (fs.iloc[row] * emp_in).sum()
+        assert foreign_workers == pytest.approx(abroad)
+    m = labour.baseline_moments(story_run)
+    change = 100 * (fs.iloc[1] - fs.iloc[0])
+    assert m["foreign_change_max_pp"] == pytest.approx(change.abs().max())
+    assert m["foreign_change_US"] == pytest.approx(change["US"])
