@@ -18,6 +18,8 @@
 #include <memory>
 #include <string>
 
+#include "engine/world.hpp"
+#include "market/valuation.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/scenario.hpp"
 #include "talentsim/simulation.hpp"
@@ -108,6 +110,71 @@ void bm_setup(benchmark::State& state, const std::string& scenario) {
   state.counters["researchers"] = static_cast<double>(researchers);
 }
 
+// The structures of the hot path (docs/performance.md), on the state a
+// real run reaches after a few steps.
+
+// The peers term of utility for the step's scouted (firm, candidate) pairs:
+// arg 0 = the neighbours' employers read one by one (the old peers_at),
+// arg 1 = the researcher's own row of PeerCounts.
+void bm_peers(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  for (int k = 0; k < 5; ++k) sim.step();
+  const auto& s = talentsim::detail::testing::state(sim);
+  talentsim::detail::Candidates cand;
+  talentsim::detail::scout_candidates(s, cand);
+  std::size_t pairs = 0;
+  for (auto _ : state) {
+    long total = 0;
+    pairs = 0;
+    for (std::size_t f = 0; f < cand.ids.size(); ++f) {
+      const auto fi = static_cast<std::int32_t>(f);
+      for (const std::int32_t r : cand.ids[f]) {
+        if (state.range(0) == 0) {
+          for (const std::uint32_t q : s.net.neighbours(r)) total += s.R.employer[q] == fi;
+        } else {
+          total += s.peers.count(s.net, r, fi);
+        }
+        ++pairs;
+      }
+    }
+    benchmark::DoNotOptimize(total);
+  }
+  state.counters["pairs"] = static_cast<double>(pairs);
+  state.counters["pairs/s"] =
+      benchmark::Counter(static_cast<double>(pairs) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
+// Non-money utility of the step's scouted pairs, arg 0 = firm by firm (each
+// firm's candidates in id order: the researcher tables read at random),
+// arg 1 = all pairs sorted by researcher (what scout_candidates does).
+void bm_pair_order(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  for (int k = 0; k < 5; ++k) sim.step();
+  const auto& s = talentsim::detail::testing::state(sim);
+  talentsim::detail::Candidates cand;
+  talentsim::detail::scout_candidates(s, cand);
+  std::vector<std::uint64_t> keys;
+  for (std::size_t f = 0; f < cand.ids.size(); ++f) {
+    for (const std::int32_t r : cand.ids[f]) {
+      keys.push_back(static_cast<std::uint64_t>(r) << 32 | f);
+    }
+  }
+  if (state.range(0) == 1) std::sort(keys.begin(), keys.end());
+  for (auto _ : state) {
+    double total = 0;
+    for (const std::uint64_t k : keys) {
+      total += talentsim::detail::nonmoney_utility(
+          s, static_cast<std::int32_t>(k >> 32), static_cast<std::size_t>(k & 0xffffffffu), false);
+    }
+    benchmark::DoNotOptimize(total);
+  }
+  state.counters["pairs"] = static_cast<double>(keys.size());
+  state.counters["pairs/s"] =
+      benchmark::Counter(static_cast<double>(keys.size()) * static_cast<double>(state.iterations()),
+                         benchmark::Counter::kIsRate);
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -143,6 +210,18 @@ int main(int argc, char** argv) {
     benchmark::RegisterBenchmark(("setup/" + scenario).c_str(),
                                  [scenario](benchmark::State& s) { bm_setup(s, scenario); })
         ->Iterations(3)
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (const std::string scenario : {"global_100k", "global_1m"}) {
+    benchmark::RegisterBenchmark(("structures/peers/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_peers(s, scenario); })
+        ->Arg(0)
+        ->Arg(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("structures/pair_order/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_pair_order(s, scenario); })
+        ->Arg(0)
+        ->Arg(1)
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);

@@ -2,10 +2,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
 #include "engine/world.hpp"
 #include "market/valuation.hpp"
+#include "random/rng.hpp"
+#include "talentsim/network.hpp"
+#include "talentsim/scenario.hpp"
 #include "talentsim/simulation.hpp"
 
 using namespace talentsim;
@@ -694,4 +698,80 @@ max_new_firms = 5
   }
   // Hazard 1/52 per week for 20 researchers: P(no spin-out in 10 weeks) < 3%.
   EXPECT_GT(spinouts, 0u);
+}
+
+TEST(PeerCounts, FollowEveryMoveAndAgreeWithTheNeighboursEmployers) {
+  // A random network of 300 researchers over 7 firms; random moves through
+  // the same join/leave calls the engine makes; after each batch every
+  // (researcher, firm) count equals the count over its neighbours.
+  const std::size_t n = 300;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ties;
+  detail::CounterRng rng(7, detail::Stream::network, 0);
+  for (int k = 0; k < 1500; ++k) {
+    const auto a = static_cast<std::uint32_t>(rng.uniform() * n);
+    const auto b = static_cast<std::uint32_t>(rng.uniform() * n);
+    if (a != b) ties.emplace_back(a, b);
+  }
+  const Network net(n, ties);
+  std::vector<std::int32_t> employer(n);
+  for (auto& e : employer) e = static_cast<std::int32_t>(rng.uniform() * 9) - 2;  // -2..6
+  detail::PeerCounts peers;
+  peers.build(net, employer);
+  const auto check = [&] {
+    for (std::size_t r = 0; r < n; ++r) {
+      for (std::int32_t f = 0; f < 7; ++f) {
+        int expected = 0;
+        for (const std::uint32_t q : net.neighbours(static_cast<std::int32_t>(r))) {
+          expected += employer[q] == f;
+        }
+        ASSERT_EQ(peers.count(net, static_cast<std::int32_t>(r), f), expected) << r << " " << f;
+      }
+    }
+  };
+  check();
+  for (int batch = 0; batch < 20; ++batch) {
+    for (int k = 0; k < 40; ++k) {
+      const auto r = static_cast<std::int32_t>(rng.uniform() * n);
+      auto& e = employer[static_cast<std::size_t>(r)];
+      if (e >= 0) peers.remove(net, r, e);
+      e = static_cast<std::int32_t>(rng.uniform() * 9) - 2;
+      if (e >= 0) peers.add(net, r, e);
+    }
+    check();
+  }
+  // Researchers beyond the network (later graduates) have no colleagues.
+  EXPECT_EQ(peers.count(net, static_cast<std::int32_t>(n + 5), 0), 0);
+}
+
+TEST(Scouting, CandidatesAreKeptPerFirmInIdOrderWithTheirFixedTerms) {
+  // Scouting evaluates the step's (firm, candidate) pairs in researcher
+  // order and scatters them back: each firm's kept candidates stay in
+  // ascending id order, aligned with their valuation, non-money utility and
+  // fixed terms, each equal to what the valuation functions give directly.
+  Simulation sim(
+      load_scenario(std::string(TALENTSIM_SOURCE_DIR) + "/scenarios/bench/global_10k.toml"));
+  sim.step();
+  auto& s = detail::testing::state(sim);
+  detail::Candidates cand;
+  detail::scout_candidates(s, cand);
+  std::size_t pairs = 0;
+  for (std::size_t f = 0; f < s.F.size(); ++f) {
+    const auto& ids = cand.ids[f];
+    ASSERT_EQ(cand.wtp[f].size(), ids.size());
+    ASSERT_EQ(cand.rest[f].size(), ids.size());
+    ASSERT_EQ(cand.row[f].size(), ids.size());
+    ASSERT_TRUE(std::is_sorted(ids.begin(), ids.end()));
+    for (std::size_t j = 0; j < ids.size(); ++j) {
+      const std::int32_t r = ids[j];
+      const auto ri = static_cast<std::size_t>(r);
+      EXPECT_EQ(cand.wtp[f][j], detail::willingness_to_pay(s, f, r));
+      EXPECT_EQ(cand.rest[f][j], detail::nonmoney_utility(s, r, f, false));
+      EXPECT_EQ(cand.row[f][j].floor, s.R.reservation[ri]);
+      EXPECT_EQ(cand.row[f][j].w_money, s.R.w_money[ri]);
+      EXPECT_EQ(cand.row[f][j].cost, s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0);
+      EXPECT_EQ(cand.row[f][j].subsidy, detail::home_subsidy(s, r, f));
+      ++pairs;
+    }
+  }
+  EXPECT_GT(pairs, 1000u);
 }

@@ -41,6 +41,11 @@ class Network {
     const auto i = static_cast<std::size_t>(r);
     return {column_.data() + rowstart_[i], rowstart_[i + 1] - rowstart_[i]};
   }
+  //! Where r's row starts in the neighbour array (r < vertices()); arrays
+  //! aligned with it give each researcher a slot per tie.
+  std::size_t row_offset(std::int32_t r) const noexcept {
+    return static_cast<std::size_t>(rowstart_[static_cast<std::size_t>(r)]);
+  }
   //! Address of r's row offsets, for prefetching; null when r has no row.
   const void* row_address(std::int32_t r) const noexcept {
     if (r < 0 || static_cast<std::size_t>(r) >= vertices_) return nullptr;

@@ -94,15 +94,53 @@ struct Offer {
 
 //! Scouting's result, per firm: the candidates it may bid for this step.
 //! Buffers are kept between steps (no allocation once warm).
+//! The terms of each firm's production function that do not change while
+//! talent and compute stay put (the market phase; a firm's layoff ranking):
+//! output at the firm's current talent and C^(1 - alpha). With them a
+//! valuation costs one pow() instead of four; the results are bit-identical
+//! to production() (same operations in the same order).
+struct OutputCache {
+  std::vector<double> now;           //!< output at the firm's current talent
+  std::vector<double> compute_term;  //!< C^(1 - alpha); 0 when C <= 0
+  //! Fills both for every firm of s (in parallel).
+  void refresh(const State& s);
+  //! Fills both for firm f only (the vectors sized to the firms first).
+  void refresh(const State& s, std::size_t f);
+  //! s.output(f, talent), from the cached compute term.
+  double output(const State& s, std::size_t f, double talent) const noexcept;
+};
+//! What the auction rounds need of a candidate that does not change during
+//! the market phase, gathered once by scouting (in researcher order) so that
+//! a firm's rounds read its own array instead of the researcher tables.
+struct CandidateRow {
+  double floor = 0;    //!< reservation value: no package pays less, USD/yr
+  double cost = 0;     //!< switching cost an offer must beat staying by (0 for a job seeker)
+  double w_money = 0;  //!< weight of money in utility
+  double subsidy = 0;  //!< retention subsidy the candidate gets at this firm, USD/yr
+};
+
 struct Candidates {
   std::vector<std::vector<std::int32_t>> ids;         //!< scouted researcher ids, ascending
   std::vector<std::vector<double>> wtp;               //!< willingness to pay, aligned with ids
   std::vector<std::vector<std::uint8_t>> flags;       //!< 1 = personal outreach
   std::vector<std::vector<double>> rest;              //!< candidate's non-money utility at the firm
+  std::vector<std::vector<CandidateRow>> row;         //!< candidate's fixed terms, aligned with ids
   std::vector<std::vector<std::size_t>> order;        //!< scouting's scratch for outreach ranking
   std::vector<std::vector<std::int32_t>> applicants;  //!< job seekers who applied, per firm
   std::vector<std::vector<std::int32_t>> seat_firms;  //!< per country: firms with open seats
   std::vector<std::vector<double>> seat_cumulative;   //!< per country: their cumulative seats
+  // Scouting's scratch for evaluating every (firm, candidate) pair of the
+  // step in researcher order (docs/performance.md): the pairs are laid out
+  // flat, firm after firm (`offset`), and `keys` sorts them by researcher.
+  std::vector<double> cap;              //!< per firm: most an offer may be worth; NaN = none
+  std::vector<std::size_t> offset;      //!< per firm: first pair (size firms + 1)
+  std::vector<std::uint64_t> keys;      //!< researcher << 32 | pair, ascending
+  std::vector<std::int32_t> pair_firm;  //!< per pair: the firm
+  std::vector<double> pair_wtp;         //!< per pair: willingness to pay; NaN = no candidate
+  std::vector<double> pair_floor;       //!< per pair: the smallest package the candidate takes
+  std::vector<std::int32_t> pair_dest;  //!< per pair: index among the firm's kept; -1 = cut
+  std::vector<std::vector<std::uint32_t>> src;  //!< per firm: pair of each candidate kept
+  OutputCache output;                           //!< firms' production terms of this step
   //! One slot per firm (spin-outs add firms).
   void fit(std::size_t firms);
 };
@@ -163,6 +201,7 @@ struct StaffSurplus {
 
 //! Working memory of enforce_budgets().
 struct BudgetScratch {
+  OutputCache output;                            //!< production terms of the firms over budget
   std::vector<std::int32_t> firms;               //!< firms over budget
   std::vector<std::vector<StaffSurplus>> staff;  //!< per firm over budget, a min-heap
 };

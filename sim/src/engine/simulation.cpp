@@ -175,6 +175,7 @@ Simulation::Simulation(Scenario scenario, SimulationOptions options)
     if (s.F.active[f]) s.F.talent_peak[f] = s.F.talent[f];
   }
   detail::build_network(s);
+  s.peers.build(s.net, s.R.employer);
   s.sampler.refresh();
   std::fill(s.F.hires.begin(), s.F.hires.end(), 0);
   std::fill(s.F.departures.begin(), s.F.departures.end(), 0);
@@ -320,6 +321,19 @@ void Simulation::check_invariants() const {
     }
   }
   if (listed != employed) fail("headcounts do not match employers");
+  // Where each researcher's neighbours work, against their employers.
+  for (std::size_t r = 0; r < w.net.vertices(); ++r) {
+    const auto ri = static_cast<std::int32_t>(r);
+    for (const std::uint32_t q : w.net.neighbours(ri)) {
+      const std::int32_t f = w.R.employer[q];
+      if (f < 0) continue;
+      int n = 0;
+      for (const std::uint32_t p : w.net.neighbours(ri)) n += w.R.employer[p] == f;
+      if (w.peers.count(w.net, ri, f) != n) {
+        fail("neighbours of researcher " + std::to_string(r) + " at a firm miscounted");
+      }
+    }
+  }
 }
 
 Simulation::World& detail_world(Simulation& sim) noexcept {

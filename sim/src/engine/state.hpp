@@ -12,6 +12,7 @@
 
 #include "market/sampler.hpp"
 #include "metrics/tracker.hpp"
+#include "network/peers.hpp"
 #include "talentsim/simulation.hpp"
 
 namespace talentsim::detail {
@@ -24,8 +25,9 @@ struct State {
   FirmTable F;
   CountryTable C;
   Network net;
-  std::int32_t step = 0;                   //!< steps done
-  double vc_pool = 0;                      //!< USD available to spin-outs
+  PeerCounts peers;       //!< where each researcher's neighbours work (derived: net + employers)
+  std::int32_t step = 0;  //!< steps done
+  double vc_pool = 0;     //!< USD available to spin-outs
   std::int64_t new_firms = 0;              //!< spin-outs founded so far
   std::vector<std::string> firm_names;     //!< every firm, spin-outs included
   std::int64_t n_present = 0;              //!< researchers in the market

@@ -258,7 +258,8 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
     if (!(roles & detail::SAVED)) column.resize(nf);
   });
   world.ledger.open(F);
-  // The sampler follows the researcher table.
+  // The neighbours' employers and the sampler follow the researcher table.
+  w.peers.build(w.net, R.employer);
   for (std::size_t r = 0; r < n; ++r) {
     w.sampler.set_weight(r, R.employer[r] == NOT_PRESENT
                                 ? 0.0

@@ -22,15 +22,19 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
   }
   if (firms.empty()) return;
   if (scratch.staff.size() < firms.size()) scratch.staff.resize(firms.size());
+  scratch.output.now.resize(s.F.size());
+  scratch.output.compute_term.resize(s.F.size());
   // Each firm's staff ranked by surplus (value of keeping minus pay), in
   // parallel: a firm's layoffs change only its own talent and payroll.
   parallel_for(firms.size(), [&](std::size_t i) {
     const auto f = static_cast<std::size_t>(firms[i]);
     auto& staff = scratch.staff[i];
     staff.clear();
+    scratch.output.refresh(s, f);  // talent and compute stay put while ranking
     for (std::int32_t r : s.F.employees[f]) {
       const auto ri = static_cast<std::size_t>(r);
-      staff.push_back({incumbent_loss(s, f, s.delta(f, r)) - s.R.annual_value(ri, h), r});
+      staff.push_back(
+          {incumbent_loss(s, scratch.output, f, s.delta(f, r)) - s.R.annual_value(ri, h), r});
     }
     // A min-heap: only as many are popped as the layoffs need.
     std::make_heap(staff.begin(), staff.end(), std::greater<>());

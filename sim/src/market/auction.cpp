@@ -56,6 +56,7 @@ void fill(Rounds& x, std::size_t f) {
   auto& last = x.a.last[f];
   const auto& flags = x.cand.flags[f];
   const auto& rest = x.cand.rest[f];
+  const auto& row = x.cand.row[f];
   const double bonus = x.s.sc.market.outreach_bonus;
   auto& choices = x.a.fill_choices[f];
   choices.clear();
@@ -66,10 +67,6 @@ void fill(Rounds& x, std::size_t f) {
       __builtin_prefetch(x.book.held.data() + q);
       __builtin_prefetch(x.a.stay_u.data() + q);
       __builtin_prefetch(x.book.stay_raise.data() + q);
-      __builtin_prefetch(x.s.R.switch_cost.data() + q);
-      __builtin_prefetch(x.s.R.w_money.data() + q);
-      __builtin_prefetch(x.s.R.origin.data() + q);
-      __builtin_prefetch(x.s.R.reservation.data() + q);
     }
     const std::int32_t r = cand[j];
     const auto ri = static_cast<std::size_t>(r);
@@ -77,7 +74,8 @@ void fill(Rounds& x, std::size_t f) {
     if (h >= 0 && x.book.offers[static_cast<std::size_t>(h)].firm == static_cast<std::int32_t>(f)) {
       continue;
     }
-    double target = stay_expected(x, r) + switching_cost(x.s, ri);
+    const CandidateRow& c = row[j];
+    double target = stay_expected(x, r) + c.cost;
     bool contested = x.book.stay_raise[ri] > 0;
     if (h >= 0) {
       const double u = x.book.offers[static_cast<std::size_t>(h)].expected;
@@ -86,11 +84,12 @@ void fill(Rounds& x, std::size_t f) {
         contested = true;
       }
     }
-    double a = value_given_rest(x.s, r, f, target, rest[j] + (flags[j] != 0 ? bonus : 0.0));
+    double a =
+        value_given(p, c.w_money, c.subsidy, target, rest[j] + (flags[j] != 0 ? bonus : 0.0));
     if (!std::isfinite(a)) continue;
     // No package pays less than the researcher's outside option, even when a
     // home-country subsidy would make less acceptable.
-    a = std::max(a, x.s.R.reservation[ri]);
+    a = std::max(a, c.floor);
     a = contested ? raised(x.s, a) : a * (1.0 + p.bid_markup);
     if (last[j] > 0) a = std::max(a, raised(x.s, last[j]));
     if (!(a <= wtp[j])) continue;

@@ -1,6 +1,8 @@
 // Phase 3: each firm scouts candidates (referrals through its employees'
 // network ties, the rest visibility-weighted from everyone) and values them.
 
+#include <tbb/parallel_sort.h>
+
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -90,21 +92,33 @@ void collect_applications(const State& s, Candidates& out) {
   }
 }
 
+// Calls fn(k) for every k in [0, n), in chunks of consecutive k run in
+// parallel (each k writes only its own slots).
+template <class Fn>
+void for_chunks(std::size_t n, Fn&& fn) {
+  constexpr std::size_t CHUNK = 4096;
+  parallel_for((n + CHUNK - 1) / CHUNK, [&](std::size_t c) {
+    const std::size_t end = std::min(n, (c + 1) * CHUNK);
+    for (std::size_t k = c * CHUNK; k < end; ++k) fn(k);
+  });
+}
+
 }  // namespace
 
 void scout_candidates(const State& s, Candidates& out) {
   const std::size_t nf = s.F.size();
   out.fit(nf);
   collect_applications(s, out);
+  constexpr double NONE = std::numeric_limits<double>::quiet_NaN();
+  out.cap.assign(nf, NONE);
+  // 1. Each firm draws its candidates (ascending ids, no repeats).
   parallel_for(nf, [&](std::size_t f) {
     auto& cand = out.ids[f];
-    auto& wtp = out.wtp[f];
-    auto& flags = out.flags[f];
-    auto& rest = out.rest[f];
     cand.clear();
-    rest.clear();
-    wtp.clear();
-    flags.clear();
+    out.rest[f].clear();
+    out.row[f].clear();
+    out.wtp[f].clear();
+    out.flags[f].clear();
     const FirmParams& p = s.F.params[f];
     if (!s.F.active[f] || p.attention <= 0) return;
     // A firm whose headcount plan has no open seat makes no offers this step
@@ -124,6 +138,7 @@ void scout_candidates(const State& s, Candidates& out) {
       cap += 1.0 + 1e-9 * std::abs(cap);  // rounding slack: the cut stays conservative
     }
     if (!(cap >= MIN_ANNUAL_VALUE)) return;
+    out.cap[f] = cap;
     CounterRng rng(s.sc.run.seed, Stream::scouting, static_cast<std::uint64_t>(s.step), f);
     const auto attention = static_cast<std::size_t>(p.attention);
     const auto referrals =
@@ -147,16 +162,62 @@ void scout_candidates(const State& s, Candidates& out) {
     cand.insert(cand.end(), out.applicants[f].begin(), out.applicants[f].end());
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
-    const auto self = static_cast<std::int32_t>(f);
+  });
+  // 2. The pairs of the step, flat, and their order by researcher. The
+  // values below are pure functions of the state (which the market phase
+  // does not change), so the order they are computed in changes nothing;
+  // in researcher order the researchers' rows are read as a stream, not at
+  // random, and a researcher scouted by several firms is read once.
+  out.offset.resize(nf + 1);
+  out.offset[0] = 0;
+  for (std::size_t f = 0; f < nf; ++f) out.offset[f + 1] = out.offset[f] + out.ids[f].size();
+  const std::size_t n = out.offset[nf];
+  out.keys.resize(n);
+  out.pair_firm.resize(n);
+  out.pair_wtp.resize(n);
+  out.pair_floor.resize(n);
+  out.pair_dest.resize(n);
+  parallel_for(nf, [&](std::size_t f) {
+    const auto& cand = out.ids[f];
+    for (std::size_t j = 0; j < cand.size(); ++j) {
+      const std::size_t k = out.offset[f] + j;
+      out.keys[k] = static_cast<std::uint64_t>(cand[j]) << 32 | k;
+      out.pair_firm[k] = static_cast<std::int32_t>(f);
+    }
+  });
+  tbb::parallel_sort(out.keys.begin(), out.keys.end());
+  out.output.refresh(s);
+  // 3. Willingness to pay and the candidate's floor, in researcher order.
+  for_chunks(n, [&](std::size_t i) {
+    const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
+    const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
+    const std::int32_t f = out.pair_firm[k];
+    const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
+    out.pair_dest[k] = -1;
+    out.pair_wtp[k] = e == NOT_PRESENT || e == f
+                          ? NONE
+                          : willingness_to_pay(s, out.output, static_cast<std::size_t>(f), r);
+    out.pair_floor[k] = std::max(MIN_ANNUAL_VALUE, s.R.reservation[static_cast<std::size_t>(r)]);
+  });
+  // 4. Each firm keeps the candidates it values, marks its outreach and cuts
+  // those who could never get an offer.
+  parallel_for(nf, [&](std::size_t f) {
+    auto& cand = out.ids[f];
+    auto& wtp = out.wtp[f];
+    auto& flags = out.flags[f];
+    auto& src = out.src[f];
+    src.clear();
+    if (cand.empty()) return;
+    const FirmParams& p = s.F.params[f];
     std::size_t kept = 0;
-    for_each_prefetched(s, cand, [&](std::size_t, std::int32_t r) {
-      const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
-      if (e == NOT_PRESENT || e == self) return;
-      const double v = willingness_to_pay(s, f, r);
-      if (!(v > 0)) return;
-      cand[kept++] = r;
+    for (std::size_t j = 0; j < cand.size(); ++j) {
+      const std::size_t k = out.offset[f] + j;
+      const double v = out.pair_wtp[k];
+      if (!(v > 0)) continue;
+      cand[kept++] = cand[j];
       wtp.push_back(v);
-    });
+      src.push_back(static_cast<std::uint32_t>(k));
+    }
     cand.resize(kept);
     flags.assign(kept, 0);
     // Personal outreach goes with the highest-valued candidates (before the
@@ -172,10 +233,11 @@ void scout_candidates(const State& s, Candidates& out) {
                         });
       for (std::size_t i = 0; i < outreach; ++i) flags[order[i]] = 1;
     }
+    const double cap = out.cap[f];
     std::size_t useful = 0;
     for (std::size_t j = 0; j < kept; ++j) {
-      const auto r = static_cast<std::size_t>(cand[j]);
-      if (std::min(wtp[j], cap) < std::max(MIN_ANNUAL_VALUE, s.R.reservation[r])) continue;
+      if (std::min(wtp[j], cap) < out.pair_floor[src[j]]) continue;
+      out.pair_dest[src[j]] = static_cast<std::int32_t>(useful);
       cand[useful] = cand[j];
       wtp[useful] = wtp[j];
       flags[useful] = flags[j];
@@ -184,10 +246,25 @@ void scout_candidates(const State& s, Candidates& out) {
     cand.resize(useful);
     wtp.resize(useful);
     flags.resize(useful);
-    // Non-money utility at f does not change during the market phase.
-    for_each_prefetched(s, cand, [&](std::size_t, std::int32_t r) {
-      rest.push_back(nonmoney_utility(s, r, f, false));
-    });
+    out.rest[f].resize(useful);
+    out.row[f].resize(useful);
+  });
+  // 5. Non-money utility of the kept pairs (it does not change during the
+  // market phase), in researcher order.
+  for_chunks(n, [&](std::size_t i) {
+    const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
+    const std::int32_t d = out.pair_dest[k];
+    if (d < 0) return;
+    const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
+    const auto f = static_cast<std::size_t>(out.pair_firm[k]);
+    const auto ri = static_cast<std::size_t>(r);
+    const auto j = static_cast<std::size_t>(d);
+    out.rest[f][j] = nonmoney_utility(s, r, f, false);
+    CandidateRow& row = out.row[f][j];
+    row.floor = s.R.reservation[ri];
+    row.cost = s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0;
+    row.w_money = s.R.w_money[ri];
+    row.subsidy = home_subsidy(s, r, f);
   });
 }
 

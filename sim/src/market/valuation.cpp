@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "random/rng.hpp"
+#include "util/parallel.hpp"
 
 namespace talentsim::detail {
 
@@ -38,6 +39,48 @@ double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcep
   return wtp;
 }
 
+void OutputCache::refresh(const State& s) {
+  const std::size_t nf = s.F.size();
+  now.resize(nf);
+  compute_term.resize(nf);
+  parallel_for(nf, [&](std::size_t f) { refresh(s, f); });
+}
+
+void OutputCache::refresh(const State& s, std::size_t f) {
+  const double c = s.F.compute[f];
+  compute_term[f] = c > 0 ? std::pow(c, 1.0 - s.F.params[f].alpha) : 0.0;
+  now[f] = output(s, f, s.F.talent[f]);
+}
+
+double OutputCache::output(const State& s, std::size_t f, double talent) const noexcept {
+  // production(): tfp * talent^alpha * C^(1 - alpha), 0 unless both > 0.
+  if (talent <= 0 || s.F.compute[f] <= 0) return 0;
+  const FirmParams& p = s.F.params[f];
+  return p.tfp * std::pow(talent, p.alpha) * compute_term[f];
+}
+
+double incumbent_loss(const State& s, const OutputCache& c, std::size_t e, double delta) noexcept {
+  const double t = s.F.talent[e];
+  const double loss = c.now[e] - c.output(s, e, std::max(0.0, t - delta));
+  return s.F.params[e].ai_value * loss / s.F.y_ref[e];
+}
+
+double willingness_to_pay(const State& s, const OutputCache& c, std::size_t f,
+                          std::int32_t r) noexcept {
+  const double t = s.F.talent[f];
+  const double gain = c.output(s, f, t + s.delta(f, r)) - c.now[f];
+  double wtp = s.F.params[f].ai_value * gain / s.F.y_ref[f];
+  const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
+  if (e >= 0 && s.F.params[f].denial_weight > 0) {
+    const auto& rivals = s.F.rivals[f];
+    if (std::binary_search(rivals.begin(), rivals.end(), e)) {
+      const auto ei = static_cast<std::size_t>(e);
+      wtp += s.F.params[f].denial_weight * incumbent_loss(s, c, ei, s.delta(ei, r));
+    }
+  }
+  return wtp;
+}
+
 double retention_ceiling(const State& s, std::int32_t r) noexcept {
   const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
   if (e < 0) return 0;
@@ -46,10 +89,7 @@ double retention_ceiling(const State& s, std::int32_t r) noexcept {
 }
 
 int peers_at(const State& s, std::int32_t r, std::int32_t f) noexcept {
-  int n = 0;
-  const std::int32_t* employer = s.R.employer.data();
-  for (const std::uint32_t q : s.net.neighbours(r)) n += employer[q] == f;
-  return n;
+  return s.peers.count(s.net, r, f);
 }
 
 double effective_money(const State& s, std::int32_t r, std::size_t f, double a) noexcept {
@@ -126,21 +166,25 @@ double value_for_utility(const State& s, std::int32_t r, std::size_t f, double t
   return value_given_rest(s, r, f, target, nonmoney_utility(s, r, f, outreach));
 }
 
+double home_subsidy(const State& s, std::int32_t r, std::size_t f) noexcept {
+  if (s.F.country[f] != s.R.origin[static_cast<std::size_t>(r)]) return 0.0;
+  return s.C.retention_subsidy[static_cast<std::size_t>(s.F.country[f])];
+}
+
 double value_given_rest(const State& s, std::int32_t r, std::size_t f, double target,
                         double rest) noexcept {
-  const auto ri = static_cast<std::size_t>(r);
-  const double wm = s.R.w_money[ri];
+  return value_given(s.F.params[f], s.R.w_money[static_cast<std::size_t>(r)], home_subsidy(s, r, f),
+                     target, rest);
+}
+
+double value_given(const FirmParams& p, double wm, double subsidy, double target,
+                   double rest) noexcept {
   if (wm <= 1e-12) {
     return rest >= target ? MIN_ANNUAL_VALUE : std::numeric_limits<double>::infinity();
   }
   const double exponent = (target - rest) / wm;
   if (exponent > 700) return std::numeric_limits<double>::infinity();
   const double money = std::exp(exponent);
-  const FirmParams& p = s.F.params[f];
-  double subsidy = 0;
-  if (s.F.country[f] == s.R.origin[ri]) {
-    subsidy = s.C.retention_subsidy[static_cast<std::size_t>(s.F.country[f])];
-  }
   const double a = (money - subsidy) / std::max(1e-9, 1.0 - p.equity_haircut * p.equity_share);
   return std::max(MIN_ANNUAL_VALUE, a);
 }

@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <span>
 
+#include "engine/phases.hpp"
 #include "engine/state.hpp"
 
 namespace talentsim::detail {
@@ -21,6 +22,11 @@ double incumbent_loss(const State& s, std::size_t e, double delta) noexcept;
 //! Outside bidder's ceiling: MV plus gamma times the incumbent's loss when the
 //! incumbent is a rival.
 double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcept;
+//! willingness_to_pay() with the firms' output terms cached.
+double willingness_to_pay(const State& s, const OutputCache& c, std::size_t f,
+                          std::int32_t r) noexcept;
+//! incumbent_loss() with the firms' output terms cached.
+double incumbent_loss(const State& s, const OutputCache& c, std::size_t e, double delta) noexcept;
 //! Incumbent's retention ceiling for its employee r: L_e(r).
 double retention_ceiling(const State& s, std::int32_t r) noexcept;
 
@@ -46,6 +52,12 @@ double value_for_utility(const State& s, std::int32_t r, std::size_t f, double t
 //! The same when the non-money utility `rest` at f is already known.
 double value_given_rest(const State& s, std::int32_t r, std::size_t f, double target,
                         double rest) noexcept;
+//! The same from the candidate's w_money and home `subsidy` at a firm with
+//! parameters p (what value_given_rest reads of the researcher).
+double value_given(const FirmParams& p, double w_money, double subsidy, double target,
+                   double rest) noexcept;
+//! The retention subsidy r gets at f: its country's when f is in r's origin, else 0.
+double home_subsidy(const State& s, std::int32_t r, std::size_t f) noexcept;
 //! The money term of utility for an offer worth `a` at f.
 double money_utility(const State& s, std::int32_t r, std::size_t f, double a) noexcept;
 //! The money term of staying (current package, or `raise` > 0).
@@ -57,12 +69,12 @@ double raised(const State& s, double a) noexcept;
 //! nonmoney_utility() and the valuation make for researcher ids[i]: their
 //! rows are scattered over tables of millions of entries, so touching them
 //! a few iterations ahead overlaps the cache misses instead of paying them
-//! one after another. Three stages, because each needs the one before:
-//! the researcher's rows and CSR offsets, then its neighbour list, then the
-//! neighbours' employers.
+//! one after another. Two stages, because the second needs the first: the
+//! researcher's rows and CSR offsets, then its row of neighbours' employers
+//! (PeerCounts).
 template <class Fn>
 void for_each_prefetched(const State& s, std::span<const std::int32_t> ids, Fn&& fn) {
-  constexpr std::size_t NEAR = 6, MID = 12, FAR = 18;
+  constexpr std::size_t MID = 8, FAR = 16;
   const std::size_t n = ids.size();
   const auto& R = s.R;
   for (std::size_t i = 0; i < n; ++i) {
@@ -81,13 +93,7 @@ void for_each_prefetched(const State& s, std::span<const std::int32_t> ids, Fn&&
       if (const void* row = s.net.row_address(ids[i + FAR])) __builtin_prefetch(row);
     }
     if (i + MID < n) {
-      const auto nb = s.net.neighbours(ids[i + MID]);
-      if (!nb.empty()) __builtin_prefetch(nb.data());
-    }
-    if (i + NEAR < n) {
-      for (const std::uint32_t q : s.net.neighbours(ids[i + NEAR])) {
-        __builtin_prefetch(R.employer.data() + q);
-      }
+      if (const void* row = s.peers.row_address(s.net, ids[i + MID])) __builtin_prefetch(row);
     }
     fn(i, ids[i]);
   }

@@ -1,0 +1,51 @@
+#pragma once
+// Where each researcher's network neighbours work: per researcher a short
+// list of (firm, neighbours employed there), kept in step with every move
+// (State::join_firm / leave_firm), so that the peers term of utility reads
+// one row of the researcher's own instead of the employer of each of its
+// neighbours, scattered over the researcher table (docs/performance.md).
+
+#include <cstdint>
+#include <vector>
+
+#include "talentsim/network.hpp"
+
+namespace talentsim::detail {
+
+class PeerCounts {
+ public:
+  //! Counts every researcher's neighbours by employer (firms only, f >= 0).
+  void build(const Network& net, const std::vector<std::int32_t>& employer);
+  //! Researcher r joined firm f: one more colleague at f for each neighbour.
+  void add(const Network& net, std::int32_t r, std::int32_t f) noexcept;
+  //! Researcher r left firm f.
+  void remove(const Network& net, std::int32_t r, std::int32_t f) noexcept;
+  //! Neighbours of r employed at firm f (f >= 0).
+  int count(const Network& net, std::int32_t r, std::int32_t f) const noexcept {
+    if (static_cast<std::size_t>(r) >= net.vertices()) return 0;
+    const std::size_t begin = net.row_offset(r);
+    const Entry* row = entries_.data() + begin;
+    const std::uint32_t n = size_[static_cast<std::size_t>(r)];
+    for (std::uint32_t k = 0; k < n; ++k) {
+      if (row[k].firm == f) return row[k].count;
+    }
+    return 0;
+  }
+  //! Address of r's row, for prefetching; null when r has no row.
+  const void* row_address(const Network& net, std::int32_t r) const noexcept {
+    if (static_cast<std::size_t>(r) >= net.vertices()) return nullptr;
+    return entries_.data() + net.row_offset(r);
+  }
+
+ private:
+  struct Entry {
+    std::int32_t firm;
+    std::int32_t count;
+  };
+  // Row r holds size_[r] entries from net.row_offset(r); its capacity is
+  // r's degree (a researcher's neighbours work at most at that many firms).
+  std::vector<Entry> entries_;
+  std::vector<std::uint32_t> size_;
+};
+
+}  // namespace talentsim::detail
