@@ -702,8 +702,9 @@ max_new_firms = 5
 
 TEST(PeerCounts, FollowEveryMoveAndAgreeWithTheNeighboursEmployers) {
   // A random network of 300 researchers over 7 firms; random moves through
-  // the same join/leave calls the engine makes; after each batch every
-  // (researcher, firm) count equals the count over its neighbours.
+  // the same join/leave calls the engine makes (queued, then flushed);
+  // after each batch every (researcher, firm) count equals the count over
+  // its neighbours.
   const std::size_t n = 300;
   std::vector<std::pair<std::uint32_t, std::uint32_t>> ties;
   detail::CounterRng rng(7, detail::Stream::network, 0);
@@ -733,10 +734,13 @@ TEST(PeerCounts, FollowEveryMoveAndAgreeWithTheNeighboursEmployers) {
     for (int k = 0; k < 40; ++k) {
       const auto r = static_cast<std::int32_t>(rng.uniform() * n);
       auto& e = employer[static_cast<std::size_t>(r)];
-      if (e >= 0) peers.remove(net, r, e);
+      if (e >= 0) peers.remove(r, e);
       e = static_cast<std::int32_t>(rng.uniform() * 9) - 2;
-      if (e >= 0) peers.add(net, r, e);
+      if (e >= 0) peers.add(r, e);
     }
+    EXPECT_TRUE(peers.pending());
+    peers.flush(net);  // the queued moves, applied neighbour by neighbour in parallel
+    EXPECT_FALSE(peers.pending());
     check();
   }
   // Researchers beyond the network (later graduates) have no colleagues.

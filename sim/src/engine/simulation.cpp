@@ -237,6 +237,7 @@ void Simulation::step() {
   clock(t.flows);
   s.sampler.refresh();
   if (s.sc.market.protocol == Protocol::auction) {
+    s.peers.flush(s.net);  // the market reads where neighbours work
     detail::scout_candidates(s, w.candidates);
     clock(t.scouting);
     detail::run_auction_rounds(s, w.candidates, w.auction, w.book);
@@ -257,6 +258,7 @@ void Simulation::step() {
   detail::enforce_budgets(s, w.budgets, w.log);
   clock(t.budgets);
   detail::compute_metrics(s, w.log, w.metrics);
+  s.peers.flush(s.net);
   if (w.check) check_invariants();
   clock(t.metrics);
 }
@@ -322,6 +324,7 @@ void Simulation::check_invariants() const {
   }
   if (listed != employed) fail("headcounts do not match employers");
   // Where each researcher's neighbours work, against their employers.
+  if (w.peers.pending()) fail("neighbours' moves not applied");
   for (std::size_t r = 0; r < w.net.vertices(); ++r) {
     const auto ri = static_cast<std::int32_t>(r);
     for (const std::uint32_t q : w.net.neighbours(ri)) {

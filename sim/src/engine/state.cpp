@@ -108,7 +108,7 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   ++F.departures[ei];
   --n_employed;
   R.employer[ri] = NO_FIRM;
-  peers.remove(net, r, static_cast<std::int32_t>(ei));
+  peers.remove(r, static_cast<std::int32_t>(ei));
   R.salary[ri] = R.signing[ri] = R.equity[ri] = 0;
   add_seeker(r);
 }
@@ -120,7 +120,7 @@ void State::join_firm(std::int32_t r, std::int32_t f, double salary, double sign
   if (R.employer[ri] != NO_FIRM) throw internal_error("join_firm: researcher is not a job seeker");
   remove_seeker(r);
   R.employer[ri] = f;
-  peers.add(net, r, f);
+  peers.add(r, f);
   R.salary[ri] = salary;
   R.signing[ri] = signing;
   R.equity[ri] = equity;

@@ -60,8 +60,9 @@ void VisibilitySampler::set_weight(std::size_t r, double weight) {
     const std::size_t n = r + 1;
     weights_.resize(n, 0.0);
     const std::size_t blocks = (n + BLOCK - 1) / BLOCK;
-    if (blocks > blocks_.size()) {
-      blocks_.resize(blocks);
+    if (blocks > block_n_.size()) {
+      block_n_.resize(blocks, 0);
+      slots_.resize(blocks * BLOCK, Slot{0.0, 0});
       block_totals_.resize(blocks, 0.0);
       dirty_.resize(blocks, 0);
     }
@@ -81,8 +82,11 @@ void VisibilitySampler::refresh() {
   for (std::size_t b : dirty_list_) {
     const std::size_t begin = b * BLOCK;
     const std::size_t n = std::min(BLOCK, weights_.size() - begin);
-    blocks_[b].build(weights_.data() + begin, n);
-    block_totals_[b] = blocks_[b].total();
+    scratch_.build(weights_.data() + begin, n);
+    block_totals_[b] = scratch_.total();
+    block_n_[b] = static_cast<std::uint32_t>(n);
+    Slot* slot = slots_.data() + begin;
+    for (std::size_t i = 0; i < n; ++i) slot[i] = {scratch_.prob(i), scratch_.alias(i)};
     dirty_[b] = 0;
   }
   dirty_list_.clear();
@@ -92,8 +96,44 @@ void VisibilitySampler::refresh() {
 std::int32_t VisibilitySampler::sample(double u1, double u2, double u3, double u4) const noexcept {
   if (top_.empty()) return -1;
   const std::uint32_t b = top_.sample(u1, u2);
-  const std::uint32_t i = blocks_[b].sample(u3, u4);
-  return static_cast<std::int32_t>(b * BLOCK + i);
+  // AliasTable::sample on block b's slots.
+  const std::size_t n = block_n_[b];
+  if (n == 0) return -1;  // a block never built has no weight, so is never drawn
+  auto i = static_cast<std::size_t>(u3 * static_cast<double>(n));
+  if (i >= n) i = n - 1;
+  const Slot& s = slots_[b * BLOCK + i];
+  const std::size_t k = u4 < s.prob ? i : s.alias;
+  return static_cast<std::int32_t>(b * BLOCK + k);
+}
+
+void VisibilitySampler::sample_n(const double* u, std::size_t n, std::int32_t* out) const noexcept {
+  // Pass 1: the block and the slot of each draw (the top table is small and
+  // stays in cache); the slot is prefetched. Pass 2: the alias decision.
+  for (std::size_t k = 0; k < n; ++k) {
+    const double* v = u + 4 * k;
+    if (top_.empty()) {
+      out[k] = -1;
+      continue;
+    }
+    const std::uint32_t b = top_.sample(v[0], v[1]);
+    const std::size_t m = block_n_[b];
+    if (m == 0) {
+      out[k] = -1;
+      continue;
+    }
+    auto i = static_cast<std::size_t>(v[2] * static_cast<double>(m));
+    if (i >= m) i = m - 1;
+    const std::size_t slot = b * BLOCK + i;
+    __builtin_prefetch(slots_.data() + slot);
+    out[k] = static_cast<std::int32_t>(slot);
+  }
+  for (std::size_t k = 0; k < n; ++k) {
+    if (out[k] < 0) continue;
+    const auto slot = static_cast<std::size_t>(out[k]);
+    const Slot& s = slots_[slot];
+    const std::size_t base = slot - slot % BLOCK;
+    out[k] = static_cast<std::int32_t>(u[4 * k + 3] < s.prob ? slot : base + s.alias);
+  }
 }
 
 }  // namespace talentsim::detail

@@ -154,9 +154,16 @@ void scout_candidates(const State& s, Candidates& out) {
       cand.push_back(s.net.neighbour(
           e, std::min(degree - 1, static_cast<std::size_t>(u * static_cast<double>(degree)))));
     }
-    for (std::size_t k = referrals; k < attention; ++k) {
-      const double u1 = rng.uniform(), u2 = rng.uniform(), u3 = rng.uniform(), u4 = rng.uniform();
-      const std::int32_t r = s.sampler.sample(u1, u2, u3, u4);
+    // The visibility draws: four uniforms each, in the generator's order,
+    // then sampled as a batch (sample_n: the same ids as one at a time).
+    const std::size_t draws = attention > referrals ? attention - referrals : 0;
+    thread_local std::vector<double> u;
+    thread_local std::vector<std::int32_t> drawn;
+    u.resize(4 * draws);
+    drawn.resize(draws);
+    for (double& x : u) x = rng.uniform();
+    s.sampler.sample_n(u.data(), draws, drawn.data());
+    for (const std::int32_t r : drawn) {
       if (r >= 0) cand.push_back(r);
     }
     cand.insert(cand.end(), out.applicants[f].begin(), out.applicants[f].end());

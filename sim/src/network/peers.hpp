@@ -4,6 +4,12 @@
 // (State::join_firm / leave_firm), so that the peers term of utility reads
 // one row of the researcher's own instead of the employer of each of its
 // neighbours, scattered over the researcher table (docs/performance.md).
+//
+// A move is queued (O(1)); flush() applies the queue, every neighbour's
+// updates sorted by neighbour and then by move, in parallel over
+// neighbours. count() must not be called with moves queued: the engine
+// flushes before the market (the only phase that reads the counts) and at
+// the end of every step.
 
 #include <cstdint>
 #include <vector>
@@ -16,10 +22,14 @@ class PeerCounts {
  public:
   //! Counts every researcher's neighbours by employer (firms only, f >= 0).
   void build(const Network& net, const std::vector<std::int32_t>& employer);
-  //! Researcher r joined firm f: one more colleague at f for each neighbour.
-  void add(const Network& net, std::int32_t r, std::int32_t f) noexcept;
-  //! Researcher r left firm f.
-  void remove(const Network& net, std::int32_t r, std::int32_t f) noexcept;
+  //! Researcher r joined firm f: one more colleague at f for each neighbour (queued).
+  void add(std::int32_t r, std::int32_t f) { queue_.push_back({r, f, +1}); }
+  //! Researcher r left firm f (queued).
+  void remove(std::int32_t r, std::int32_t f) { queue_.push_back({r, f, -1}); }
+  //! Applies the queued moves to the neighbours' rows.
+  void flush(const Network& net);
+  //! Whether moves are queued (count() would be stale).
+  bool pending() const noexcept { return !queue_.empty(); }
   //! Neighbours of r employed at firm f (f >= 0).
   int count(const Network& net, std::int32_t r, std::int32_t f) const noexcept {
     if (static_cast<std::size_t>(r) >= net.vertices()) return 0;
@@ -42,6 +52,17 @@ class PeerCounts {
     std::int32_t firm;
     std::int32_t count;
   };
+  struct Move {
+    std::int32_t researcher, firm, delta;
+  };
+  struct Update {
+    std::uint64_t key;  // neighbour << 32 | move
+    std::int32_t firm, delta;
+  };
+  void apply(const Network& net, std::uint32_t q, std::int32_t f, std::int32_t delta) noexcept;
+  std::vector<Move> queue_;
+  std::vector<Update> updates_;
+  std::vector<std::size_t> starts_;
   // Row r holds size_[r] entries from net.row_offset(r); its capacity is
   // r's degree (a researcher's neighbours work at most at that many firms).
   std::vector<Entry> entries_;
