@@ -779,3 +779,31 @@ TEST(Scouting, CandidatesAreKeptPerFirmInIdOrderWithTheirFixedTerms) {
   }
   EXPECT_GT(pairs, 1000u);
 }
+
+TEST(Checkpoint, TheRestoredSamplerDrawsAsTheRunningOne) {
+  // 100 employees in the first sampler block; graduates enter into the same
+  // block and take outside jobs at once, so at the checkpoint every
+  // graduate's weight is back to zero. The running sampler's block covers
+  // every id it has held; a restore must rebuild it the same way (it used
+  // to keep the block as built for the first 100 ids, so its draws differed).
+  std::string text = world("[[firms]]\nname = \"A\"\nheadcount = 100\nattention = 0\n", "", 100);
+  text.replace(text.find("name = \"US\""), 11, "name = \"US\"\ngraduates_per_year = 20.0");
+  text.replace(text.find("layoff_rate = 0.0"), 17, "layoff_rate = 0.0\noutside_rate = 52.0");
+  text.replace(text.find("steps = 10"), 10, "steps = 400");
+  Simulation a = make(text);
+  // Step until some graduates have come and every one of them has gone.
+  while (!(a.researchers().size() > 100 && detail::testing::state(a).n_present == 100)) {
+    ASSERT_LT(a.step_index(), 400);
+    a.step();
+  }
+  const std::vector<char> state = a.save_state();
+  Simulation b = make(text);
+  b.restore_state(state.data(), state.size(), "test");
+  const auto& sa = detail::testing::state(a).sampler;
+  const auto& sb = detail::testing::state(b).sampler;
+  detail::CounterRng rng(3, detail::Stream::scouting, 0);
+  for (int k = 0; k < 2000; ++k) {
+    const double u1 = rng.uniform(), u2 = rng.uniform(), u3 = rng.uniform(), u4 = rng.uniform();
+    ASSERT_EQ(sa.sample(u1, u2, u3, u4), sb.sample(u1, u2, u3, u4)) << k;
+  }
+}

@@ -259,7 +259,13 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   });
   world.ledger.open(F);
   // The neighbours' employers and the sampler follow the researcher table.
+  // The sampler is rebuilt from scratch: the one the constructor built for
+  // the initial population would keep a block's table as built for fewer
+  // ids when every id added to it since has weight zero again, and draw
+  // differently from the run that was saved (whose blocks were rebuilt as
+  // ids were added).
   w.peers.build(w.net, R.employer);
+  w.sampler = detail::VisibilitySampler{};
   for (std::size_t r = 0; r < n; ++r) {
     w.sampler.set_weight(r, R.employer[r] == NOT_PRESENT
                                 ? 0.0

@@ -7,6 +7,7 @@
 #include <cmath>
 #include <limits>
 #include <numeric>
+#include <stdexcept>
 
 #include "engine/phases.hpp"
 #include "market/valuation.hpp"
@@ -179,6 +180,7 @@ void scout_candidates(const State& s, Candidates& out) {
   out.offset[0] = 0;
   for (std::size_t f = 0; f < nf; ++f) out.offset[f + 1] = out.offset[f] + out.ids[f].size();
   const std::size_t n = out.offset[nf];
+  if (n >= (std::size_t{1} << 32)) throw std::length_error("scouting: too many candidate pairs");
   out.keys.resize(n);
   out.pair_firm.resize(n);
   out.pair_wtp.resize(n);
