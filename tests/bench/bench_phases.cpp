@@ -11,12 +11,14 @@
 #include <benchmark/benchmark.h>
 
 #include <unistd.h>
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <iostream>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "engine/world.hpp"
 #include "market/valuation.hpp"
@@ -113,54 +115,60 @@ void bm_setup(benchmark::State& state, const std::string& scenario) {
 // The structures of the hot path (docs/performance.md), on the state a
 // real run reaches after a few steps.
 
-// The peers term of utility for the step's scouted (firm, candidate) pairs:
-// arg 0 = the neighbours' employers read one by one (the old peers_at),
-// arg 1 = the researcher's own row of PeerCounts.
-void bm_peers(benchmark::State& state, const std::string& scenario) {
-  Simulation sim(load(scenario));
+// The (firm, candidate) pairs scouted at step 6 of `sim`, as keys
+// researcher << 32 | firm: firm by firm (each firm's candidates in id
+// order) or, with `by_researcher`, sorted by researcher as scouting
+// evaluates them.
+std::vector<std::uint64_t> scouted_pairs(Simulation& sim, bool by_researcher) {
   for (int k = 0; k < 5; ++k) sim.step();
-  const auto& s = talentsim::detail::testing::state(sim);
   talentsim::detail::Candidates cand;
-  talentsim::detail::scout_candidates(s, cand);
-  std::size_t pairs = 0;
-  for (auto _ : state) {
-    long total = 0;
-    pairs = 0;
-    for (std::size_t f = 0; f < cand.ids.size(); ++f) {
-      const auto fi = static_cast<std::int32_t>(f);
-      for (const std::int32_t r : cand.ids[f]) {
-        if (state.range(0) == 0) {
-          for (const std::uint32_t q : s.net.neighbours(r)) total += s.R.employer[q] == fi;
-        } else {
-          total += s.peers.count(s.net, r, fi);
-        }
-        ++pairs;
-      }
-    }
-    benchmark::DoNotOptimize(total);
+  talentsim::detail::scout_candidates(talentsim::detail::testing::state(sim), cand);
+  std::vector<std::uint64_t> keys;
+  for (std::size_t f = 0; f < cand.ids.size(); ++f) {
+    for (const std::int32_t r : cand.ids[f])
+      keys.push_back(static_cast<std::uint64_t>(r) << 32 | f);
   }
+  if (by_researcher) std::sort(keys.begin(), keys.end());
+  return keys;
+}
+
+void pair_counters(benchmark::State& state, std::size_t pairs) {
   state.counters["pairs"] = static_cast<double>(pairs);
   state.counters["pairs/s"] =
       benchmark::Counter(static_cast<double>(pairs) * static_cast<double>(state.iterations()),
                          benchmark::Counter::kIsRate);
 }
 
-// Non-money utility of the step's scouted pairs, arg 0 = firm by firm (each
-// firm's candidates in id order: the researcher tables read at random),
-// arg 1 = all pairs sorted by researcher (what scout_candidates does).
+// The peers term of utility for the step's scouted pairs, firm by firm:
+// arg 0 = the neighbours' employers read one by one (the old peers_at),
+// arg 1 = the researcher's own row of PeerCounts.
+void bm_peers(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  const auto keys = scouted_pairs(sim, false);
+  const auto& s = talentsim::detail::testing::state(sim);
+  for (auto _ : state) {
+    long total = 0;
+    for (const std::uint64_t k : keys) {
+      const auto r = static_cast<std::int32_t>(k >> 32);
+      const auto f = static_cast<std::int32_t>(k & 0xffffffffu);
+      if (state.range(0) == 0) {
+        for (const std::uint32_t q : s.net.neighbours(r)) total += s.R.employer[q] == f;
+      } else {
+        total += s.peers.count(s.net, r, f);
+      }
+    }
+    benchmark::DoNotOptimize(total);
+  }
+  pair_counters(state, keys.size());
+}
+
+// Non-money utility of the step's scouted pairs, arg 0 = firm by firm (the
+// researcher tables read at random), arg 1 = sorted by researcher (what
+// scout_candidates does).
 void bm_pair_order(benchmark::State& state, const std::string& scenario) {
   Simulation sim(load(scenario));
-  for (int k = 0; k < 5; ++k) sim.step();
+  const auto keys = scouted_pairs(sim, state.range(0) == 1);
   const auto& s = talentsim::detail::testing::state(sim);
-  talentsim::detail::Candidates cand;
-  talentsim::detail::scout_candidates(s, cand);
-  std::vector<std::uint64_t> keys;
-  for (std::size_t f = 0; f < cand.ids.size(); ++f) {
-    for (const std::int32_t r : cand.ids[f]) {
-      keys.push_back(static_cast<std::uint64_t>(r) << 32 | f);
-    }
-  }
-  if (state.range(0) == 1) std::sort(keys.begin(), keys.end());
   for (auto _ : state) {
     double total = 0;
     for (const std::uint64_t k : keys) {
@@ -169,10 +177,7 @@ void bm_pair_order(benchmark::State& state, const std::string& scenario) {
     }
     benchmark::DoNotOptimize(total);
   }
-  state.counters["pairs"] = static_cast<double>(keys.size());
-  state.counters["pairs/s"] =
-      benchmark::Counter(static_cast<double>(keys.size()) * static_cast<double>(state.iterations()),
-                         benchmark::Counter::kIsRate);
+  pair_counters(state, keys.size());
 }
 
 }  // namespace

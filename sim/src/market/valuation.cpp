@@ -14,29 +14,60 @@ double production(double tfp, double alpha, double talent, double compute) noexc
   return tfp * std::pow(talent, alpha) * std::pow(compute, 1.0 - alpha);
 }
 
-double marginal_value(const State& s, std::size_t f, double delta) noexcept {
-  const double t = s.F.talent[f];
-  const double gain = s.output(f, t + delta) - s.output(f, t);
+namespace {
+
+// A firm's output at a talent, straight from production() or from the
+// step's OutputCache; the valuations below are written once for both.
+struct DirectOutput {
+  const State& s;
+  double at(std::size_t f, double talent) const noexcept { return s.output(f, talent); }
+  double now(std::size_t f) const noexcept { return s.output(f, s.F.talent[f]); }
+};
+struct CachedOutput {
+  const State& s;
+  const OutputCache& c;
+  double at(std::size_t f, double talent) const noexcept { return c.output(s, f, talent); }
+  double now(std::size_t f) const noexcept { return c.now[f]; }
+};
+
+template <class Output>
+double gain_value(const State& s, const Output& out, std::size_t f, double delta) noexcept {
+  const double gain = out.at(f, s.F.talent[f] + delta) - out.now(f);
   return s.F.params[f].ai_value * gain / s.F.y_ref[f];
 }
 
-double incumbent_loss(const State& s, std::size_t e, double delta) noexcept {
-  const double t = s.F.talent[e];
-  const double loss = s.output(e, t) - s.output(e, std::max(0.0, t - delta));
+template <class Output>
+double loss_value(const State& s, const Output& out, std::size_t e, double delta) noexcept {
+  const double loss = out.now(e) - out.at(e, std::max(0.0, s.F.talent[e] - delta));
   return s.F.params[e].ai_value * loss / s.F.y_ref[e];
 }
 
-double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcept {
-  double wtp = marginal_value(s, f, s.delta(f, r));
+template <class Output>
+double wtp_value(const State& s, const Output& out, std::size_t f, std::int32_t r) noexcept {
+  double wtp = gain_value(s, out, f, s.delta(f, r));
   const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
   if (e >= 0 && s.F.params[f].denial_weight > 0) {
     const auto& rivals = s.F.rivals[f];
     if (std::binary_search(rivals.begin(), rivals.end(), e)) {
       const auto ei = static_cast<std::size_t>(e);
-      wtp += s.F.params[f].denial_weight * incumbent_loss(s, ei, s.delta(ei, r));
+      wtp += s.F.params[f].denial_weight * loss_value(s, out, ei, s.delta(ei, r));
     }
   }
   return wtp;
+}
+
+}  // namespace
+
+double marginal_value(const State& s, std::size_t f, double delta) noexcept {
+  return gain_value(s, DirectOutput{s}, f, delta);
+}
+
+double incumbent_loss(const State& s, std::size_t e, double delta) noexcept {
+  return loss_value(s, DirectOutput{s}, e, delta);
+}
+
+double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcept {
+  return wtp_value(s, DirectOutput{s}, f, r);
 }
 
 void OutputCache::refresh(const State& s) {
@@ -60,25 +91,12 @@ double OutputCache::output(const State& s, std::size_t f, double talent) const n
 }
 
 double incumbent_loss(const State& s, const OutputCache& c, std::size_t e, double delta) noexcept {
-  const double t = s.F.talent[e];
-  const double loss = c.now[e] - c.output(s, e, std::max(0.0, t - delta));
-  return s.F.params[e].ai_value * loss / s.F.y_ref[e];
+  return loss_value(s, CachedOutput{s, c}, e, delta);
 }
 
 double willingness_to_pay(const State& s, const OutputCache& c, std::size_t f,
                           std::int32_t r) noexcept {
-  const double t = s.F.talent[f];
-  const double gain = c.output(s, f, t + s.delta(f, r)) - c.now[f];
-  double wtp = s.F.params[f].ai_value * gain / s.F.y_ref[f];
-  const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
-  if (e >= 0 && s.F.params[f].denial_weight > 0) {
-    const auto& rivals = s.F.rivals[f];
-    if (std::binary_search(rivals.begin(), rivals.end(), e)) {
-      const auto ei = static_cast<std::size_t>(e);
-      wtp += s.F.params[f].denial_weight * incumbent_loss(s, c, ei, s.delta(ei, r));
-    }
-  }
-  return wtp;
+  return wtp_value(s, CachedOutput{s, c}, f, r);
 }
 
 double retention_ceiling(const State& s, std::int32_t r) noexcept {
@@ -94,10 +112,7 @@ int peers_at(const State& s, std::int32_t r, std::int32_t f) noexcept {
 
 double effective_money(const State& s, std::int32_t r, std::size_t f, double a) noexcept {
   const FirmParams& p = s.F.params[f];
-  double money = a * (1.0 - p.equity_haircut * p.equity_share);
-  const auto c = static_cast<std::size_t>(s.F.country[f]);
-  if (s.F.country[f] == s.R.origin[static_cast<std::size_t>(r)]) money += s.C.retention_subsidy[c];
-  return money;
+  return a * (1.0 - p.equity_haircut * p.equity_share) + home_subsidy(s, r, f);
 }
 
 double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept {
