@@ -34,9 +34,12 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parents[2]
 BENCH = ROOT / "scenarios" / "bench"
-PROFILE_ROW = re.compile(r"^\s+(?:profile\s+)?([a-z]+)\s+([0-9.]+)\s+([0-9.]+)%$")
-STEP_PHASES = ["timeline", "flows", "scouting", "rounds", "settle", "production", "exits",
-               "spinouts", "budgets", "metrics"]
+PROFILE_ROW = re.compile(r"^\s+(?:profile\s+)?([a-z]+(?:\.[a-z]+)?)\s+([0-9.]+)\s+([0-9.]+)%$")
+STEP_PHASES = ["timeline", "flows", "neighbours", "scouting", "rounds", "settle", "production",
+               "exits", "spinouts", "budgets", "metrics"]
+# Parts of scouting and rounds (inside those phases, not added to the step time).
+PHASE_PARTS = ["scouting.draw", "scouting.pairs", "scouting.value", "scouting.utility",
+               "rounds.open", "rounds.offers", "rounds.decide", "rounds.counter"]
 
 
 def machine() -> str:
@@ -193,6 +196,13 @@ def markdown(rows: list[dict], scaling: list[dict], header: str) -> str:
         p = r["phases_s"]
         cells = [f"{p.get(k, 0.0):.2f}" for k in ["setup"] + STEP_PHASES + ["output"]]
         lines.append(f"| {r['scenario']} | " + " | ".join(cells) + " |")
+    lines += ["", "Parts of scouting and rounds (seconds, same runs):", "",
+              "| scenario | " + " | ".join(PHASE_PARTS) + " |",
+              "|---|" + "---:|" * len(PHASE_PARTS)]
+    for r in rows:
+        p = r["phases_s"]
+        lines.append(f"| {r['scenario']} | " +
+                     " | ".join(f"{p.get(k, 0.0):.2f}" for k in PHASE_PARTS) + " |")
     if scaling:
         base = scaling[0]["ns_per_researcher_step"]
         lines += ["", "Scaling (same number of steps for every size, 2 threads, one run each; "

@@ -189,13 +189,29 @@ TEST(Cli, ProfileAccountsForTheRunsWallTime) {
     share[name] = std::stod(pct);
   }
   for (const char* phase :
-       {"setup", "timeline", "flows", "scouting", "rounds", "settle", "production", "exits",
-        "spinouts", "budgets", "metrics", "output", "checkpoints", "other"}) {
+       {"setup",         "timeline",       "flows",          "neighbours",       "scouting",
+        "scouting.draw", "scouting.pairs", "scouting.value", "scouting.utility", "rounds",
+        "rounds.open",   "rounds.offers",  "rounds.decide",  "rounds.counter",   "settle",
+        "production",    "exits",          "spinouts",       "budgets",          "metrics",
+        "output",        "checkpoints",    "other"}) {
     EXPECT_TRUE(share.count(phase)) << phase << " missing from\n" << r.out;
   }
+  // The phases partition the wall time ("other" is the remainder), up to
+  // rounding; the parts ("scouting.draw", ...) are inside their phase.
   double total = 0;
-  for (const auto& [name, pct] : share) total += pct;
-  // The rows partition the wall time ("other" is the remainder), up to rounding.
+  std::map<std::string, double> parts;
+  for (const auto& [name, pct] : share) {
+    const auto dot = name.find('.');
+    if (dot == std::string::npos) {
+      total += pct;
+    } else {
+      parts[name.substr(0, dot)] += pct;
+    }
+  }
   EXPECT_NEAR(total, 100.0, 1.0) << r.out;
   EXPECT_GT(share["scouting"] + share["rounds"], 0.0);
+  for (const auto& [phase, pct] : parts) {
+    EXPECT_GT(pct, 0.0) << phase;
+    EXPECT_LE(pct, share[phase] + 0.2) << phase << ": parts exceed the phase\n" << r.out;
+  }
 }

@@ -65,9 +65,21 @@ struct StepMetrics {
 struct PhaseTimes {
   double setup = 0, timeline = 0, flows = 0, scouting = 0, rounds = 0, settle = 0, production = 0,
          exits = 0, spinouts = 0, budgets = 0, metrics = 0;
+  //! Applying the step's moves to where each researcher's neighbours work
+  //! (before the market and at the end of the step).
+  double neighbours = 0;
+  //! Parts of scouting (counted in `scouting` too): drawing candidates
+  //! (referrals, visibility, applications), laying the step's pairs out in
+  //! researcher order, willingness to pay and the cuts, the non-money
+  //! utility and fixed terms of the kept pairs.
+  double scouting_draw = 0, scouting_pairs = 0, scouting_value = 0, scouting_utility = 0;
+  //! Parts of the auction rounds (counted in `rounds` too): opening the
+  //! step's offer book, the firms' offers, the researchers' choices,
+  //! counter-offers and released budgets.
+  double rounds_open = 0, rounds_offers = 0, rounds_decide = 0, rounds_counter = 0;
   double total() const noexcept {
     return setup + timeline + flows + scouting + rounds + settle + production + exits + spinouts +
-           budgets + metrics;
+           budgets + metrics + neighbours;
   }
 };
 

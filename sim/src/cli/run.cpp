@@ -9,6 +9,7 @@
 #include <cmath>
 #include <csignal>
 #include <cstdio>
+#include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
@@ -150,7 +151,9 @@ void create_parent(const std::string& path) {
   }
 }
 
-// One line per phase: seconds and share of the run's wall time. A resumed
+// One line per phase: seconds and share of the run's wall time (the rows
+// add up to it); under scouting and rounds, their parts ("scouting.draw",
+// ...: counted in the phase above them, not again in the total). A resumed
 // run counts only the steps run since the resume.
 void print_profile(std::ostream& s, const PhaseTimes& t, double output_s, double checkpoint_s,
                    double wall) {
@@ -158,8 +161,17 @@ void print_profile(std::ostream& s, const PhaseTimes& t, double output_s, double
       {"setup", t.setup},
       {"timeline", t.timeline},
       {"flows", t.flows},
+      {"neighbours", t.neighbours},
       {"scouting", t.scouting},
+      {"scouting.draw", t.scouting_draw},
+      {"scouting.pairs", t.scouting_pairs},
+      {"scouting.value", t.scouting_value},
+      {"scouting.utility", t.scouting_utility},
       {"rounds", t.rounds},
+      {"rounds.open", t.rounds_open},
+      {"rounds.offers", t.rounds_offers},
+      {"rounds.decide", t.rounds_decide},
+      {"rounds.counter", t.rounds_counter},
       {"settle", t.settle},
       {"production", t.production},
       {"exits", t.exits},
@@ -169,11 +181,12 @@ void print_profile(std::ostream& s, const PhaseTimes& t, double output_s, double
       {"output", output_s},
       {"checkpoints", checkpoint_s},
       {"other", std::max(0.0, wall - t.total() - output_s - checkpoint_s)}};
-  s << "  profile        phase          seconds   share\n";
+  s << "  profile        phase               seconds   share\n";
   for (const auto& [name, seconds] : rows) {
-    char line[96];
-    std::snprintf(line, sizeof line, "                 %-12s %9.3f  %5.1f%%\n", name, seconds,
-                  wall > 0 ? 100.0 * seconds / wall : 0.0);
+    const bool part = std::strchr(name, '.') != nullptr;
+    char line[112];
+    std::snprintf(line, sizeof line, "                 %s%-*s %9.3f  %5.1f%%\n", part ? "  " : "",
+                  part ? 16 : 18, name, seconds, wall > 0 ? 100.0 * seconds / wall : 0.0);
     s << line;
   }
 }

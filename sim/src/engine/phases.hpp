@@ -25,6 +25,10 @@
 #include "engine/state.hpp"
 #include "random/rng.hpp"
 
+namespace talentsim {
+struct PhaseTimes;
+}
+
 namespace talentsim::detail {
 
 //! The cash ledger of the current step, per firm. Every change of a firm's
@@ -86,9 +90,10 @@ struct StepLog {
 struct Offer {
   std::int32_t researcher = 0;
   std::int32_t firm = 0;
-  double value = 0;     //!< annual value a, USD/yr
-  double expected = 0;  //!< researcher's utility of it without the taste shock
-  double utility = 0;   //!< researcher's utility of it, taste shock included
+  std::uint32_t slot = 0;  //!< the researcher's slot among the step's candidates
+  double value = 0;        //!< annual value a, USD/yr
+  double expected = 0;     //!< researcher's utility of it without the taste shock
+  double utility = 0;      //!< researcher's utility of it, taste shock included
   std::uint8_t outreach = 0;
 };
 
@@ -113,10 +118,11 @@ struct OutputCache {
 //! the market phase, gathered once by scouting (in researcher order) so that
 //! a firm's rounds read its own array instead of the researcher tables.
 struct CandidateRow {
-  double floor = 0;    //!< reservation value: no package pays less, USD/yr
-  double cost = 0;     //!< switching cost an offer must beat staying by (0 for a job seeker)
-  double w_money = 0;  //!< weight of money in utility
-  double subsidy = 0;  //!< retention subsidy the candidate gets at this firm, USD/yr
+  double floor = 0;        //!< reservation value: no package pays less, USD/yr
+  double cost = 0;         //!< switching cost an offer must beat staying by (0 for a job seeker)
+  double w_money = 0;      //!< weight of money in utility
+  double subsidy = 0;      //!< retention subsidy the candidate gets at this firm, USD/yr
+  std::uint32_t slot = 0;  //!< the candidate's slot: index into Candidates::who
 };
 
 struct Candidates {
@@ -140,28 +146,39 @@ struct Candidates {
   std::vector<double> pair_floor;       //!< per pair: the smallest package the candidate takes
   std::vector<std::int32_t> pair_dest;  //!< per pair: index among the firm's kept; -1 = cut
   std::vector<std::vector<std::uint32_t>> src;  //!< per firm: pair of each candidate kept
+  std::vector<std::uint32_t> chunk_base;        //!< scouting's scratch: first slot per chunk
   OutputCache output;                           //!< firms' production terms of this step
+  std::vector<double> log_per_head;             //!< per firm: log_compute_per_head()
+  // Per slot: every researcher some firm kept, in ascending id order (the
+  // auction keeps its per-candidate state by slot).
+  std::vector<std::int32_t> who;  //!< slot -> researcher
+  std::vector<double> stay_rest;  //!< non-money utility of staying (0 for a job seeker)
+  std::vector<double> stay_u;     //!< expected utility of staying with the current package
   //! One slot per firm (spin-outs add firms).
   void fit(std::size_t firms);
 };
 
 //! The auction's result: every offer of the step, the one each researcher
-//! holds and the counter-offers of incumbents. settle_moves() consumes it.
+//! holds and the counter-offers of incumbents, by slot (the researcher's
+//! index among the step's candidates, Candidates::who). settle_moves()
+//! consumes it.
 struct OfferBook {
   std::vector<Offer> offers;               //!< every offer made this step
-  std::vector<std::int32_t> held;          //!< researcher -> held offer, or -1
-  std::vector<double> stay_raise;          //!< researcher -> countered annual value, or 0
-  std::vector<std::int32_t> touched;       //!< researchers who received offers
-  std::vector<std::uint8_t> touched_mark;  //!< researcher -> in `touched`
-  //! One slot per researcher (graduates add researchers); new slots empty.
-  void fit(std::size_t researchers);
+  std::vector<std::int32_t> who;           //!< slot -> researcher (a copy of Candidates::who)
+  std::vector<std::int32_t> held;          //!< slot -> held offer, or -1
+  std::vector<double> stay_raise;          //!< slot -> countered annual value, or 0
+  std::vector<std::uint32_t> touched;      //!< slots of researchers who received offers
+  std::vector<std::uint8_t> touched_mark;  //!< slot -> in `touched`
+  //! Empty, for the step's candidates.
+  void open(const std::vector<std::int32_t>& candidates);
 };
 
 //! An incumbent's possible counter-offer to an employee holding an outside offer.
 struct CounterCase {
   std::int32_t firm = 0;
   std::int32_t researcher = 0;
-  double raise = 0;  //!< countered annual value, 0 = no counter
+  std::uint32_t slot = 0;  //!< the researcher's slot
+  double raise = 0;        //!< countered annual value, 0 = no counter
 };
 
 //! A candidate a firm could offer to in this round, with the firm's surplus.
@@ -173,11 +190,10 @@ struct OfferChoice {
 
 //! The auction rounds' own working memory, kept between steps.
 struct AuctionScratch {
-  std::vector<std::int32_t> pending, rejected, choice, all;
+  std::vector<std::int32_t> pending, rejected, choice;
   std::vector<std::size_t> starts;
   std::vector<CounterCase> cases;
-  std::vector<double> stay_rest;  //!< researcher -> non-money utility of staying (candidates only)
-  std::vector<double> stay_u;     //!< researcher -> expected utility of staying (candidates only)
+  std::vector<double> stay_u;  //!< slot -> expected utility of staying (with a counter's raise)
   // Per firm.
   std::vector<std::vector<double>> last;               //!< per candidate: last value offered, or 0
   std::vector<double> committed;                       //!< annual value of live offers
@@ -186,8 +202,8 @@ struct AuctionScratch {
   std::vector<std::uint8_t> needs_fill;                //!< act in the next round
   std::vector<std::vector<Offer>> fill_buffers;        //!< offers made this round
   std::vector<std::vector<OfferChoice>> fill_choices;  //!< scratch of fill()
-  //! Sized to the tables, per-step fields reset.
-  void open(std::size_t firms, std::size_t researchers);
+  //! Sized to the firms, per-step fields reset.
+  void open(std::size_t firms);
 };
 
 //! An employee ranked for budget layoffs: least surplus goes first.
@@ -209,9 +225,11 @@ struct BudgetScratch {
 // ---- the phases of one step, in order (MODEL.md "The market, one step")
 void apply_timeline_events(State& s, Ledger& ledger);
 void apply_exogenous_flows(State& s, StepLog& log);
-void scout_candidates(const State& s, Candidates& out);
+// `times`, when given, gets the phases' parts (PhaseTimes::scouting_*,
+// rounds_*) added.
+void scout_candidates(const State& s, Candidates& out, PhaseTimes* times = nullptr);
 void run_auction_rounds(const State& s, const Candidates& cand, AuctionScratch& scratch,
-                        OfferBook& out);
+                        OfferBook& out, PhaseTimes* times = nullptr);
 void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log);
 void run_posted_wage_market(State& s, StepLog& log);
 void produce_and_account(State& s, Ledger& ledger);

@@ -11,8 +11,11 @@
 #include "engine/world.hpp"
 #include "scenario/reader.hpp"
 #include "talentsim/errors.hpp"
+#include "util/phase_clock.hpp"
 
 namespace talentsim {
+
+using detail::PhaseClock;
 
 std::string_view to_string(EventKind kind) noexcept {
   static constexpr std::array<std::string_view, EVENT_KIND_COUNT> names = {
@@ -115,25 +118,6 @@ double estimated_memory_bytes(const Scenario& sc) {
   return total;
 }
 
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-// Adds the time since the previous call to the given phase's counter.
-class PhaseClock {
- public:
-  void operator()(double& phase) noexcept {
-    const Clock::time_point now = Clock::now();
-    phase += std::chrono::duration<double>(now - last_).count();
-    last_ = now;
-  }
-
- private:
-  Clock::time_point last_ = Clock::now();
-};
-
-}  // namespace
-
 Simulation::Simulation(Scenario scenario, SimulationOptions options)
     : world_(std::make_unique<World>(std::move(scenario))) {
   PhaseClock clock;
@@ -235,12 +219,13 @@ void Simulation::step() {
   clock(t.timeline);
   detail::apply_exogenous_flows(s, w.log);
   clock(t.flows);
+  s.peers.flush(s.net);  // the market reads where neighbours work
+  clock(t.neighbours);
   s.sampler.refresh();
   if (s.sc.market.protocol == Protocol::auction) {
-    s.peers.flush(s.net);  // the market reads where neighbours work
-    detail::scout_candidates(s, w.candidates);
+    detail::scout_candidates(s, w.candidates, &t);
     clock(t.scouting);
-    detail::run_auction_rounds(s, w.candidates, w.auction, w.book);
+    detail::run_auction_rounds(s, w.candidates, w.auction, w.book, &t);
     clock(t.rounds);
     detail::settle_moves(w.book, s, w.ledger, w.log);
     clock(t.settle);
@@ -258,7 +243,9 @@ void Simulation::step() {
   detail::enforce_budgets(s, w.budgets, w.log);
   clock(t.budgets);
   detail::compute_metrics(s, w.log, w.metrics);
+  clock(t.metrics);
   s.peers.flush(s.net);
+  clock(t.neighbours);
   if (w.check) check_invariants();
   clock(t.metrics);
 }

@@ -191,15 +191,16 @@ void Candidates::fit(std::size_t firms) {
   src.resize(firms);
 }
 
-void OfferBook::fit(std::size_t researchers) {
-  if (held.size() < researchers) held.resize(researchers, -1);
-  if (stay_raise.size() < researchers) stay_raise.resize(researchers, 0.0);
-  if (touched_mark.size() < researchers) touched_mark.resize(researchers, 0);
+void OfferBook::open(const std::vector<std::int32_t>& candidates) {
+  offers.clear();
+  who = candidates;
+  held.assign(candidates.size(), -1);
+  stay_raise.assign(candidates.size(), 0.0);
+  touched.clear();
+  touched_mark.assign(candidates.size(), 0);
 }
 
-void AuctionScratch::open(std::size_t firms, std::size_t researchers) {
-  if (stay_rest.size() < researchers) stay_rest.resize(researchers, 0.0);
-  if (stay_u.size() < researchers) stay_u.resize(researchers, 0.0);
+void AuctionScratch::open(std::size_t firms) {
   last.resize(firms);
   fill_buffers.resize(firms);
   fill_choices.resize(firms);

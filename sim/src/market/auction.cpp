@@ -10,7 +10,9 @@
 
 #include "engine/phases.hpp"
 #include "market/valuation.hpp"
+#include "talentsim/simulation.hpp"
 #include "util/parallel.hpp"
+#include "util/phase_clock.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -33,15 +35,15 @@ struct Rounds {
   OfferBook& book;
 };
 
-// Expected utility of staying, kept per candidate in x.a.stay_u (see
-// cache_stay_utilities and counter_offers, the only places it changes).
-double stay_expected(const Rounds& x, std::int32_t r) {
-  return x.a.stay_u[static_cast<std::size_t>(r)];
+// Expected utility of staying, kept per candidate slot in x.a.stay_u
+// (scouting computes it with the current package; counter_offers, the only
+// place it changes, with the raise).
+double stay_expected(const Rounds& x, std::uint32_t c) {
+  return x.a.stay_u[c];
 }
 
-void update_stay_expected(Rounds& x, std::int32_t r) {
-  const auto i = static_cast<std::size_t>(r);
-  x.a.stay_u[i] = stay_money_utility(x.s, r, x.book.stay_raise[i]) + x.a.stay_rest[i];
+void update_stay_expected(Rounds& x, std::int32_t r, std::uint32_t c) {
+  x.a.stay_u[c] = stay_money_utility(x.s, r, x.book.stay_raise[c]) + x.cand.stay_rest[c];
 }
 
 // Firm f offers to every candidate worth it, best surplus first, within its
@@ -60,23 +62,14 @@ void fill(Rounds& x, std::size_t f) {
   const double bonus = x.s.sc.market.outreach_bonus;
   auto& choices = x.a.fill_choices[f];
   choices.clear();
-  constexpr std::size_t AHEAD = 8;  // candidates' rows are scattered: load them early
   for (std::size_t j = 0; j < cand.size(); ++j) {
-    if (j + AHEAD < cand.size()) {
-      const auto q = static_cast<std::size_t>(cand[j + AHEAD]);
-      __builtin_prefetch(x.book.held.data() + q);
-      __builtin_prefetch(x.a.stay_u.data() + q);
-      __builtin_prefetch(x.book.stay_raise.data() + q);
-    }
-    const std::int32_t r = cand[j];
-    const auto ri = static_cast<std::size_t>(r);
-    const std::int32_t h = x.book.held[ri];
+    const CandidateRow& c = row[j];
+    const std::int32_t h = x.book.held[c.slot];
     if (h >= 0 && x.book.offers[static_cast<std::size_t>(h)].firm == static_cast<std::int32_t>(f)) {
       continue;
     }
-    const CandidateRow& c = row[j];
-    double target = stay_expected(x, r) + c.cost;
-    bool contested = x.book.stay_raise[ri] > 0;
+    double target = stay_expected(x, c.slot) + c.cost;
+    bool contested = x.book.stay_raise[c.slot] > 0;
     if (h >= 0) {
       const double u = x.book.offers[static_cast<std::size_t>(h)].expected;
       if (u > target) {
@@ -120,6 +113,7 @@ void fill(Rounds& x, std::size_t f) {
     Offer o;
     o.researcher = r;
     o.firm = static_cast<std::int32_t>(f);
+    o.slot = row[c.j].slot;
     o.value = c.value;
     o.outreach = flags[c.j];
     o.expected = money_utility(x.s, r, f, c.value) + rest[c.j] + (o.outreach != 0 ? bonus : 0.0);
@@ -153,9 +147,9 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
   }
 }
 
-double stay_threshold(const Rounds& x, std::int32_t r) {
+double stay_threshold(const Rounds& x, std::int32_t r, std::uint32_t c) {
   const auto i = static_cast<std::size_t>(r);
-  return stay_expected(x, r) + taste_shock(x.s, r, -1) + switching_cost(x.s, i);
+  return stay_expected(x, c) + taste_shock(x.s, r, -1) + switching_cost(x.s, i);
 }
 
 // Researchers with new offers keep the best one if it beats staying by their
@@ -181,8 +175,10 @@ void decide(Rounds& x, std::vector<std::int32_t>& pending, std::vector<std::int3
   auto& choice = x.a.choice;
   choice.assign(groups, -1);
   parallel_for(groups, [&](std::size_t g) {
-    const std::int32_t r = x.book.offers[static_cast<std::size_t>(pending[starts[g]])].researcher;
-    std::int32_t best = x.book.held[static_cast<std::size_t>(r)];
+    const Offer& first = x.book.offers[static_cast<std::size_t>(pending[starts[g]])];
+    const std::int32_t r = first.researcher;
+    const std::uint32_t slot = first.slot;
+    std::int32_t best = x.book.held[slot];
     double best_u = best >= 0 ? x.book.offers[static_cast<std::size_t>(best)].utility : -INF;
     for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
       const Offer& o = x.book.offers[static_cast<std::size_t>(pending[i])];
@@ -195,21 +191,20 @@ void decide(Rounds& x, std::vector<std::int32_t>& pending, std::vector<std::int3
       }
     }
     // An offer moves r when it beats staying by at least the switching cost.
-    if (best >= 0 && !(best_u >= stay_threshold(x, r))) best = -1;
+    if (best >= 0 && !(best_u >= stay_threshold(x, r, slot))) best = -1;
     choice[g] = best;
   });
   for (std::size_t g = 0; g < groups; ++g) {
-    const std::int32_t r = x.book.offers[static_cast<std::size_t>(pending[starts[g]])].researcher;
-    const auto ri = static_cast<std::size_t>(r);
+    const std::uint32_t c = x.book.offers[static_cast<std::size_t>(pending[starts[g]])].slot;
     for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
       if (pending[i] != choice[g]) rejected.push_back(pending[i]);
     }
-    if (x.book.held[ri] >= 0 && x.book.held[ri] != choice[g]) rejected.push_back(x.book.held[ri]);
-    if (!x.book.touched_mark[ri]) {
-      x.book.touched_mark[ri] = 1;
-      x.book.touched.push_back(r);
+    if (x.book.held[c] >= 0 && x.book.held[c] != choice[g]) rejected.push_back(x.book.held[c]);
+    if (!x.book.touched_mark[c]) {
+      x.book.touched_mark[c] = 1;
+      x.book.touched.push_back(c);
     }
-    x.book.held[ri] = choice[g];
+    x.book.held[c] = choice[g];
   }
 }
 
@@ -219,13 +214,13 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
   using Case = CounterCase;
   auto& cases = x.a.cases;
   cases.clear();
-  for (std::int32_t r : x.book.touched) {
-    const auto ri = static_cast<std::size_t>(r);
-    const std::int32_t e = x.s.R.employer[ri];
-    if (x.book.held[ri] < 0 || e < 0) continue;
+  for (const std::uint32_t c : x.book.touched) {
+    const std::int32_t r = x.book.who[c];
+    const std::int32_t e = x.s.R.employer[static_cast<std::size_t>(r)];
+    if (x.book.held[c] < 0 || e < 0) continue;
     const auto ei = static_cast<std::size_t>(e);
     if (!x.s.F.params[ei].counter_offers || !x.s.F.active[ei]) continue;
-    cases.push_back({e, r, 0.0});
+    cases.push_back({e, r, c, 0.0});
   }
   if (cases.empty()) return false;
   // Equal keys are identical cases, so any correct sort gives the same result.
@@ -249,13 +244,14 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
     for (std::size_t i = starts[g]; i < starts[g + 1]; ++i) {
       const std::int32_t r = cases[i].researcher;
       const auto ri = static_cast<std::size_t>(r);
-      const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[ri])];
+      const std::uint32_t c = cases[i].slot;
+      const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[c])];
       const double target = outside.expected - x.s.R.switch_cost[ri];
-      double a = value_given_rest(x.s, r, e, target, x.a.stay_rest[ri]);
+      double a = value_given_rest(x.s, r, e, target, x.cand.stay_rest[c]);
       if (!std::isfinite(a)) continue;
       a = raised(x.s, a);
-      const double current = x.book.stay_raise[ri] > 0
-                                 ? x.book.stay_raise[ri]
+      const double current = x.book.stay_raise[c] > 0
+                                 ? x.book.stay_raise[c]
                                  : x.s.R.annual_value(ri, x.s.contract_years());
       if (a <= current || a > retention_ceiling(x.s, r)) continue;
       const double extra = a - current;
@@ -274,13 +270,12 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
   for (const Case& c : cases) {
     if (c.raise <= 0) continue;
     any = true;
-    const auto ri = static_cast<std::size_t>(c.researcher);
-    x.book.stay_raise[ri] = c.raise;
-    update_stay_expected(x, c.researcher);
-    const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[ri])];
-    if (!(outside.utility >= stay_threshold(x, c.researcher))) {
-      rejected.push_back(x.book.held[ri]);
-      x.book.held[ri] = -1;
+    x.book.stay_raise[c.slot] = c.raise;
+    update_stay_expected(x, c.researcher, c.slot);
+    const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[c.slot])];
+    if (!(outside.utility >= stay_threshold(x, c.researcher, c.slot))) {
+      rejected.push_back(x.book.held[c.slot]);
+      x.book.held[c.slot] = -1;
     }
   }
   return any;
@@ -300,47 +295,35 @@ void release(Rounds& x, std::vector<std::int32_t>& rejected) {
   rejected.clear();
 }
 
-// Non-money utility of staying, for every candidate of the step, computed
-// once (in parallel, each researcher its own slot) instead of at each use.
-void cache_stay_utilities(Rounds& x) {
-  auto& all = x.a.all;
-  all.clear();
-  for (const auto& cand : x.cand.ids) all.insert(all.end(), cand.begin(), cand.end());
-  tbb::parallel_sort(all.begin(), all.end());
-  all.erase(std::unique(all.begin(), all.end()), all.end());
-  constexpr std::size_t CHUNK = 2048;
-  parallel_for((all.size() + CHUNK - 1) / CHUNK, [&](std::size_t c) {
-    const std::size_t begin = c * CHUNK, n = std::min(CHUNK, all.size() - begin);
-    for_each_prefetched(x.s, {all.data() + begin, n}, [&](std::size_t, std::int32_t r) {
-      const std::int32_t e = x.s.R.employer[static_cast<std::size_t>(r)];
-      x.a.stay_rest[static_cast<std::size_t>(r)] =
-          e >= 0 ? nonmoney_utility(x.s, r, static_cast<std::size_t>(e), false) : 0.0;
-      update_stay_expected(x, r);
-    });
-  });
-}
-
 }  // namespace
 
 void run_auction_rounds(const State& s, const Candidates& cand, AuctionScratch& scratch,
-                        OfferBook& out) {
+                        OfferBook& out, PhaseTimes* times) {
+  PhaseClock clock;
+  const auto part = [&](double PhaseTimes::*member) {
+    clock(times != nullptr ? &(times->*member) : nullptr);
+  };
   const std::size_t nf = s.F.size();
-  scratch.open(nf, s.R.size());
+  scratch.open(nf);
   for (std::size_t f = 0; f < nf; ++f) scratch.last[f].assign(cand.ids[f].size(), 0.0);
-  out.fit(s.R.size());
-  out.offers.clear();
+  out.open(cand.who);
+  scratch.stay_u = cand.stay_u;  // scouting's, with the current packages
   Rounds x{s, cand, scratch, out};
-  cache_stay_utilities(x);
+  part(&PhaseTimes::rounds_open);
   auto& rejected = x.a.rejected;
   auto& pending = x.a.pending;
   rejected.clear();
   make_offers(x, true, pending);
+  part(&PhaseTimes::rounds_offers);
   for (std::int64_t round = 0;; ++round) {
     decide(x, pending, rejected);
+    part(&PhaseTimes::rounds_decide);
     counter_offers(x, rejected);
     release(x, rejected);
+    part(&PhaseTimes::rounds_counter);
     if (round + 1 >= x.s.sc.market.auction_rounds) break;
     make_offers(x, false, pending);
+    part(&PhaseTimes::rounds_offers);
     if (pending.empty()) break;
   }
 }

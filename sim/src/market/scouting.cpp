@@ -11,7 +11,9 @@
 
 #include "engine/phases.hpp"
 #include "market/valuation.hpp"
+#include "talentsim/simulation.hpp"
 #include "util/parallel.hpp"
+#include "util/phase_clock.hpp"
 
 namespace talentsim::detail {
 
@@ -106,7 +108,11 @@ void for_chunks(std::size_t n, Fn&& fn) {
 
 }  // namespace
 
-void scout_candidates(const State& s, Candidates& out) {
+void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
+  PhaseClock clock;
+  const auto part = [&](double PhaseTimes::*member) {
+    clock(times != nullptr ? &(times->*member) : nullptr);
+  };
   const std::size_t nf = s.F.size();
   out.fit(nf);
   collect_applications(s, out);
@@ -171,6 +177,7 @@ void scout_candidates(const State& s, Candidates& out) {
     std::sort(cand.begin(), cand.end());
     cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
   });
+  part(&PhaseTimes::scouting_draw);
   // 2. The pairs of the step, flat, and their order by researcher. The
   // values below are pure functions of the state (which the market phase
   // does not change), so the order they are computed in changes nothing;
@@ -195,7 +202,10 @@ void scout_candidates(const State& s, Candidates& out) {
     }
   });
   tbb::parallel_sort(out.keys.begin(), out.keys.end());
+  part(&PhaseTimes::scouting_pairs);
   out.output.refresh(s);
+  out.log_per_head.resize(nf);
+  parallel_for(nf, [&](std::size_t f) { out.log_per_head[f] = log_compute_per_head(s, f); });
   // 3. Willingness to pay and the candidate's floor, in researcher order.
   for_chunks(n, [&](std::size_t i) {
     const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
@@ -258,23 +268,66 @@ void scout_candidates(const State& s, Candidates& out) {
     out.rest[f].resize(useful);
     out.row[f].resize(useful);
   });
-  // 5. Non-money utility of the kept pairs (it does not change during the
-  // market phase), in researcher order.
-  for_chunks(n, [&](std::size_t i) {
-    const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
-    const std::int32_t d = out.pair_dest[k];
-    if (d < 0) return;
-    const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
-    const auto f = static_cast<std::size_t>(out.pair_firm[k]);
-    const auto ri = static_cast<std::size_t>(r);
-    const auto j = static_cast<std::size_t>(d);
-    out.rest[f][j] = nonmoney_utility(s, r, f, false);
-    CandidateRow& row = out.row[f][j];
-    row.floor = s.R.reservation[ri];
-    row.cost = s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0;
-    row.w_money = s.R.w_money[ri];
-    row.subsidy = home_subsidy(s, r, f);
+  part(&PhaseTimes::scouting_value);
+  // 5. Non-money utility and fixed terms of the kept pairs (they do not
+  // change during the market phase), in researcher order. Each researcher
+  // kept by some firm gets a slot: its rank among them (`who` lists them
+  // in ascending id order); the auction keeps its per-candidate state by
+  // slot, in arrays the size of the step's candidates instead of the
+  // population's. A researcher's staying utility (at its employer, with its
+  // current package) is computed here too, while its rows are in cache.
+  // Chunks: first count the researchers whose first kept pair falls in each
+  // chunk, then number them in parallel from each chunk's base.
+  constexpr std::size_t CHUNK = 4096;
+  const std::size_t chunks = (n + CHUNK - 1) / CHUNK;
+  const auto first_kept = [&](std::size_t i) {
+    // Pair i is kept and no earlier pair of its researcher is.
+    if (out.pair_dest[static_cast<std::size_t>(out.keys[i] & 0xffffffffu)] < 0) return false;
+    const std::uint64_t r = out.keys[i] >> 32;
+    for (std::size_t b = i; b-- > 0 && out.keys[b] >> 32 == r;) {
+      if (out.pair_dest[static_cast<std::size_t>(out.keys[b] & 0xffffffffu)] >= 0) return false;
+    }
+    return true;
+  };
+  out.chunk_base.assign(chunks + 1, 0);
+  parallel_for(chunks, [&](std::size_t c) {
+    std::uint32_t count = 0;
+    for (std::size_t i = c * CHUNK; i < std::min(n, (c + 1) * CHUNK); ++i) count += first_kept(i);
+    out.chunk_base[c + 1] = count;
   });
+  for (std::size_t c = 0; c < chunks; ++c) out.chunk_base[c + 1] += out.chunk_base[c];
+  const std::size_t kept_researchers = out.chunk_base[chunks];
+  out.who.resize(kept_researchers);
+  out.stay_rest.resize(kept_researchers);
+  out.stay_u.resize(kept_researchers);
+  parallel_for(chunks, [&](std::size_t c) {
+    std::uint32_t next = out.chunk_base[c];  // the slot of the next researcher kept
+    for (std::size_t i = c * CHUNK; i < std::min(n, (c + 1) * CHUNK); ++i) {
+      const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
+      const std::int32_t d = out.pair_dest[k];
+      if (d < 0) continue;
+      const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
+      const auto ri = static_cast<std::size_t>(r);
+      if (first_kept(i)) {
+        out.who[next] = r;
+        const std::int32_t e = s.R.employer[ri];
+        const auto ei = static_cast<std::size_t>(e);
+        out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.log_per_head[ei]) : 0.0;
+        out.stay_u[next] = stay_money_utility(s, r, 0.0) + out.stay_rest[next];
+        ++next;
+      }
+      const auto f = static_cast<std::size_t>(out.pair_firm[k]);
+      const auto j = static_cast<std::size_t>(d);
+      out.rest[f][j] = nonmoney_utility_given(s, r, f, out.log_per_head[f]);
+      CandidateRow& row = out.row[f][j];
+      row.floor = s.R.reservation[ri];
+      row.cost = s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0;
+      row.w_money = s.R.w_money[ri];
+      row.subsidy = home_subsidy(s, r, f);
+      row.slot = next - 1;
+    }
+  });
+  part(&PhaseTimes::scouting_utility);
 }
 
 }  // namespace talentsim::detail

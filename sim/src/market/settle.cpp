@@ -1,7 +1,7 @@
 // Phase 5: acceptance. Every held offer moves its researcher, in ascending
 // researcher order; a researcher kept by a counter-offer gets the raised
 // package. Signing bonuses are paid from cash now. The offer book is
-// consumed: every researcher's slot is empty again afterwards.
+// consumed: it is opened again, empty, for the next step's candidates.
 
 #include <tbb/parallel_sort.h>
 
@@ -15,9 +15,11 @@ void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log) {
   for (const Offer& o : book.offers) ++s.F.offers_made[static_cast<std::size_t>(o.firm)];
   tbb::parallel_sort(book.touched.begin(), book.touched.end());
   const double h = s.contract_years();
-  for (std::int32_t r : book.touched) {
+  // Slots are in ascending researcher order.
+  for (const std::uint32_t c : book.touched) {
+    const std::int32_t r = book.who[c];
     const auto ri = static_cast<std::size_t>(r);
-    const std::int32_t held = book.held[ri];
+    const std::int32_t held = book.held[c];
     const std::int32_t from = s.R.employer[ri];
     if (held >= 0) {
       const Offer& o = book.offers[static_cast<std::size_t>(held)];
@@ -30,9 +32,9 @@ void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log) {
       ledger.pay_signing(s.F, f, signing);
       ++s.F.offers_accepted[f];
       log.record(s, from >= 0 ? EventKind::poach : EventKind::hire, r, from, o.firm, o.outreach);
-    } else if (book.stay_raise[ri] > 0 && from >= 0) {
+    } else if (book.stay_raise[c] > 0 && from >= 0) {
       // Kept by a counter-offer: the whole package is re-cut at the new value.
-      const double value = book.stay_raise[ri];
+      const double value = book.stay_raise[c];
       const FirmParams& p = s.F.params[static_cast<std::size_t>(from)];
       const double old_signing = s.R.signing[ri];
       s.leave_firm(r, false);
@@ -47,9 +49,6 @@ void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log) {
       ledger.pay_signing(s.F, static_cast<std::size_t>(from), paid);
       log.record(s, EventKind::retention, r, from, from);
     }
-    book.held[ri] = -1;
-    book.stay_raise[ri] = 0;
-    book.touched_mark[ri] = 0;
   }
   book.touched.clear();
 }

@@ -115,11 +115,16 @@ double effective_money(const State& s, std::int32_t r, std::size_t f, double a) 
   return a * (1.0 - p.equity_haircut * p.equity_share) + home_subsidy(s, r, f);
 }
 
-double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept {
+double log_compute_per_head(const State& s, std::size_t f) noexcept {
+  const double per_head = s.F.compute[f] / std::max(1.0, static_cast<double>(s.F.headcount(f)));
+  return std::log1p(per_head);
+}
+
+double nonmoney_utility_given(const State& s, std::int32_t r, std::size_t f,
+                              double log_per_head) noexcept {
   const auto ri = static_cast<std::size_t>(r);
   const FirmParams& p = s.F.params[f];
-  const double per_head = s.F.compute[f] / std::max(1.0, static_cast<double>(s.F.headcount(f)));
-  double u = s.R.w_compute[ri] * std::log1p(per_head) + s.R.w_mission[ri] * p.mission +
+  double u = s.R.w_compute[ri] * log_per_head + s.R.w_mission[ri] * p.mission +
              s.R.w_peers[ri] * std::log1p(peers_at(s, r, static_cast<std::int32_t>(f)));
   const auto c = static_cast<std::size_t>(s.F.country[f]);
   if (s.F.country[f] == s.R.origin[ri]) {
@@ -127,6 +132,11 @@ double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outr
   } else {
     u -= s.C.visa_friction[c];
   }
+  return u;
+}
+
+double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept {
+  double u = nonmoney_utility_given(s, r, f, log_compute_per_head(s, f));
   if (outreach) u += s.sc.market.outreach_bonus;
   return u;
 }

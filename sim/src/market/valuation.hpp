@@ -5,7 +5,6 @@
 // firms do not observe); researchers decide with it.
 
 #include <cstdint>
-#include <span>
 
 #include "engine/phases.hpp"
 #include "engine/state.hpp"
@@ -37,6 +36,12 @@ int peers_at(const State& s, std::int32_t r, std::int32_t f) noexcept;
 double effective_money(const State& s, std::int32_t r, std::size_t f, double a) noexcept;
 //! Utility of working at f apart from money and the taste shock.
 double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept;
+//! log1p(compute per head at f), the compute term of nonmoney_utility().
+double log_compute_per_head(const State& s, std::size_t f) noexcept;
+//! nonmoney_utility(s, r, f, false) given log_compute_per_head(s, f), which
+//! the market phase computes once per firm (bit-identical).
+double nonmoney_utility_given(const State& s, std::int32_t r, std::size_t f,
+                              double log_per_head) noexcept;
 //! Expected utility of an offer worth `a` at f (no taste shock).
 double offer_utility(const State& s, std::int32_t r, std::size_t f, double a,
                      bool outreach) noexcept;
@@ -64,40 +69,6 @@ double money_utility(const State& s, std::int32_t r, std::size_t f, double a) no
 double stay_money_utility(const State& s, std::int32_t r, double raise) noexcept;
 //! The first annual value that beats `a` by the market's increment.
 double raised(const State& s, double a) noexcept;
-
-//! Calls fn(i, ids[i]) for each i, software-pipelining the loads that
-//! nonmoney_utility() and the valuation make for researcher ids[i]: their
-//! rows are scattered over tables of millions of entries, so touching them
-//! a few iterations ahead overlaps the cache misses instead of paying them
-//! one after another. Two stages, because the second needs the first: the
-//! researcher's rows and CSR offsets, then its row of neighbours' employers
-//! (PeerCounts).
-template <class Fn>
-void for_each_prefetched(const State& s, std::span<const std::int32_t> ids, Fn&& fn) {
-  constexpr std::size_t MID = 8, FAR = 16;
-  const std::size_t n = ids.size();
-  const auto& R = s.R;
-  for (std::size_t i = 0; i < n; ++i) {
-    if (i + FAR < n) {
-      const auto r = static_cast<std::size_t>(ids[i + FAR]);
-      __builtin_prefetch(R.employer.data() + r);
-      __builtin_prefetch(R.skill.data() + r);
-      __builtin_prefetch(R.field.data() + r);
-      __builtin_prefetch(R.origin.data() + r);
-      __builtin_prefetch(R.reservation.data() + r);
-      __builtin_prefetch(R.w_compute.data() + r);
-      __builtin_prefetch(R.w_mission.data() + r);
-      __builtin_prefetch(R.w_peers.data() + r);
-      __builtin_prefetch(R.w_home.data() + r);
-      __builtin_prefetch(R.w_money.data() + r);
-      if (const void* row = s.net.row_address(ids[i + FAR])) __builtin_prefetch(row);
-    }
-    if (i + MID < n) {
-      if (const void* row = s.peers.row_address(s.net, ids[i + MID])) __builtin_prefetch(row);
-    }
-    fn(i, ids[i]);
-  }
-}
 
 //! Smallest annual value any package may have (keeps ln() finite), USD/yr.
 inline constexpr double MIN_ANNUAL_VALUE = 1000.0;

@@ -1,26 +1,48 @@
 #include "talentsim/network.hpp"
 
+#include <tbb/parallel_sort.h>
+
 #include <boost/graph/compressed_sparse_row_graph.hpp>
 
 #include <algorithm>
+#include <cstdint>
 
 namespace talentsim {
 
 Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std::uint32_t>> ties)
     : vertices_(vertices) {
-  for (auto& [a, b] : ties) {
-    if (a > b) std::swap(a, b);
-  }
-  std::sort(ties.begin(), ties.end());
-  ties.erase(std::unique(ties.begin(), ties.end()), ties.end());
+  // Each tie once, as (smaller, larger) packed in a 64-bit key, sorted (in
+  // parallel: equal keys are the same tie, so the order is the one there is).
   {
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> directed;
-    directed.reserve(ties.size() * 2);
-    for (const auto& [a, b] : ties) {
-      directed.emplace_back(a, b);
-      directed.emplace_back(b, a);
+    std::vector<std::uint64_t> keys(ties.size());
+    for (std::size_t i = 0; i < ties.size(); ++i) {
+      const auto [a, b] = std::minmax(ties[i].first, ties[i].second);
+      keys[i] = static_cast<std::uint64_t>(a) << 32 | b;
     }
-    std::sort(directed.begin(), directed.end());
+    tbb::parallel_sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    ties.resize(keys.size());
+    for (std::size_t i = 0; i < keys.size(); ++i) {
+      ties[i] = {static_cast<std::uint32_t>(keys[i] >> 32), static_cast<std::uint32_t>(keys[i])};
+    }
+  }
+  {
+    // Both directions, in (source, target) order without a second sort: a
+    // counting sort by source over the sorted ties puts, in each row, the
+    // smaller neighbours (ties (a, v), ascending a) before the larger ones
+    // (ties (v, b), ascending b).
+    std::vector<std::size_t> next(vertices + 1, 0);
+    for (const auto& [a, b] : ties) {
+      ++next[a + 1];
+      ++next[b + 1];
+    }
+    for (std::size_t v = 0; v < vertices; ++v) next[v + 1] += next[v];
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> directed(ties.size() * 2);
+    for (const auto& [a, b] : ties) {
+      directed[next[a]++] = {a, b};
+      directed[next[b]++] = {b, a};
+    }
+    next = {};
     using Graph =
         boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
                                            boost::no_property, std::uint32_t, std::uint64_t>;

@@ -1,8 +1,6 @@
 #include "network/peers.hpp"
 
-#include <tbb/parallel_sort.h>
-
-#include <stdexcept>
+#include <algorithm>
 
 #include "util/parallel.hpp"
 
@@ -16,11 +14,17 @@ void PeerCounts::build(const Network& net, const std::vector<std::int32_t>& empl
                   Entry{-1, 0});
   size_.assign(n, 0);
   queue_.clear();
-  for (std::size_t r = 0; r < n; ++r) {
-    const auto f = employer[r];
-    if (f < 0) continue;
-    for (const std::uint32_t q : net.neighbours(static_cast<std::int32_t>(r))) apply(net, q, f, +1);
-  }
+  // Each row from its own neighbours' employers, rows in parallel (the
+  // neighbours ascending: the order the rows would see the moves in).
+  parallel_for(
+      n,
+      [&](std::size_t r) {
+        const auto q = static_cast<std::uint32_t>(r);
+        for (const std::uint32_t p : net.neighbours(static_cast<std::int32_t>(r))) {
+          if (p < employer.size() && employer[p] >= 0) apply(net, q, employer[p], +1);
+        }
+      },
+      1024);
 }
 
 void PeerCounts::apply(const Network& net, std::uint32_t q, std::int32_t f,
@@ -40,33 +44,49 @@ void PeerCounts::apply(const Network& net, std::uint32_t q, std::int32_t f,
 
 void PeerCounts::flush(const Network& net) {
   if (queue_.empty()) return;
-  if (queue_.size() >= (std::size_t{1} << 32)) throw std::length_error("PeerCounts: queue");
-  updates_.clear();
-  for (std::size_t i = 0; i < queue_.size(); ++i) {
-    const Move& m = queue_[i];
-    for (const std::uint32_t q : net.neighbours(m.researcher)) {
-      updates_.push_back({static_cast<std::uint64_t>(q) << 32 | i, m.firm, m.delta});
+  // Buckets of 2^SPAN consecutive neighbours (their rows, ~10 entries each,
+  // stay in cache while a bucket is applied) and chunks of consecutive
+  // moves; the (chunk, bucket) counts give a stable counting sort, so each
+  // bucket holds its updates in move order.
+  constexpr unsigned SPAN = 12;
+  constexpr std::size_t CHUNK = 1024;
+  const std::size_t buckets = (net.vertices() >> SPAN) + 1;
+  const std::size_t chunks = (queue_.size() + CHUNK - 1) / CHUNK;
+  slots_.assign(chunks * buckets, 0);
+  const auto each_update = [&](std::size_t c, auto&& fn) {
+    const std::size_t end = std::min(queue_.size(), (c + 1) * CHUNK);
+    for (std::size_t i = c * CHUNK; i < end; ++i) {
+      for (const std::uint32_t q : net.neighbours(queue_[i].researcher)) fn(q, queue_[i]);
+    }
+  };
+  parallel_for(chunks, [&](std::size_t c) {
+    std::size_t* count = slots_.data() + c * buckets;
+    each_update(c, [&](std::uint32_t q, const Move&) { ++count[q >> SPAN]; });
+  });
+  bucket_start_.resize(buckets + 1);
+  std::size_t total = 0;
+  for (std::size_t b = 0; b < buckets; ++b) {
+    bucket_start_[b] = total;
+    for (std::size_t c = 0; c < chunks; ++c) {
+      const std::size_t n = slots_[c * buckets + b];
+      slots_[c * buckets + b] = total;
+      total += n;
     }
   }
+  bucket_start_[buckets] = total;
+  updates_.resize(total);
+  parallel_for(chunks, [&](std::size_t c) {
+    std::size_t* next = slots_.data() + c * buckets;
+    each_update(c, [&](std::uint32_t q, const Move& m) {
+      updates_[next[q >> SPAN]++] = {q, m.firm, m.delta};
+    });
+  });
   queue_.clear();
-  // Keys are unique, so the order (by neighbour, then by move) is the one
-  // order there is: each row sees its updates as the moves happened.
-  tbb::parallel_sort(updates_.begin(), updates_.end(),
-                     [](const Update& a, const Update& b) { return a.key < b.key; });
-  starts_.clear();
-  for (std::size_t i = 0; i < updates_.size(); ++i) {
-    if (i == 0 || updates_[i].key >> 32 != updates_[i - 1].key >> 32) starts_.push_back(i);
-  }
-  starts_.push_back(updates_.size());
-  parallel_for(
-      starts_.size() - 1,
-      [&](std::size_t g) {
-        const auto q = static_cast<std::uint32_t>(updates_[starts_[g]].key >> 32);
-        for (std::size_t i = starts_[g]; i < starts_[g + 1]; ++i) {
-          apply(net, q, updates_[i].firm, updates_[i].delta);
-        }
-      },
-      256);
+  parallel_for(buckets, [&](std::size_t b) {
+    for (std::size_t i = bucket_start_[b]; i < bucket_start_[b + 1]; ++i) {
+      apply(net, updates_[i].neighbour, updates_[i].firm, updates_[i].delta);
+    }
+  });
 }
 
 }  // namespace talentsim::detail

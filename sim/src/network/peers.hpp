@@ -5,11 +5,14 @@
 // one row of the researcher's own instead of the employer of each of its
 // neighbours, scattered over the researcher table (docs/performance.md).
 //
-// A move is queued (O(1)); flush() applies the queue, every neighbour's
-// updates sorted by neighbour and then by move, in parallel over
-// neighbours. count() must not be called with moves queued: the engine
-// flushes before the market (the only phase that reads the counts) and at
-// the end of every step.
+// A move is queued (O(1)); flush() applies the queue: the (neighbour, move)
+// updates are distributed, by a stable counting sort, into buckets of
+// consecutive neighbours (small enough for their rows to stay in cache),
+// and each bucket applies its updates in move order on one thread, buckets
+// in parallel. Every row sees its updates in the order the moves happened.
+// count() must not be called with moves queued: the engine flushes before
+// the market (the only phase that reads the counts) and at the end of
+// every step.
 
 #include <cstdint>
 #include <vector>
@@ -56,13 +59,16 @@ class PeerCounts {
     std::int32_t researcher, firm, delta;
   };
   struct Update {
-    std::uint64_t key;  // neighbour << 32 | move
+    std::uint32_t neighbour;
     std::int32_t firm, delta;
   };
   void apply(const Network& net, std::uint32_t q, std::int32_t f, std::int32_t delta) noexcept;
   std::vector<Move> queue_;
   std::vector<Update> updates_;
-  std::vector<std::size_t> starts_;
+  // flush()'s counting sort: updates per (chunk of moves, bucket), then
+  // where each (chunk, bucket) writes; bucket b's updates start at
+  // bucket_start_[b].
+  std::vector<std::size_t> slots_, bucket_start_;
   // Row r holds size_[r] entries from net.row_offset(r); its capacity is
   // r's degree (a researcher's neighbours work at most at that many firms).
   std::vector<Entry> entries_;
