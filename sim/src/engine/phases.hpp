@@ -141,6 +141,7 @@ struct Candidates {
   std::vector<double> cap;              //!< per firm: most an offer may be worth; NaN = none
   std::vector<std::size_t> offset;      //!< per firm: first pair (size firms + 1)
   std::vector<std::uint64_t> keys;      //!< researcher << 32 | pair, ascending
+  std::vector<std::uint64_t> keys_scratch;  //!< the radix sort's second buffer
   std::vector<std::int32_t> pair_firm;  //!< per pair: the firm
   std::vector<double> pair_wtp;         //!< per pair: willingness to pay; NaN = no candidate
   std::vector<double> pair_floor;       //!< per pair: the smallest package the candidate takes

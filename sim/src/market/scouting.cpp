@@ -1,8 +1,6 @@
 // Phase 3: each firm scouts candidates (referrals through its employees'
 // network ties, the rest visibility-weighted from everyone) and values them.
 
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -14,6 +12,7 @@
 #include "talentsim/simulation.hpp"
 #include "util/parallel.hpp"
 #include "util/phase_clock.hpp"
+#include "util/radix_sort.hpp"
 
 namespace talentsim::detail {
 
@@ -150,21 +149,42 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     const auto attention = static_cast<std::size_t>(p.attention);
     const auto referrals =
         static_cast<std::size_t>(std::llround(p.referral_share * static_cast<double>(attention)));
+    // Referrals: an employee, then one of its network neighbours, two
+    // uniforms each in the generator's order. Drawn in three passes (the
+    // employees, then where their rows start, then the neighbours), each
+    // prefetching what the next one reads: the same researchers as one at a
+    // time.
     const auto& staff = s.F.employees[f];
-    for (std::size_t k = 0; k < referrals && !staff.empty(); ++k) {
-      const auto e =
-          staff[std::min(staff.size() - 1, static_cast<std::size_t>(
-                                               rng.uniform() * static_cast<double>(staff.size())))];
-      const std::size_t degree = s.net.degree(e);
-      const double u = rng.uniform();
-      if (degree == 0) continue;
-      cand.push_back(s.net.neighbour(
-          e, std::min(degree - 1, static_cast<std::size_t>(u * static_cast<double>(degree)))));
+    const std::size_t asked = staff.empty() ? 0 : referrals;
+    thread_local std::vector<double> u;
+    thread_local std::vector<std::int32_t> referrer;
+    thread_local std::vector<const std::uint32_t*> referred;
+    u.resize(2 * asked);
+    for (double& x : u) x = rng.uniform();
+    referrer.resize(asked);
+    for (std::size_t k = 0; k < asked; ++k) {
+      referrer[k] =
+          staff[std::min(staff.size() - 1,
+                         static_cast<std::size_t>(u[2 * k] * static_cast<double>(staff.size())))];
+      if (const void* row = s.net.row_address(referrer[k])) __builtin_prefetch(row);
+    }
+    referred.resize(asked);
+    for (std::size_t k = 0; k < asked; ++k) {
+      const auto row = s.net.neighbours(referrer[k]);
+      referred[k] = nullptr;
+      if (row.empty()) continue;
+      referred[k] =
+          row.data() +
+          std::min(row.size() - 1,
+                   static_cast<std::size_t>(u[2 * k + 1] * static_cast<double>(row.size())));
+      __builtin_prefetch(referred[k]);
+    }
+    for (const std::uint32_t* q : referred) {
+      if (q != nullptr) cand.push_back(static_cast<std::int32_t>(*q));
     }
     // The visibility draws: four uniforms each, in the generator's order,
     // then sampled as a batch (sample_n: the same ids as one at a time).
     const std::size_t draws = attention > referrals ? attention - referrals : 0;
-    thread_local std::vector<double> u;
     thread_local std::vector<std::int32_t> drawn;
     u.resize(4 * draws);
     drawn.resize(draws);
@@ -201,7 +221,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       out.pair_firm[k] = static_cast<std::int32_t>(f);
     }
   });
-  tbb::parallel_sort(out.keys.begin(), out.keys.end());
+  sort_by_high_word(out.keys, out.keys_scratch);  // keys were made in pair order
   part(&PhaseTimes::scouting_pairs);
   out.output.refresh(s);
   out.log_per_head.resize(nf);
