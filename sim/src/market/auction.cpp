@@ -253,7 +253,9 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
       const double current = x.book.stay_raise[c] > 0
                                  ? x.book.stay_raise[c]
                                  : x.s.R.annual_value(ri, x.s.contract_years());
-      if (a <= current || a > retention_ceiling(x.s, r)) continue;
+      // The retention ceiling (retention_ceiling(): the incumbent's loss),
+      // from the step's production terms: bit-identical, one pow.
+      if (a <= current || a > incumbent_loss(x.s, x.cand.output, e, x.s.delta(e, r))) continue;
       const double extra = a - current;
       if (budgets && extra > x.s.comp_budget(e) - x.s.F.payroll[e] - x.a.committed[e]) continue;
       const FirmParams& p = x.s.F.params[e];
