@@ -9,6 +9,7 @@
 // phase's throughput in researcher-steps per second.
 
 #include <benchmark/benchmark.h>
+#include <tbb/parallel_sort.h>
 
 #include <unistd.h>
 #include <algorithm>
@@ -22,9 +23,11 @@
 
 #include "engine/world.hpp"
 #include "market/valuation.hpp"
+#include "network/peers.hpp"
 #include "talentsim/output.hpp"
 #include "talentsim/scenario.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/radix_sort.hpp"
 
 namespace {
 
@@ -180,6 +183,59 @@ void bm_pair_order(benchmark::State& state, const std::string& scenario) {
   pair_counters(state, keys.size());
 }
 
+// Ordering the step's scouted pairs by researcher (the keys researcher << 32
+// | pair, made in pair order): arg 0 = a comparison sort (tbb::parallel_sort,
+// what scouting used first), arg 1 = the stable radix sort on the
+// researcher (sort_by_high_word, what it uses now). Same order.
+void bm_pair_sort(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  const auto pairs = scouted_pairs(sim, false);
+  std::vector<std::uint64_t> made(pairs.size()), keys, scratch;
+  for (std::size_t k = 0; k < pairs.size(); ++k) made[k] = (pairs[k] >> 32) << 32 | k;
+  for (auto _ : state) {
+    state.PauseTiming();
+    keys = made;
+    state.ResumeTiming();
+    if (state.range(0) == 0) {
+      tbb::parallel_sort(keys.begin(), keys.end());
+    } else {
+      talentsim::detail::sort_by_high_word(keys, scratch);
+    }
+    benchmark::DoNotOptimize(keys.data());
+  }
+  pair_counters(state, pairs.size());
+}
+
+// Applying a step's worth of moves to where each researcher's neighbours
+// work (PeerCounts::flush): one employee in 80 moves to the next firm and
+// back (two flushes per iteration, so the counts end as they began).
+void bm_peer_updates(benchmark::State& state, const std::string& scenario) {
+  Simulation sim(load(scenario));
+  for (int k = 0; k < 5; ++k) sim.step();
+  const auto& s = talentsim::detail::testing::state(sim);
+  talentsim::detail::PeerCounts peers;
+  peers.build(s.net, s.R.employer);
+  std::vector<std::pair<std::int32_t, std::int32_t>> moves;  // researcher, firm moved to
+  const auto nf = static_cast<std::int32_t>(s.F.size());
+  for (std::size_t r = 0; r < s.R.size(); r += 80) {
+    const std::int32_t e = s.R.employer[r];
+    if (e >= 0) moves.emplace_back(static_cast<std::int32_t>(r), (e + 1) % nf);
+  }
+  for (auto _ : state) {
+    for (const auto& [r, g] : moves) {
+      peers.remove(r, s.R.employer[static_cast<std::size_t>(r)]);
+      peers.add(r, g);
+    }
+    peers.flush(s.net);
+    for (const auto& [r, g] : moves) {
+      peers.remove(r, g);
+      peers.add(r, s.R.employer[static_cast<std::size_t>(r)]);
+    }
+    peers.flush(s.net);
+  }
+  state.counters["moves"] = static_cast<double>(2 * moves.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -227,6 +283,14 @@ int main(int argc, char** argv) {
                                  [scenario](benchmark::State& s) { bm_pair_order(s, scenario); })
         ->Arg(0)
         ->Arg(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("structures/pair_sort/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_pair_sort(s, scenario); })
+        ->Arg(0)
+        ->Arg(1)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("structures/peer_updates/" + scenario).c_str(),
+                                 [scenario](benchmark::State& s) { bm_peer_updates(s, scenario); })
         ->Unit(benchmark::kMillisecond);
   }
   benchmark::Initialize(&argc, argv);
