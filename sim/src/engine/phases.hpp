@@ -138,14 +138,14 @@ struct Candidates {
   // Scouting's scratch for evaluating every (firm, candidate) pair of the
   // step in researcher order (docs/performance.md): the pairs are laid out
   // flat, firm after firm (`offset`), and `keys` sorts them by researcher.
-  std::vector<double> cap;              //!< per firm: most an offer may be worth; NaN = none
-  std::vector<std::size_t> offset;      //!< per firm: first pair (size firms + 1)
-  std::vector<std::uint64_t> keys;      //!< researcher << 32 | pair, ascending
+  std::vector<double> cap;                  //!< per firm: most an offer may be worth; NaN = none
+  std::vector<std::size_t> offset;          //!< per firm: first pair (size firms + 1)
+  std::vector<std::uint64_t> keys;          //!< researcher << 32 | pair, ascending
   std::vector<std::uint64_t> keys_scratch;  //!< the radix sort's second buffer
-  std::vector<std::int32_t> pair_firm;  //!< per pair: the firm
-  std::vector<double> pair_wtp;         //!< per pair: willingness to pay; NaN = no candidate
-  std::vector<double> pair_floor;       //!< per pair: the smallest package the candidate takes
-  std::vector<std::int32_t> pair_dest;  //!< per pair: index among the firm's kept; -1 = cut
+  std::vector<std::int32_t> pair_firm;      //!< per pair: the firm
+  std::vector<double> pair_wtp;             //!< per pair: willingness to pay; NaN = no candidate
+  std::vector<double> pair_floor;           //!< per pair: the smallest package the candidate takes
+  std::vector<std::int32_t> pair_dest;      //!< per pair: index among the firm's kept; -1 = cut
   std::vector<std::vector<std::uint32_t>> src;  //!< per firm: pair of each candidate kept
   std::vector<std::uint32_t> chunk_base;        //!< scouting's scratch: first slot per chunk
   OutputCache output;                           //!< firms' production terms of this step
