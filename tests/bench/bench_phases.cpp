@@ -183,10 +183,12 @@ void bm_pair_order(benchmark::State& state, const std::string& scenario) {
   pair_counters(state, keys.size());
 }
 
-// Ordering the step's scouted pairs by researcher (the keys researcher << 32
-// | pair, made in pair order): arg 0 = a comparison sort (tbb::parallel_sort,
-// what scouting used first), arg 1 = the stable radix sort on the
-// researcher (sort_by_high_word, what it uses now). Same order.
+// Ordering a step's pairs by researcher (the keys researcher << 32 | pair,
+// made in pair order; the kept pairs stand in for all scouted ones, which
+// scouting sorts before the cut): arg 0 = a comparison sort
+// (tbb::parallel_sort on every core, what scouting used first), arg 1 = the
+// stable radix sort on the researcher (sort_by_high_word, one thread, what
+// it uses now). Same order.
 void bm_pair_sort(benchmark::State& state, const std::string& scenario) {
   Simulation sim(load(scenario));
   const auto pairs = scouted_pairs(sim, false);
@@ -274,24 +276,18 @@ int main(int argc, char** argv) {
         ->Unit(benchmark::kMillisecond);
   }
   for (const std::string scenario : {"global_100k", "global_1m"}) {
-    benchmark::RegisterBenchmark(("structures/peers/" + scenario).c_str(),
-                                 [scenario](benchmark::State& s) { bm_peers(s, scenario); })
-        ->Arg(0)
-        ->Arg(1)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("structures/pair_order/" + scenario).c_str(),
-                                 [scenario](benchmark::State& s) { bm_pair_order(s, scenario); })
-        ->Arg(0)
-        ->Arg(1)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("structures/pair_sort/" + scenario).c_str(),
-                                 [scenario](benchmark::State& s) { bm_pair_sort(s, scenario); })
-        ->Arg(0)
-        ->Arg(1)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("structures/peer_updates/" + scenario).c_str(),
-                                 [scenario](benchmark::State& s) { bm_peer_updates(s, scenario); })
-        ->Unit(benchmark::kMillisecond);
+    // arg 0 = the old structure, arg 1 = the new one (none: one variant).
+    const auto structure = [&scenario](const char* name, auto bench, bool ab) {
+      auto* b = benchmark::RegisterBenchmark(
+          ("structures/" + std::string(name) + "/" + scenario).c_str(),
+          [scenario, bench](benchmark::State& s) { bench(s, scenario); });
+      if (ab) b->Arg(0)->Arg(1);
+      b->Unit(benchmark::kMillisecond);
+    };
+    structure("peers", bm_peers, true);
+    structure("pair_order", bm_pair_order, true);
+    structure("pair_sort", bm_pair_sort, true);
+    structure("peer_updates", bm_peer_updates, false);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
