@@ -240,6 +240,23 @@ struct OutputWriter::Impl {
         [ds, data, start, count] { h5::write_block<T>(ds, data->data(), start, count, false); });
   }
 
+  // Hands the first `m` elements of a buffer to a background write at
+  // `start`, keeping the rest (fewer than a chunk plus a step's events).
+  template <class T>
+  static void hand_over_front(std::vector<std::function<void()>>& writes, hid_t ds,
+                              std::vector<T>& buffer, const std::vector<hsize_t>& start,
+                              std::size_t m) {
+    if (m == buffer.size()) {
+      hand_over(writes, ds, buffer, start, {m});
+      return;
+    }
+    auto data = std::make_shared<std::vector<T>>(buffer.begin(), buffer.begin() + m);
+    buffer.erase(buffer.begin(), buffer.begin() + m);
+    writes.push_back([ds, data, start, m] {
+      h5::write_block<T>(ds, data->data(), start, {static_cast<hsize_t>(m)}, false);
+    });
+  }
+
   template <class T>
   void flush_series(std::vector<Series<T>>& all, bool two_d,
                     std::vector<std::function<void()>>& writes) {
@@ -266,22 +283,33 @@ struct OutputWriter::Impl {
     submit(std::move(writes));
   }
 
-  void flush_events() {
+  // Writes the buffered events. Unless `all`, only up to the last chunk
+  // boundary (EVENT_BLOCK rows): the rest stays buffered, so every chunk is
+  // compressed once, whole. A chunk written partly (by a checkpoint's flush
+  // or the last one) is completed through HDF5's own pipeline, which reads
+  // it back and compresses it again.
+  void flush_events(bool all) {
     const std::size_t n = b_step.size();
-    if (n == 0) return;
+    std::size_t m = n;
+    if (!all) {
+      const std::size_t boundary = (events_written + n) / EVENT_BLOCK * EVENT_BLOCK;
+      m = boundary > events_written ? boundary - events_written : 0;
+    }
+    if (m == 0) return;
     std::vector<std::function<void()>> writes;
-    const std::vector<hsize_t> at = {events_written}, count = {n};
-    hand_over(writes, ev_step.id(), b_step, at, count);
-    hand_over(writes, ev_researcher.id(), b_researcher, at, count);
-    hand_over(writes, ev_from.id(), b_from, at, count);
-    hand_over(writes, ev_to.id(), b_to, at, count);
-    hand_over(writes, ev_kind.id(), b_kind, at, count);
-    hand_over(writes, ev_salary.id(), b_salary, at, count);
-    hand_over(writes, ev_signing.id(), b_signing, at, count);
-    hand_over(writes, ev_equity.id(), b_equity, at, count);
-    hand_over(writes, ev_value.id(), b_value, at, count);
-    hand_over(writes, ev_outreach.id(), b_outreach, at, count);
-    events_written += n;
+    const std::vector<hsize_t> at = {events_written}, count = {m};
+    const auto front = [&](hid_t ds, auto& buffer) { hand_over_front(writes, ds, buffer, at, m); };
+    front(ev_step.id(), b_step);
+    front(ev_researcher.id(), b_researcher);
+    front(ev_from.id(), b_from);
+    front(ev_to.id(), b_to);
+    front(ev_kind.id(), b_kind);
+    front(ev_salary.id(), b_salary);
+    front(ev_signing.id(), b_signing);
+    front(ev_equity.id(), b_equity);
+    front(ev_value.id(), b_value);
+    front(ev_outreach.id(), b_outreach);
+    events_written += m;
     submit(std::move(writes));
   }
 
@@ -344,7 +372,7 @@ struct OutputWriter::Impl {
       b_value.push_back(e.annual_value);
       b_outreach.push_back(static_cast<std::int8_t>(e.outreach));
     }
-    if (b_step.size() >= EVENT_BLOCK) flush_events();
+    if (b_step.size() >= EVENT_BLOCK) flush_events(false);
 
     const std::int64_t step = sim.step_index();
     if (step == 0 || step % sim.scenario().output.snapshot_every == 0 ||
@@ -504,7 +532,7 @@ OutputWriter::OutputWriter(const std::string& path, const Simulation& sim, const
 OutputState OutputWriter::flush() {
   Impl& o = *impl_;
   o.flush_rows();
-  o.flush_events();
+  o.flush_events(true);
   o.worker.drain();
   detail::fault_point("flush");
   h5::check(H5Fflush(o.file.id(), H5F_SCOPE_GLOBAL), "flushing the output");
@@ -543,7 +571,7 @@ double OutputWriter::background_seconds() const {
 void OutputWriter::finish(const Simulation& sim) {
   Impl& o = *impl_;
   o.flush_rows();
-  o.flush_events();
+  o.flush_events(true);
   o.worker.drain();
   const hid_t root = o.file.id();
   const Scenario& sc = sim.scenario();
