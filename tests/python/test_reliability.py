@@ -85,14 +85,16 @@ def test_sigterm_leaves_checkpoint_and_incomplete_output_then_resumes(tmp_path):
     ref = tmp_path / "ref.h5"
     assert tsim("run", STORY, "-o", ref, "--quiet").returncode == 0
     out, ckpt = tmp_path / "story.h5", tmp_path / "story.h5.ckpt"
+    # The run stops itself (SIGSTOP) after step 20, so the SIGTERM surely
+    # arrives mid-run however fast the run is (a sleep raced with it).
     p = subprocess.Popen([str(binary_path()), "run", str(STORY), "-o", str(out), "--quiet"],
+                         env=dict(os.environ, TALENTSIM_FAULT="step:20:stop"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 20
-    while not Path(str(out) + ".tmp").exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    time.sleep(0.1)  # a few steps in
+    _, status = os.waitpid(p.pid, os.WUNTRACED)
+    assert os.WIFSTOPPED(status)
     start = time.monotonic()
     p.send_signal(signal.SIGTERM)
+    os.kill(p.pid, signal.SIGCONT)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
     assert time.monotonic() - start < 5

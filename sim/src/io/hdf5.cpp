@@ -4,6 +4,7 @@
 #include <tbb/parallel_for.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstring>
 
 #include "talentsim/errors.hpp"
@@ -189,16 +190,65 @@ bool direct_layout(hid_t plist, ChunkLayout& layout) {
   return shuffle && deflate;
 }
 
-// One chunk's bytes as HDF5's shuffle then deflate filters would store them
-// (H5Z_filter_shuffle: byte j of every element together; H5Z_filter_deflate:
-// a zlib stream at the dataset's level), so any HDF5 reader decodes them.
-// The stream is made by libdeflate, about twice as fast as zlib at the same
-// level and no larger (docs/performance.md); its bytes differ from zlib's,
-// the data they decode to does not. libdeflate's output depends only on the
-// input and the level, so files stay identical across runs and threads.
+// libdeflate's compressor for `level`, one per thread (each holds a few
+// hundred KiB).
+libdeflate_compressor* compressor(unsigned level) {
+  struct Cached {
+    libdeflate_compressor* c = nullptr;
+    unsigned level = 0;
+    ~Cached() { libdeflate_free_compressor(c); }
+  };
+  thread_local Cached cached;
+  if (cached.c == nullptr || cached.level != level) {
+    libdeflate_free_compressor(cached.c);
+    cached.c = libdeflate_alloc_compressor(static_cast<int>(level));
+    cached.level = level;
+    if (cached.c == nullptr) throw io_error("libdeflate: no compressor for this level");
+  }
+  return cached.c;
+}
+
+// True when deflate cannot be expected to shrink these bytes: both the
+// bytes and their differences from the byte before are spread almost
+// evenly over the 256 values (order-0 entropy of each at least 7.9 bits a
+// byte; a Huffman code saves at most 1.25%), as the low bytes of a float's
+// mantissa are. The differences catch runs and sequences (0, 1, 2, ... is
+// even but compresses well); what neither catches compresses only through
+// repeated strings, which such bytes rarely hold.
+bool looks_random(const unsigned char* p, std::size_t n) {
+  if (n < 4096) return false;
+  std::uint32_t bytes[256] = {}, steps[256] = {};
+  unsigned char before = 0;
+  for (std::size_t i = 0; i < n; ++i) {
+    ++bytes[p[i]];
+    ++steps[static_cast<unsigned char>(p[i] - before)];
+    before = p[i];
+  }
+  const auto bits = [n](const std::uint32_t* count) {
+    double h = 0;
+    for (int v = 0; v < 256; ++v) {
+      if (count[v] == 0) continue;
+      const double q = static_cast<double>(count[v]) / static_cast<double>(n);
+      h -= q * std::log2(q);
+    }
+    return h;
+  };
+  return bits(bytes) >= 7.9 && bits(steps) >= 7.9;
+}
+
+}  // namespace
+
+// A zlib stream (RFC 1950) is a 2-byte header, deflate blocks (RFC 1951) and
+// the Adler-32 of the data. The shuffled chunk is byte plane after byte
+// plane, least significant first; the leading planes that look random (the
+// low bytes of a float's mantissa, of an id) go into stored blocks, copied
+// as they are, and the rest is deflated by libdeflate as one raw deflate
+// stream, which starts on a byte boundary where the stored blocks end and
+// holds the final block. A reader's inflate sees one stream either way.
 std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t elements,
                                         std::size_t size, unsigned level) {
-  std::vector<unsigned char> shuffled(elements * size);
+  const std::size_t total = elements * size;
+  std::vector<unsigned char> shuffled(total);
   if (size == 1) {
     std::memcpy(shuffled.data(), raw, elements);
   } else {
@@ -206,28 +256,58 @@ std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t el
       for (std::size_t b = 0; b < size; ++b) shuffled[b * elements + e] = raw[e * size + b];
     }
   }
-  // One compressor per thread and level (each holds a few hundred KiB).
-  struct Compressor {
-    libdeflate_compressor* c = nullptr;
-    unsigned level = 0;
-    ~Compressor() { libdeflate_free_compressor(c); }
-  };
-  thread_local Compressor compressor;
-  if (compressor.c == nullptr || compressor.level != level) {
-    libdeflate_free_compressor(compressor.c);
-    compressor.c = libdeflate_alloc_compressor(static_cast<int>(level));
-    compressor.level = level;
-    if (compressor.c == nullptr) throw io_error("libdeflate: no compressor for this level");
+  libdeflate_compressor* c = compressor(level);
+  // Leading planes stored as they are; at levels 7-9, where the user asks
+  // for the smallest file whatever it costs, every plane is deflated.
+  std::size_t planes = 0;
+  if (size > 1 && level <= 6) {
+    while (planes < size && looks_random(shuffled.data() + planes * elements, elements)) ++planes;
   }
-  std::vector<unsigned char> out(libdeflate_zlib_compress_bound(compressor.c, shuffled.size()));
-  const std::size_t n = libdeflate_zlib_compress(compressor.c, shuffled.data(), shuffled.size(),
-                                                 out.data(), out.size());
-  if (n == 0) throw io_error("libdeflate: compressing a chunk failed");
-  out.resize(n);
+  if (planes == 0) {
+    std::vector<unsigned char> out(libdeflate_zlib_compress_bound(c, total));
+    const std::size_t n =
+        libdeflate_zlib_compress(c, shuffled.data(), total, out.data(), out.size());
+    if (n == 0) throw io_error("libdeflate: compressing a chunk failed");
+    out.resize(n);
+    return out;
+  }
+  constexpr std::size_t STORED_MAX = 65535;  // bytes in one stored block
+  const std::size_t stored = planes * elements, rest = total - stored;
+  const std::size_t blocks = (stored + STORED_MAX - 1) / STORED_MAX;
+  std::vector<unsigned char> out(2 + blocks * 5 + stored +
+                                 (rest > 0 ? libdeflate_deflate_compress_bound(c, rest) : 0) + 4);
+  // Header: deflate with a 32 KiB window (0x78), the level hint libdeflate
+  // writes, and the check bits that make the pair a multiple of 31.
+  const unsigned hint = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
+  unsigned flags = hint << 6;
+  flags += 31 - (0x78u * 256 + flags) % 31;
+  std::size_t at = 0;
+  out[at++] = 0x78;
+  out[at++] = static_cast<unsigned char>(flags);
+  for (std::size_t b = 0; b < blocks; ++b) {
+    const std::size_t lo = b * STORED_MAX, len = std::min(STORED_MAX, stored - lo);
+    const bool last = rest == 0 && b + 1 == blocks;
+    out[at++] = last ? 1 : 0;  // BFINAL, BTYPE = 00 (stored), then padding to the byte
+    out[at++] = static_cast<unsigned char>(len & 0xff);
+    out[at++] = static_cast<unsigned char>(len >> 8);
+    out[at++] = static_cast<unsigned char>(~len & 0xff);
+    out[at++] = static_cast<unsigned char>((~len >> 8) & 0xff);
+    std::memcpy(out.data() + at, shuffled.data() + lo, len);
+    at += len;
+  }
+  if (rest > 0) {
+    const std::size_t n = libdeflate_deflate_compress(c, shuffled.data() + stored, rest,
+                                                      out.data() + at, out.size() - at - 4);
+    if (n == 0) throw io_error("libdeflate: compressing a chunk failed");
+    at += n;
+  }
+  const std::uint32_t check = libdeflate_adler32(1, shuffled.data(), total);
+  for (int shift = 24; shift >= 0; shift -= 8) {
+    out[at++] = static_cast<unsigned char>((check >> shift) & 0xff);
+  }
+  out.resize(at);
   return out;
 }
-
-}  // namespace
 
 template <class T>
 void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,

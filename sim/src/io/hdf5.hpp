@@ -105,6 +105,14 @@ Handle create_dataset(hid_t parent, const std::string& name, std::vector<hsize_t
                       std::vector<hsize_t> chunk, int gzip, T fill = T{},
                       bool grow_columns = false);
 
+//! One chunk of `elements` values of `size` bytes (raw, native order) as
+//! HDF5's shuffle + deflate filters store it: the shuffled bytes as one zlib
+//! stream at deflate `level` (stored blocks for leading byte planes that
+//! look random when `level` <= 6, libdeflate for the rest), which any HDF5
+//! reader inflates.
+std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t elements,
+                                        std::size_t size, unsigned level);
+
 //! Writes `data` (row-major) at [row0, col0] with shape `count`, growing the
 //! dataset first if needed. With `parallel`, new chunks are compressed on
 //! the TBB threads; the output writer's background thread passes false so
