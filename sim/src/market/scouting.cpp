@@ -322,7 +322,15 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   out.stay_u.resize(kept_researchers);
   parallel_for(chunks, [&](std::size_t c) {
     std::uint32_t next = out.chunk_base[c];  // the slot of the next researcher kept
-    for (std::size_t i = c * CHUNK; i < std::min(n, (c + 1) * CHUNK); ++i) {
+    const std::size_t end = std::min(n, (c + 1) * CHUNK);
+    // The neighbour-count rows of the kept researchers are sparse in the
+    // table (the prefetcher does not follow them): fetch them AHEAD on.
+    constexpr std::size_t AHEAD = 8;
+    for (std::size_t i = c * CHUNK; i < end; ++i) {
+      if (i + AHEAD < end) {
+        const auto q = static_cast<std::int32_t>(out.keys[i + AHEAD] >> 32);
+        __builtin_prefetch(s.peers.row_address(s.net, q));
+      }
       const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
       const std::int32_t d = out.pair_dest[k];
       if (d < 0) continue;
