@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "util/parallel.hpp"
+
 namespace talentsim::detail {
 
 void AliasTable::build(const double* weights, std::size_t n) {
@@ -78,17 +80,27 @@ void VisibilitySampler::set_weight(std::size_t r, double weight) {
 
 void VisibilitySampler::refresh() {
   if (dirty_list_.empty()) return;
-  std::sort(dirty_list_.begin(), dirty_list_.end());
-  for (std::size_t b : dirty_list_) {
-    const std::size_t begin = b * BLOCK;
-    const std::size_t n = std::min(BLOCK, weights_.size() - begin);
-    scratch_.build(weights_.data() + begin, n);
-    block_totals_[b] = scratch_.total();
-    block_n_[b] = static_cast<std::uint32_t>(n);
-    Slot* slot = slots_.data() + begin;
-    for (std::size_t i = 0; i < n; ++i) slot[i] = {scratch_.prob(i), scratch_.alias(i)};
-    dirty_[b] = 0;
-  }
+  // Blocks are independent (each build is a function of its own weights
+  // alone), so they are rebuilt in parallel, in chunks of GROUP blocks that
+  // share one scratch table: some 500 of the 4,000 blocks of a 1M world
+  // change in a step.
+  constexpr std::size_t GROUP = 16;
+  std::sort(dirty_list_.begin(), dirty_list_.end());  // neighbouring blocks together
+  parallel_for((dirty_list_.size() + GROUP - 1) / GROUP, [&](std::size_t g) {
+    AliasTable scratch;
+    const std::size_t end = std::min(dirty_list_.size(), (g + 1) * GROUP);
+    for (std::size_t k = g * GROUP; k < end; ++k) {
+      const std::size_t b = dirty_list_[k];
+      const std::size_t begin = b * BLOCK;
+      const std::size_t n = std::min(BLOCK, weights_.size() - begin);
+      scratch.build(weights_.data() + begin, n);
+      block_totals_[b] = scratch.total();
+      block_n_[b] = static_cast<std::uint32_t>(n);
+      Slot* slot = slots_.data() + begin;
+      for (std::size_t i = 0; i < n; ++i) slot[i] = {scratch.prob(i), scratch.alias(i)};
+      dirty_[b] = 0;
+    }
+  });
   dirty_list_.clear();
   top_.build(block_totals_.data(), block_totals_.size());
 }

@@ -56,7 +56,6 @@ class VisibilitySampler {
   std::vector<double> weights_;
   std::vector<Slot> slots_;             // block b's table at [b * BLOCK, b * BLOCK + n_b)
   std::vector<std::uint32_t> block_n_;  // n_b: the block's size when it was last built
-  AliasTable scratch_;                  // builds one block at a time
   std::vector<double> block_totals_;
   std::vector<std::uint8_t> dirty_;
   std::vector<std::size_t> dirty_list_;
