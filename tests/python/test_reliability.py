@@ -90,7 +90,17 @@ def test_sigterm_leaves_checkpoint_and_incomplete_output_then_resumes(tmp_path):
     p = subprocess.Popen([str(binary_path()), "run", str(STORY), "-o", str(out), "--quiet"],
                          env=dict(os.environ, TALENTSIM_FAULT="step:20:stop"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    _, status = os.waitpid(p.pid, os.WUNTRACED)
+    deadline, status = time.monotonic() + 60, None
+    while status is None and time.monotonic() < deadline:
+        pid, st = os.waitpid(p.pid, os.WNOHANG | os.WUNTRACED)
+        if pid:
+            status = st
+        else:
+            time.sleep(0.01)
+    if status is None:
+        p.kill()
+        p.wait()
+        pytest.fail("the run did not stop itself at step 20 within 60 s")
     assert os.WIFSTOPPED(status)
     start = time.monotonic()
     p.send_signal(signal.SIGTERM)

@@ -96,6 +96,26 @@ TEST(Hdf5Chunks, SequencesAndRunsAreDeflatedNotStored) {
   EXPECT_LT(encode(zeros, 4).size(), 2048u);
 }
 
+TEST(Hdf5Chunks, StoredPlanesOnlyUpToLevelSix) {
+  // The heuristic's blind spot, on purpose: 4,096 random values repeated 16
+  // times. Every byte plane has even bytes and even differences, so at
+  // levels 1-6 all planes are stored; deflate would have found the
+  // repeats, as it does at levels 7-9, where nothing is stored.
+  std::mt19937_64 gen(5);
+  std::vector<std::uint64_t> period(4096), values;
+  for (auto& v : period) v = gen();
+  for (int k = 0; k < 16; ++k) values.insert(values.end(), period.begin(), period.end());
+  const std::size_t raw = values.size() * sizeof(std::uint64_t);
+  for (const unsigned level : {1u, 4u, 6u}) {
+    expect_round_trip(values, level);
+    EXPECT_GT(encode(values, level).size(), raw) << "level " << level;
+  }
+  for (const unsigned level : {7u, 9u}) {
+    expect_round_trip(values, level);
+    EXPECT_LT(encode(values, level).size(), raw / 4) << "level " << level;
+  }
+}
+
 TEST(Hdf5Chunks, SmallAndOneByteChunks) {
   std::mt19937_64 gen(3);
   std::vector<double> few(100);

@@ -250,7 +250,7 @@ std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t el
   const std::size_t total = elements * size;
   std::vector<unsigned char> shuffled(total);
   if (size == 1) {
-    std::memcpy(shuffled.data(), raw, elements);
+    std::copy_n(raw, elements, shuffled.begin());
   } else {
     for (std::size_t e = 0; e < elements; ++e) {
       for (std::size_t b = 0; b < size; ++b) shuffled[b * elements + e] = raw[e * size + b];

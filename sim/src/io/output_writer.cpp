@@ -297,7 +297,7 @@ struct OutputWriter::Impl {
     }
     if (m == 0) return;
     std::vector<std::function<void()>> writes;
-    const std::vector<hsize_t> at = {events_written}, count = {m};
+    const std::vector<hsize_t> at = {events_written};
     const auto front = [&](hid_t ds, auto& buffer) { hand_over_front(writes, ds, buffer, at, m); };
     front(ev_step.id(), b_step);
     front(ev_researcher.id(), b_researcher);
