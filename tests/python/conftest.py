@@ -58,6 +58,22 @@ def run_talentsim(out: Path, scenario: Path | None = None, *args: str) -> Path:
         time.sleep(5)
 
 
+def wait_until_stopped(p: subprocess.Popen, seconds: float = 60) -> None:
+    """Waits for a talentsim process started with TALENTSIM_FAULT=...:stop to
+    stop itself; kills it and fails the test if it does not within `seconds`
+    (or if it exits instead)."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        pid, status = os.waitpid(p.pid, os.WNOHANG | os.WUNTRACED)
+        if pid:
+            assert os.WIFSTOPPED(status), f"the run ended instead of stopping (status {status})"
+            return
+        time.sleep(0.01)
+    p.kill()
+    p.wait()
+    pytest.fail(f"the run did not stop itself within {seconds:.0f} s")
+
+
 def datasets(path: Path) -> dict:
     """Every dataset of an HDF5 file, by path, read whole."""
     import h5py

@@ -19,7 +19,7 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT, binary_path, datasets
+from conftest import ROOT, binary_path, datasets, wait_until_stopped
 
 SMALL = ROOT / "scenarios" / "example_small.toml"
 
@@ -148,8 +148,7 @@ def test_concurrent_resumes_of_one_checkpoint_cannot_both_write(tmp_path):
                              env=dict(os.environ, TALENTSIM_FAULT="step:10:stop"),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        _, status = os.waitpid(first.pid, os.WUNTRACED)
-        assert os.WIFSTOPPED(status)
+        wait_until_stopped(first)
         tmp_before = (tmp_path / "k.h5.tmp").read_bytes()
         refused(tsim("run", "--resume", ckpt, "-q"), "being written by another talentsim process",
                 status=1)

@@ -16,7 +16,8 @@ import h5py
 import numpy as np
 import pytest
 
-from conftest import ROOT, binary_path, assert_same_datasets as assert_same, datasets
+from conftest import (ROOT, binary_path, assert_same_datasets as assert_same, datasets,
+                      wait_until_stopped)
 
 SMALL = ROOT / "scenarios" / "example_small.toml"
 STORY = ROOT / "scenarios" / "meta_superintelligence_2025.toml"
@@ -90,18 +91,7 @@ def test_sigterm_leaves_checkpoint_and_incomplete_output_then_resumes(tmp_path):
     p = subprocess.Popen([str(binary_path()), "run", str(STORY), "-o", str(out), "--quiet"],
                          env=dict(os.environ, TALENTSIM_FAULT="step:20:stop"),
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-    deadline, status = time.monotonic() + 60, None
-    while status is None and time.monotonic() < deadline:
-        pid, st = os.waitpid(p.pid, os.WNOHANG | os.WUNTRACED)
-        if pid:
-            status = st
-        else:
-            time.sleep(0.01)
-    if status is None:
-        p.kill()
-        p.wait()
-        pytest.fail("the run did not stop itself at step 20 within 60 s")
-    assert os.WIFSTOPPED(status)
+    wait_until_stopped(p)
     start = time.monotonic()
     p.send_signal(signal.SIGTERM)
     os.kill(p.pid, signal.SIGCONT)

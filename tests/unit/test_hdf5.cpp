@@ -4,6 +4,7 @@
 // encoder chose.
 
 #include <gtest/gtest.h>
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <cstdint>
@@ -113,6 +114,22 @@ TEST(Hdf5Chunks, StoredPlanesOnlyUpToLevelSix) {
   for (const unsigned level : {7u, 9u}) {
     expect_round_trip(values, level);
     EXPECT_LT(encode(values, level).size(), raw / 4) << "level " << level;
+  }
+}
+
+// With no plane stored, encode_chunk writes the zlib header and trailer
+// itself around libdeflate's raw stream: the same bytes as libdeflate's own
+// zlib stream.
+TEST(Hdf5Chunks, WithNoPlaneStoredTheStreamIsLibdeflates) {
+  std::vector<std::int32_t> ids(65536);
+  for (std::size_t i = 0; i < ids.size(); ++i) ids[i] = static_cast<std::int32_t>(i * 7 % 1000);
+  for (const unsigned level : {1u, 4u, 6u, 9u}) {
+    const auto bytes = shuffled(ids);
+    libdeflate_compressor* c = libdeflate_alloc_compressor(static_cast<int>(level));
+    std::vector<unsigned char> own(libdeflate_zlib_compress_bound(c, bytes.size()));
+    own.resize(libdeflate_zlib_compress(c, bytes.data(), bytes.size(), own.data(), own.size()));
+    libdeflate_free_compressor(c);
+    EXPECT_EQ(encode(ids, level), own) << "level " << level;
   }
 }
 

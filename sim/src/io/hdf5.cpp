@@ -263,21 +263,15 @@ std::vector<unsigned char> encode_chunk(const unsigned char* raw, std::size_t el
   if (size > 1 && level <= 6) {
     while (planes < size && looks_random(shuffled.data() + planes * elements, elements)) ++planes;
   }
-  if (planes == 0) {
-    std::vector<unsigned char> out(libdeflate_zlib_compress_bound(c, total));
-    const std::size_t n =
-        libdeflate_zlib_compress(c, shuffled.data(), total, out.data(), out.size());
-    if (n == 0) throw io_error("libdeflate: compressing a chunk failed");
-    out.resize(n);
-    return out;
-  }
   constexpr std::size_t STORED_MAX = 65535;  // bytes in one stored block
   const std::size_t stored = planes * elements, rest = total - stored;
   const std::size_t blocks = (stored + STORED_MAX - 1) / STORED_MAX;
   std::vector<unsigned char> out(2 + blocks * 5 + stored +
                                  (rest > 0 ? libdeflate_deflate_compress_bound(c, rest) : 0) + 4);
-  // Header: deflate with a 32 KiB window (0x78), the level hint libdeflate
-  // writes, and the check bits that make the pair a multiple of 31.
+  // Header: deflate with a 32 KiB window (0x78), the level hint libdeflate's
+  // own zlib header carries, and the check bits that make the pair a
+  // multiple of 31. With no plane stored the stream is byte for byte what
+  // libdeflate_zlib_compress makes (tests/unit/test_hdf5.cpp).
   const unsigned hint = level < 2 ? 0 : level < 6 ? 1 : level == 6 ? 2 : 3;
   unsigned flags = hint << 6;
   flags += 31 - (0x78u * 256 + flags) % 31;

@@ -246,15 +246,10 @@ struct OutputWriter::Impl {
   static void hand_over_front(std::vector<std::function<void()>>& writes, hid_t ds,
                               std::vector<T>& buffer, const std::vector<hsize_t>& start,
                               std::size_t m) {
-    if (m == buffer.size()) {
-      hand_over(writes, ds, buffer, start, {m});
-      return;
-    }
-    auto data = std::make_shared<std::vector<T>>(buffer.begin(), buffer.begin() + m);
-    buffer.erase(buffer.begin(), buffer.begin() + m);
-    writes.push_back([ds, data, start, m] {
-      h5::write_block<T>(ds, data->data(), start, {static_cast<hsize_t>(m)}, false);
-    });
+    const std::vector<T> rest(buffer.begin() + static_cast<std::ptrdiff_t>(m), buffer.end());
+    buffer.resize(m);
+    hand_over(writes, ds, buffer, start, {m});
+    buffer.insert(buffer.end(), rest.begin(), rest.end());
   }
 
   template <class T>
