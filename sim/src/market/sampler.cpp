@@ -57,6 +57,15 @@ std::uint32_t AliasTable::sample(double u1, double u2) const noexcept {
   return u2 < prob_[i] ? static_cast<std::uint32_t>(i) : alias_[i];
 }
 
+void VisibilitySampler::reserve(std::size_t n) {
+  const std::size_t blocks = (n + BLOCK - 1) / BLOCK;
+  weights_.reserve(n);
+  slots_.reserve(blocks * BLOCK);
+  block_n_.reserve(blocks);
+  block_totals_.reserve(blocks);
+  dirty_.reserve(blocks);
+}
+
 void VisibilitySampler::set_weight(std::size_t r, double weight) {
   if (r >= weights_.size()) {
     const std::size_t n = r + 1;

@@ -35,6 +35,8 @@ class VisibilitySampler {
  public:
   static constexpr std::size_t BLOCK = 256;
 
+  //! Makes room for n researchers (no reallocation while the table grows to n).
+  void reserve(std::size_t n);
   //! Sets the weight of researcher r (growing the table as needed).
   void set_weight(std::size_t r, double weight);
   double weight(std::size_t r) const noexcept { return r < weights_.size() ? weights_[r] : 0; }
