@@ -4,10 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdint>
-#include <cstdio>
-#include <fstream>
-#include <string>
 
 #include "engine/world.hpp"
 #include "market/valuation.hpp"
@@ -15,7 +11,6 @@
 #include "talentsim/network.hpp"
 #include "talentsim/scenario.hpp"
 #include "talentsim/simulation.hpp"
-#include "util/huge_pages.hpp"
 
 using namespace talentsim;
 using detail::incumbent_loss;
@@ -811,39 +806,4 @@ TEST(Checkpoint, TheRestoredSamplerDrawsAsTheRunningOne) {
     const double u1 = rng.uniform(), u2 = rng.uniform(), u3 = rng.uniform(), u4 = rng.uniform();
     ASSERT_EQ(sa.sample(u1, u2, u3, u4), sb.sample(u1, u2, u3, u4)) << k;
   }
-}
-
-// The large tables ask for transparent huge pages before they are touched
-// (util/huge_pages.hpp): the mapping holding the 2 MiB-aligned part of a
-// reserved buffer carries the kernel's "hg" flag in /proc/self/smaps.
-TEST(HugePages, ReservedTablesAreAdvised) {
-  namespace d = talentsim::detail;
-  d::advise_huge_pages(nullptr, 1 << 30);  // nothing to advise: no effect, no failure
-  std::vector<double> small;
-  d::reserve_huge(small, 16);
-  small.assign(16, 1.5);
-  EXPECT_EQ(small[15], 1.5);
-  std::ifstream thp("/sys/kernel/mm/transparent_hugepage/enabled");
-  if (!thp) GTEST_SKIP() << "no transparent huge pages in this kernel";
-  std::vector<double> big;
-  d::reserve_huge(big, std::size_t{3} << 20);  // 24 MiB
-  const auto inside = (reinterpret_cast<std::uintptr_t>(big.data()) + (std::uintptr_t{4} << 20)) &
-                      ~((std::uintptr_t{2} << 20) - 1);
-  std::ifstream smaps("/proc/self/smaps");
-  ASSERT_TRUE(smaps);
-  std::string line;
-  bool in_range = false, advised = false, found = false;
-  while (std::getline(smaps, line)) {
-    std::uintptr_t lo = 0, hi = 0;
-    if (std::sscanf(line.c_str(), "%lx-%lx ", &lo, &hi) == 2 && line.find(' ') < 20 + 20) {
-      in_range = lo <= inside && inside < hi;
-      found = found || in_range;
-    } else if (in_range && line.rfind("VmFlags:", 0) == 0) {
-      advised = line.find(" hg") != std::string::npos;
-    }
-  }
-  ASSERT_TRUE(found);
-  EXPECT_TRUE(advised);
-  big.assign(std::size_t{3} << 20, 2.5);  // the memory works as before
-  EXPECT_EQ(big.back(), 2.5);
 }

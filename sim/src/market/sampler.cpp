@@ -2,7 +2,6 @@
 
 #include <algorithm>
 
-#include "util/huge_pages.hpp"
 #include "util/parallel.hpp"
 
 namespace talentsim::detail {
@@ -60,8 +59,8 @@ std::uint32_t AliasTable::sample(double u1, double u2) const noexcept {
 
 void VisibilitySampler::reserve(std::size_t n) {
   const std::size_t blocks = (n + BLOCK - 1) / BLOCK;
-  reserve_huge(weights_, n);
-  reserve_huge(slots_, blocks * BLOCK);
+  weights_.reserve(n);
+  slots_.reserve(blocks * BLOCK);
   block_n_.reserve(blocks);
   block_totals_.reserve(blocks);
   dirty_.reserve(blocks);

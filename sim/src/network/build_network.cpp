@@ -13,7 +13,6 @@
 
 #include "engine/phases.hpp"
 #include "talentsim/errors.hpp"
-#include "util/huge_pages.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -67,13 +66,13 @@ void build_network(State& s) {
   Ties ties;
   {
     // Room for the expected ties (a clique per team, the random ones), so
-    // that the list does not grow by copies, in huge pages (util/huge_pages.hpp).
+    // that the list of millions does not grow by copies; at most 32 a
+    // researcher (a denser network grows the list as before).
     const double team = std::max(1.0, sc.network.team_size.mean());
     const double per_researcher =
         (team - 1) / 2 * std::min(1.0, sc.network.team_density) + sc.network.cross_firm_ties / 2;
-    // (At most 32 a researcher: a denser network grows the list as before.)
     const double expected = 1.25 * std::clamp(per_researcher, 0.0, 32.0);
-    reserve_huge(ties, static_cast<std::size_t>(expected * static_cast<double>(n)));
+    ties.reserve(static_cast<std::size_t>(expected * static_cast<double>(n)));
   }
   const std::uint64_t seed = sc.run.seed;
   // Teams: consecutive blocks of each firm's employee list.

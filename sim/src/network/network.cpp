@@ -7,8 +7,6 @@
 #include <algorithm>
 #include <cstdint>
 
-#include "util/huge_pages.hpp"
-
 namespace talentsim {
 
 Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std::uint32_t>> ties)
@@ -16,9 +14,7 @@ Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std:
   // Each tie once, as (smaller, larger) packed in a 64-bit key, sorted (in
   // parallel: equal keys are the same tie, so the order is the one there is).
   {
-    std::vector<std::uint64_t> keys;
-    detail::reserve_huge(keys, ties.size());
-    keys.resize(ties.size());
+    std::vector<std::uint64_t> keys(ties.size());
     for (std::size_t i = 0; i < ties.size(); ++i) {
       const auto [a, b] = std::minmax(ties[i].first, ties[i].second);
       keys[i] = static_cast<std::uint64_t>(a) << 32 | b;
@@ -41,9 +37,7 @@ Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std:
       ++next[b + 1];
     }
     for (std::size_t v = 0; v < vertices; ++v) next[v + 1] += next[v];
-    std::vector<std::pair<std::uint32_t, std::uint32_t>> directed;
-    detail::reserve_huge(directed, ties.size() * 2);
-    directed.resize(ties.size() * 2);
+    std::vector<std::pair<std::uint32_t, std::uint32_t>> directed(ties.size() * 2);
     for (const auto& [a, b] : ties) {
       directed[next[a]++] = {a, b};
       directed[next[b]++] = {b, a};
@@ -56,9 +50,8 @@ Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std:
                       static_cast<std::uint32_t>(vertices));
     directed = {};
     // The graph's rows, read through its public interface, become ours.
-    detail::reserve_huge(rowstart_, vertices + 1);
     rowstart_.assign(vertices + 1, 0);
-    detail::reserve_huge(column_, 2 * ties.size());
+    column_.reserve(2 * ties.size());
     for (std::uint32_t v = 0; v < vertices; ++v) {
       auto [it, end] = boost::adjacent_vertices(v, graph);
       for (; it != end; ++it) column_.push_back(static_cast<std::uint32_t>(*it));

@@ -2,19 +2,16 @@
 
 #include <algorithm>
 
-#include "util/huge_pages.hpp"
 #include "util/parallel.hpp"
 
 namespace talentsim::detail {
 
 void PeerCounts::build(const Network& net, const std::vector<std::int32_t>& employer) {
   const std::size_t n = net.vertices();
-  const std::size_t entries = n == 0 ? 0
-                                     : net.row_offset(static_cast<std::int32_t>(n - 1)) +
-                                           net.degree(static_cast<std::int32_t>(n - 1));
-  reserve_huge(entries_, entries);
-  entries_.assign(entries, Entry{-1, 0});
-  reserve_huge(size_, n);
+  entries_.assign(n == 0 ? 0
+                         : net.row_offset(static_cast<std::int32_t>(n - 1)) +
+                               net.degree(static_cast<std::int32_t>(n - 1)),
+                  Entry{-1, 0});
   size_.assign(n, 0);
   queue_.clear();
   // Each row from its own neighbours' employers, rows in parallel (the

@@ -9,7 +9,6 @@
 #include "engine/phases.hpp"
 #include "random/rng.hpp"
 #include "talentsim/errors.hpp"
-#include "util/huge_pages.hpp"
 
 namespace talentsim::detail {
 namespace {}  // namespace
@@ -99,7 +98,7 @@ void build_population(State& s) {
     const PinnedResearcher* pinned;
   };
   std::vector<Placement> placements;
-  reserve_huge(placements, static_cast<std::size_t>(pop.count));
+  placements.reserve(static_cast<std::size_t>(pop.count));
   for (std::size_t f = 0; f < sc.firms.size(); ++f) {
     std::int64_t placed = 0;
     for (const PinnedResearcher& p : sc.pinned) {

@@ -1,13 +1,11 @@
 #include "engine/firm_columns.hpp"
 #include "talentsim/state.hpp"
-#include "util/huge_pages.hpp"
 
 namespace talentsim {
 
 void ResearcherTable::reserve(std::size_t n) {
-  detail::researcher_columns(*this, [n](const char*, const char*, auto& column, unsigned) {
-    detail::reserve_huge(column, n);
-  });
+  detail::researcher_columns(
+      *this, [n](const char*, const char*, auto& column, unsigned) { column.reserve(n); });
 }
 
 std::int32_t ResearcherTable::push_back(double s, std::uint8_t f, std::int16_t o,
