@@ -36,6 +36,8 @@ struct State {
   std::int64_t stars_present = 0;          //!< researchers present with skill >= star_threshold
   MetricsTracker tracker;                  //!< whole-population metrics, updated at every change
   std::vector<std::int32_t> founder_pool;  //!< researchers with skill >= founders.min_skill
+  std::vector<std::uint8_t>
+      founder_draws;  //!< spin-outs' scratch: per pool entry, the draw said found
   //! Every job seeker present (order: arrival, swap-removed); a job seeker's
   //! R.slot is its position here, as an employee's is in its firm's list.
   std::vector<std::int32_t> seekers;

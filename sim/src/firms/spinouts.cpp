@@ -4,10 +4,12 @@
 
 #include <cmath>
 #include <string>
+#include <vector>
 
 #include "engine/phases.hpp"
 #include "market/valuation.hpp"
 #include "scenario/load_detail.hpp"
+#include "util/parallel.hpp"
 
 namespace talentsim::detail {
 
@@ -15,15 +17,31 @@ void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
   const FounderParams& fp = s.sc.founders;
   if (fp.rate_per_year <= 0) return;  // the pool grew in raise_funding
   const FirmSpec& tmpl = s.sc.defaults.by_kind[static_cast<std::size_t>(FirmKind::startup)];
-  for (std::int32_t r : s.founder_pool) {
+  if (s.new_firms >= fp.max_new_firms) return;
+  // Whose draw says "found" is decided for the whole pool first, in
+  // parallel: it is a function of (seed, step, researcher) and the
+  // researcher's w_mission alone, which founding does not change. The pool
+  // is then walked in its order as before, skipping only those whose draw
+  // said no (tens of thousands a step at 1M, for a handful of founders).
+  const auto& pool = s.founder_pool;
+  const auto draws_yes = [&](std::size_t ri) {
+    const double hazard = fp.rate_per_year * s.R.w_mission[ri] / STEPS_PER_YEAR;
+    if (hazard <= 0) return false;
+    CounterRng rng(s.sc.run.seed, Stream::spinouts, static_cast<std::uint64_t>(s.step), ri);
+    return rng.uniform() < -std::expm1(-hazard);
+  };
+  std::vector<std::uint8_t>& yes = s.founder_draws;
+  yes.resize(pool.size());
+  parallel_for(
+      pool.size(),
+      [&](std::size_t i) { yes[i] = draws_yes(static_cast<std::size_t>(pool[i])) ? 1 : 0; }, 1024);
+  for (std::size_t i = 0; i < pool.size(); ++i) {
+    if (yes[i] == 0) continue;
     if (s.new_firms >= fp.max_new_firms) break;
+    const std::int32_t r = pool[i];
     const auto ri = static_cast<std::size_t>(r);
     const std::int32_t e = s.R.employer[ri];
     if (e == NOT_PRESENT) continue;
-    const double hazard = fp.rate_per_year * s.R.w_mission[ri] / STEPS_PER_YEAR;
-    if (hazard <= 0) continue;
-    CounterRng rng(s.sc.run.seed, Stream::spinouts, static_cast<std::uint64_t>(s.step), ri);
-    if (!(rng.uniform() < -std::expm1(-hazard))) continue;
     const double funding = fp.funding_per_skill * s.R.skill[ri];
     if (funding > s.vc_pool) continue;
     s.vc_pool -= funding;
