@@ -284,11 +284,18 @@ void Simulation::check_invariants() const {
   for (std::size_t f = 0; f < w.F.size(); ++f) {
     listed += static_cast<std::int64_t>(w.F.employees[f].size());
     double payroll = 0, talent = 0;
-    for (std::int32_t r : w.F.employees[f]) {
+    const auto& rows = w.staff[f];
+    if (rows.size() != w.F.employees[f].size()) fail("staff rows out of step with the staff");
+    for (std::size_t j = 0; j < rows.size(); ++j) {
+      const std::int32_t r = w.F.employees[f][j];
       const auto ri = static_cast<std::size_t>(r);
       if (w.R.employer[ri] != static_cast<std::int32_t>(f)) fail("employee list has a stranger");
       payroll += w.R.annual_value(ri, h);
       talent += w.delta(f, r);
+      // The rows hold exactly what the ranking would compute (bit for bit).
+      if (rows[j].delta != w.delta(f, r) || rows[j].value != w.R.annual_value(ri, h)) {
+        fail("staff row of researcher " + std::to_string(r) + " out of date");
+      }
     }
     const auto close = [](double a, double b) {
       return std::abs(a - b) <= 1e-6 * std::max({1.0, std::abs(a), std::abs(b)});

@@ -99,11 +99,14 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   if (R.skill[ri] >= star_threshold) --F.star_count[ei];
   // Swap-remove from the employee list, keeping slots consistent.
   auto& list = F.employees[ei];
+  auto& rows = staff[ei];
   const auto slot = static_cast<std::size_t>(R.slot[ri]);
   const std::int32_t last = list.back();
   list[slot] = last;
+  rows[slot] = rows.back();
   R.slot[static_cast<std::size_t>(last)] = static_cast<std::int32_t>(slot);
   list.pop_back();
+  rows.pop_back();
   tracker.unemploy(R.origin[ri], F.country[ei], value);
   ++F.departures[ei];
   --n_employed;
@@ -111,6 +114,17 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   peers.remove(r, static_cast<std::int32_t>(ei));
   R.salary[ri] = R.signing[ri] = R.equity[ri] = 0;
   add_seeker(r);
+}
+
+void State::rebuild_staff_rows() {
+  staff.assign(F.size(), {});
+  for (std::size_t f = 0; f < F.size(); ++f) {
+    staff[f].reserve(F.employees[f].size());
+    for (const std::int32_t r : F.employees[f]) {
+      staff[f].push_back(
+          {delta(f, r), R.annual_value(static_cast<std::size_t>(r), contract_years())});
+    }
+  }
 }
 
 void State::join_firm(std::int32_t r, std::int32_t f, double salary, double signing,
@@ -127,9 +141,11 @@ void State::join_firm(std::int32_t r, std::int32_t f, double salary, double sign
   R.hired_step[ri] = step;
   R.slot[ri] = static_cast<std::int32_t>(F.employees[fi].size());
   F.employees[fi].push_back(r);
-  F.talent[fi] += delta(fi, r);
+  const double d = delta(fi, r);
+  F.talent[fi] += d;
   const double value = R.annual_value(ri, contract_years());
   F.payroll[fi] += value;
+  staff[fi].push_back({d, value});
   if (R.skill[ri] >= star_threshold) ++F.star_count[fi];
   tracker.employ(r, R.origin[ri], F.country[fi], value);
   ++n_employed;
@@ -141,6 +157,7 @@ std::int32_t State::add_firm(const Firm& firm) {
   firm_names.push_back(firm.name);
   // Every column gets an entry (zero, empty), then the ones a firm starts with.
   firm_columns(F, [](const char*, const char*, auto& column, unsigned) { column.emplace_back(); });
+  staff.emplace_back();
   F.params.back() = firm.params;
   F.kind.back() = firm.kind;
   F.country.back() = firm.country;

@@ -28,21 +28,31 @@ struct State {
   PeerCounts peers;       //!< where each researcher's neighbours work (derived: net + employers)
   std::int32_t step = 0;  //!< steps done
   double vc_pool = 0;     //!< USD available to spin-outs
-  std::int64_t new_firms = 0;              //!< spin-outs founded so far
-  std::vector<std::string> firm_names;     //!< every firm, spin-outs included
-  std::int64_t n_present = 0;              //!< researchers in the market
-  std::int64_t n_employed = 0;             //!< of which employed
-  double star_threshold = 0;               //!< skill of the top 1% at step 0
-  std::int64_t stars_present = 0;          //!< researchers present with skill >= star_threshold
-  MetricsTracker tracker;                  //!< whole-population metrics, updated at every change
-  std::vector<std::int32_t> founder_pool;  //!< researchers with skill >= founders.min_skill
-  std::vector<std::uint8_t>
-      founder_draws;  //!< spin-outs' scratch: per pool entry, the draw said found
+  std::int64_t new_firms = 0;               //!< spin-outs founded so far
+  std::vector<std::string> firm_names;      //!< every firm, spin-outs included
+  std::int64_t n_present = 0;               //!< researchers in the market
+  std::int64_t n_employed = 0;              //!< of which employed
+  double star_threshold = 0;                //!< skill of the top 1% at step 0
+  std::int64_t stars_present = 0;           //!< researchers present with skill >= star_threshold
+  MetricsTracker tracker;                   //!< whole-population metrics, updated at every change
+  std::vector<std::int32_t> founder_pool;   //!< researchers with skill >= founders.min_skill
+  std::vector<std::uint8_t> founder_draws;  //!< spin-outs' scratch: the draw said "found"
+  //! What the budget ranking reads of each employee, aligned with
+  //! F.employees (same order, kept by join_firm/leave_firm): the firm's
+  //! own contiguous rows instead of five researcher columns at random.
+  struct StaffRow {
+    double delta = 0;  //!< delta(f, r): skill times the firm's need for the field
+    double value = 0;  //!< R.annual_value(r): the package, fixed while employed
+  };
+  std::vector<std::vector<StaffRow>> staff;  //!< derived: rebuilt at restore
   //! Every job seeker present (order: arrival, swap-removed); a job seeker's
   //! R.slot is its position here, as an employee's is in its firm's list.
   std::vector<std::int32_t> seekers;
   std::vector<std::pair<std::int64_t, std::int32_t>> entries;  //!< (enter_step, firm), latest first
   VisibilitySampler sampler;  //!< derived: visibility weights of R (rebuilt at restore)
+
+  //! Rebuilds `staff` from the employee lists and the researchers' packages.
+  void rebuild_staff_rows();
 
   // ---- read-only helpers
   double contract_years() const noexcept { return sc.market.contract_years; }

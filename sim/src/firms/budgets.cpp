@@ -13,7 +13,6 @@ namespace talentsim::detail {
 
 void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
   if (!s.sc.market.budgets) return;
-  const double h = s.contract_years();
   const auto over = [&](std::size_t f) { return s.F.payroll[f] > s.comp_budget(f) * (1 + 1e-12); };
   auto& firms = scratch.firms;
   firms.clear();
@@ -31,10 +30,13 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
     auto& staff = scratch.staff[i];
     staff.clear();
     scratch.output.refresh(s, f);  // talent and compute stay put while ranking
-    for (std::int32_t r : s.F.employees[f]) {
-      const auto ri = static_cast<std::size_t>(r);
+    // The employees' delta and package from the firm's own rows (the same
+    // values as s.delta(f, r) and R.annual_value, kept since they joined).
+    const auto& list = s.F.employees[f];
+    const auto& rows = s.staff[f];
+    for (std::size_t j = 0; j < list.size(); ++j) {
       staff.push_back(
-          {incumbent_loss(s, scratch.output, f, s.delta(f, r)) - s.R.annual_value(ri, h), r});
+          {incumbent_loss(s, scratch.output, f, rows[j].delta) - rows[j].value, list[j]});
     }
     // A min-heap: only as many are popped as the layoffs need.
     std::make_heap(staff.begin(), staff.end(), std::greater<>());
