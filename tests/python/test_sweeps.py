@@ -9,7 +9,6 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import h5py
@@ -18,7 +17,7 @@ import pytest
 
 import talentsim as ts
 
-from conftest import ROOT as REPO, binary_path, datasets
+from conftest import ROOT as REPO, binary_path, datasets, wait_until_stopped
 
 STORY_SWEEP = REPO / "tests" / "data" / "sweeps" / "story_2x3x2.toml"
 
@@ -121,10 +120,11 @@ def test_killed_task_is_reported_and_completes_on_resubmission(tmp_path, slurm):
     text = text.replace("values = [52]", "values = [104]")
     sweep.write_text(text)
     tsim("sweep", "plan", sweep, "-o", d)
-    p = subprocess.Popen([str(binary_path()), "sweep", "run-task", str(d), "--task-id", "0"])
-    time.sleep(0.5)
-    p.send_signal(signal.SIGKILL)
-    p.wait()
+    # The task is killed at its 20th step (of 2 x 104), whatever the machine's
+    # speed (a kill from outside after a fixed sleep raced a fast run).
+    p = subprocess.Popen([str(binary_path()), "sweep", "run-task", str(d), "--task-id", "0"],
+                         env=dict(os.environ, TALENTSIM_FAULT="step:20"))
+    assert p.wait(timeout=120) == -signal.SIGKILL
     status = tsim("sweep", "status", d).stdout
     assert "1 failed" in status and "is gone" in status, status
     assert not list((d / "runs").glob("*.h5")) or len(list((d / "runs").glob("*.h5"))) < 2
@@ -271,13 +271,16 @@ seeds = [3]
 ''')
     d = tmp_path / "d"
     tsim("sweep", "plan", sweep, "-o", d)
+    # The task stops itself at its 20th step (a signal sent once its output
+    # file appeared raced the story run, which takes a fraction of a second),
+    # then gets SIGTERM and is let go on: it stops after its current step.
     p = subprocess.Popen([str(binary_path()), "sweep", "run-task", str(d), "--task-id", "0"],
-                         stderr=subprocess.PIPE, text=True)
-    tmp = d / "runs" / "p000000.h5.tmp"
-    deadline = time.monotonic() + 20
-    while not tmp.exists() and time.monotonic() < deadline:
-        time.sleep(0.01)
-    p.send_signal(signal.SIGTERM)  # the run has started; it stops after its current step
+                         stderr=subprocess.PIPE, text=True,
+                         env=dict(os.environ, TALENTSIM_FAULT="step:20:stop"))
+    wait_until_stopped(p)
+    assert (d / "runs" / "p000000.h5.tmp").exists()
+    p.send_signal(signal.SIGTERM)
+    p.send_signal(signal.SIGCONT)
     _, err = p.communicate(timeout=30)
     assert p.returncode == 130, err
     assert (d / "runs" / "p000000.h5.ckpt").exists()
