@@ -124,7 +124,11 @@ def test_killed_task_is_reported_and_completes_on_resubmission(tmp_path, slurm):
     # speed (a kill from outside after a fixed sleep raced a fast run).
     p = subprocess.Popen([str(binary_path()), "sweep", "run-task", str(d), "--task-id", "0"],
                          env=dict(os.environ, TALENTSIM_FAULT="step:20"))
-    assert p.wait(timeout=120) == -signal.SIGKILL
+    try:
+        assert p.wait(timeout=120) == -signal.SIGKILL
+    finally:
+        p.kill()  # a no-op once it is gone; never left running on a failure
+        p.wait()
     status = tsim("sweep", "status", d).stdout
     assert "1 failed" in status and "is gone" in status, status
     assert not list((d / "runs").glob("*.h5")) or len(list((d / "runs").glob("*.h5"))) < 2
@@ -277,11 +281,16 @@ seeds = [3]
     p = subprocess.Popen([str(binary_path()), "sweep", "run-task", str(d), "--task-id", "0"],
                          stderr=subprocess.PIPE, text=True,
                          env=dict(os.environ, TALENTSIM_FAULT="step:20:stop"))
-    wait_until_stopped(p)
-    assert (d / "runs" / "p000000.h5.tmp").exists()
-    p.send_signal(signal.SIGTERM)
-    p.send_signal(signal.SIGCONT)
-    _, err = p.communicate(timeout=30)
+    try:
+        wait_until_stopped(p)
+        assert (d / "runs" / "p000000.h5.tmp").exists()
+        p.send_signal(signal.SIGTERM)
+        p.send_signal(signal.SIGCONT)
+        _, err = p.communicate(timeout=30)
+    finally:
+        if p.poll() is None:  # never left stopped (holding the sweep's lock) or running
+            p.kill()
+            p.wait()
     assert p.returncode == 130, err
     assert (d / "runs" / "p000000.h5.ckpt").exists()
     status = tsim("sweep", "status", d).stdout

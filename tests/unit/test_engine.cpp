@@ -807,3 +807,28 @@ TEST(Checkpoint, TheRestoredSamplerDrawsAsTheRunningOne) {
     ASSERT_EQ(sa.sample(u1, u2, u3, u4), sb.sample(u1, u2, u3, u4)) << k;
   }
 }
+
+// Setup reserves the tie list for its expected size; a team size of infinite
+// mean (a Pareto of shape below 1) with no ties inside teams must not turn
+// that estimate into a NaN (an undefined cast, a failed reservation).
+TEST(Network, TeamSizeOfInfiniteMeanBuilds) {
+  for (const char* density : {"0.0", "0.5"}) {
+    std::string text = world(R"(
+[[firms]]
+name = "A"
+headcount = 40
+)",
+                             "", 60);
+    const std::string net = "[network]\ncross_firm_ties = 0.0";
+    text.replace(text.find(net), net.size(),
+                 net + "\nteam_density = " + density +
+                     "\nteam_size = { dist = \"pareto\", scale = 1.0, shape = 0.9 }");
+    Simulation sim = make(text);
+    sim.step();
+    const auto& w = detail::testing::state(sim);
+    EXPECT_EQ(w.net.vertices(), 60u);
+    if (std::string(density) == "0.0") {
+      EXPECT_TRUE(w.net.tie_list().empty());
+    }
+  }
+}

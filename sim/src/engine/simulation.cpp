@@ -281,6 +281,7 @@ void Simulation::check_invariants() const {
   if (present != w.n_present || employed != w.n_employed) fail("present/employed counts drift");
   if (static_cast<std::int64_t>(w.seekers.size()) != present - employed) fail("job seekers' list");
   std::int64_t listed = 0;
+  if (w.staff.size() != w.F.size()) fail("staff rows out of step with the firms");
   for (std::size_t f = 0; f < w.F.size(); ++f) {
     listed += static_cast<std::int64_t>(w.F.employees[f].size());
     double payroll = 0, talent = 0;

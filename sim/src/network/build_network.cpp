@@ -67,11 +67,14 @@ void build_network(State& s) {
   {
     // Room for the expected ties (a clique per team, the random ones), so
     // that the list of millions does not grow by copies; at most 32 a
-    // researcher (a denser network grows the list as before).
-    const double team = std::max(1.0, sc.network.team_size.mean());
-    const double per_researcher =
-        (team - 1) / 2 * std::min(1.0, sc.network.team_density) + sc.network.cross_firm_ties / 2;
-    const double expected = 1.25 * std::clamp(per_researcher, 0.0, 32.0);
+    // researcher (a denser network, or a team size of infinite mean such
+    // as a heavy Pareto, grows the list as before).
+    const double density = std::clamp(sc.network.team_density, 0.0, 1.0);
+    const double team = sc.network.team_size.mean();
+    double per_researcher = sc.network.cross_firm_ties / 2;
+    if (density > 0) per_researcher += std::isfinite(team) ? (team - 1) / 2 * density : 32.0;
+    if (!(per_researcher >= 0)) per_researcher = 0;  // NaN too
+    const double expected = 1.25 * std::min(per_researcher, 32.0);
     ties.reserve(static_cast<std::size_t>(expected * static_cast<double>(n)));
   }
   const std::uint64_t seed = sc.run.seed;

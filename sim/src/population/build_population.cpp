@@ -4,7 +4,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <limits>
 
 #include "engine/phases.hpp"
 #include "random/rng.hpp"
@@ -73,14 +72,16 @@ void build_population(State& s) {
   const Scenario& sc = s.sc;
   const Population& pop = sc.population;
   // Room for the run's graduates as well (their expected number plus a
-  // tenth): a table of a million rows that outgrows its capacity at the
-  // first step copies every column and faults the copy's pages in (about
-  // 0.4 s at 1M, and old and new columns both resident meanwhile).
+  // tenth, at most twice the initial population plus 65,536: more grows
+  // the table as before): a table of a million rows that outgrows its
+  // capacity at the first step copies every column and faults the copy's
+  // pages in (about 0.4 s at 1M, and old and new columns both resident
+  // meanwhile).
   double graduates = 0;
   for (const Country& c : sc.countries) graduates += std::max(0.0, c.graduates_per_year);
   const double entrants =
       std::min(1.1 * graduates * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR,
-               static_cast<double>(std::numeric_limits<std::int32_t>::max() / 2));
+               2.0 * static_cast<double>(pop.count) + 65536.0);
   const std::size_t room = static_cast<std::size_t>(pop.count) + static_cast<std::size_t>(entrants);
   s.R.reserve(room);
   s.sampler.reserve(room);
