@@ -243,6 +243,13 @@ void compute_metrics(State& s, const StepLog& log, StepMetrics& out);
 // ---- building the initial state
 void build_population(State& s);
 void build_network(State& s);
+//! Graduates the countries send over the run (their yearly numbers times the
+//! run's years): setup reserves room for them, the memory estimate counts them.
+double expected_graduates(const Scenario& sc) noexcept;
+//! Ties expected within the initial firms' teams (a team is never larger than
+//! its firm; a team size without a finite mean is as large as the firm):
+//! setup reserves room for them, the memory estimate counts them.
+double expected_team_ties(const Scenario& sc) noexcept;
 //! Appends a researcher (a job seeker) and registers it with the sampler,
 //! the founder pool and the metrics; returns its id.
 std::int32_t add_researcher(State& s, double skill, int field, int origin, std::int32_t entered);

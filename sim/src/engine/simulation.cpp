@@ -33,11 +33,9 @@ std::vector<MemoryPart> estimated_memory_parts(const Scenario& sc) {
   std::vector<MemoryPart> parts;
   // Per researcher: the table (~115 bytes), market scratch, sampler weight,
   // employee list entry, snapshot buffers: about 200 bytes in all.
-  double graduates = 0;
   std::string most = "countries";
   double most_graduates = -1;
   for (const Country& c : sc.countries) {
-    graduates += c.graduates_per_year;
     if (c.graduates_per_year > most_graduates) {
       most_graduates = c.graduates_per_year;
       most = detail::join_key("countries", c.name);
@@ -46,7 +44,7 @@ std::vector<MemoryPart> estimated_memory_parts(const Scenario& sc) {
   const auto initial = static_cast<double>(sc.population.count);
   parts.push_back({"population.count", "researchers", initial * 200});
   parts.push_back({most + ".graduates_per_year", "graduates over the run",
-                   1.1 * graduates * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR * 200});
+                   1.1 * detail::expected_graduates(sc) * 200});
   // Network ties, ~40 bytes each at the peak of construction (pair list,
   // sorted directed copy, CSR arrays).
   constexpr double TIE = 40;
@@ -57,16 +55,8 @@ std::vector<MemoryPart> estimated_memory_parts(const Scenario& sc) {
     parts.push_back({"network.edge_list", "ties of the edge list",
                      ec ? 0.0 : static_cast<double>(size) / 4 * TIE});
   } else {
-    // Teams are cut from each firm's staff, so a team is never larger than
-    // its firm; a team size without a finite mean is as large as the firm.
-    const double team = sc.network.team_size.mean();
-    double within = 0;
-    for (const Firm& f : sc.firms) {
-      const auto h = static_cast<double>(f.params.headcount);
-      const double t = std::isfinite(team) ? std::clamp(team, 1.0, std::max(1.0, h)) : h;
-      within += h * (t - 1) / 2 * sc.network.team_density;
-    }
-    parts.push_back({"network.team_size", "network ties within teams", within * TIE});
+    parts.push_back(
+        {"network.team_size", "network ties within teams", detail::expected_team_ties(sc) * TIE});
     parts.push_back({"network.cross_firm_ties", "network ties across firms",
                      initial * sc.network.cross_firm_ties / 2 * TIE});
     // Pinned researchers: a clique per firm and their extra ties.

@@ -85,22 +85,23 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   const std::int32_t e = R.employer[ri];
   if (e < 0) return;
   const auto ei = static_cast<std::size_t>(e);
-  const double d = delta(ei, r);
+  auto& list = F.employees[ei];
+  auto& rows = staff[ei];
+  const auto slot = static_cast<std::size_t>(R.slot[ri]);
+  // What r brought: delta(ei, r) and its package's annual value, as its row
+  // has kept them since it joined.
+  const double d = rows[slot].delta, value = rows[slot].value;
   if (disrupt && F.talent[ei] > 0) {
     F.progress[ei] -= sc.market.knowledge_loss * std::min(1.0, d / F.talent[ei]) * F.progress[ei];
   }
   F.talent[ei] = std::max(0.0, F.talent[ei] - d);
-  const double value = R.annual_value(ri, contract_years());
   F.payroll[ei] -= value;
   if (F.employees[ei].size() == 1) {
     F.payroll[ei] = 0;  // no rounding residue in an empty firm
     F.talent[ei] = 0;
   }
   if (R.skill[ri] >= star_threshold) --F.star_count[ei];
-  // Swap-remove from the employee list, keeping slots consistent.
-  auto& list = F.employees[ei];
-  auto& rows = staff[ei];
-  const auto slot = static_cast<std::size_t>(R.slot[ri]);
+  // Swap-remove from the employee list (and its rows), keeping slots consistent.
   const std::int32_t last = list.back();
   list[slot] = last;
   rows[slot] = rows.back();

@@ -28,18 +28,18 @@ struct State {
   PeerCounts peers;       //!< where each researcher's neighbours work (derived: net + employers)
   std::int32_t step = 0;  //!< steps done
   double vc_pool = 0;     //!< USD available to spin-outs
-  std::int64_t new_firms = 0;               //!< spin-outs founded so far
-  std::vector<std::string> firm_names;      //!< every firm, spin-outs included
-  std::int64_t n_present = 0;               //!< researchers in the market
-  std::int64_t n_employed = 0;              //!< of which employed
-  double star_threshold = 0;                //!< skill of the top 1% at step 0
-  std::int64_t stars_present = 0;           //!< researchers present with skill >= star_threshold
-  MetricsTracker tracker;                   //!< whole-population metrics, updated at every change
-  std::vector<std::int32_t> founder_pool;   //!< researchers with skill >= founders.min_skill
-  std::vector<std::uint8_t> founder_draws;  //!< spin-outs' scratch: the draw said "found"
-  //! What the budget ranking reads of each employee, aligned with
-  //! F.employees (same order, kept by join_firm/leave_firm): the firm's
-  //! own contiguous rows instead of five researcher columns at random.
+  std::int64_t new_firms = 0;              //!< spin-outs founded so far
+  std::vector<std::string> firm_names;     //!< every firm, spin-outs included
+  std::int64_t n_present = 0;              //!< researchers in the market
+  std::int64_t n_employed = 0;             //!< of which employed
+  double star_threshold = 0;               //!< skill of the top 1% at step 0
+  std::int64_t stars_present = 0;          //!< researchers present with skill >= star_threshold
+  MetricsTracker tracker;                  //!< whole-population metrics, updated at every change
+  std::vector<std::int32_t> founder_pool;  //!< researchers with skill >= founders.min_skill
+  //! What an employee brought to its firm, aligned with F.employees (same
+  //! order; written by join_firm, read and swap-removed by leave_firm): the
+  //! budget ranking reads the firm's own contiguous rows instead of five
+  //! researcher columns at random.
   struct StaffRow {
     double delta = 0;  //!< delta(f, r): skill times the firm's need for the field
     double value = 0;  //!< R.annual_value(r): the package, fixed while employed

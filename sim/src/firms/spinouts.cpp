@@ -30,8 +30,7 @@ void found_spinouts(State& s, Ledger& ledger, StepLog& log) {
     CounterRng rng(s.sc.run.seed, Stream::spinouts, static_cast<std::uint64_t>(s.step), ri);
     return rng.uniform() < -std::expm1(-hazard);
   };
-  std::vector<std::uint8_t>& yes = s.founder_draws;
-  yes.resize(pool.size());
+  std::vector<std::uint8_t> yes(pool.size());
   parallel_for(
       pool.size(),
       [&](std::size_t i) { yes[i] = draws_yes(static_cast<std::size_t>(pool[i])) ? 1 : 0; }, 1024);

@@ -56,6 +56,17 @@ Ties read_edge_list(const std::string& path, std::size_t researchers) {
 
 }  // namespace
 
+double expected_team_ties(const Scenario& sc) noexcept {
+  const double team = sc.network.team_size.mean();
+  double ties = 0;
+  for (const Firm& f : sc.firms) {
+    const auto h = static_cast<double>(f.params.headcount);
+    const double t = std::isfinite(team) ? std::clamp(team, 1.0, std::max(1.0, h)) : h;
+    ties += h * (t - 1) / 2 * sc.network.team_density;
+  }
+  return ties;
+}
+
 void build_network(State& s) {
   const Scenario& sc = s.sc;
   const std::size_t n = s.R.size();
@@ -65,17 +76,13 @@ void build_network(State& s) {
   }
   Ties ties;
   {
-    // Room for the expected ties (a clique per team, the random ones), so
-    // that the list of millions does not grow by copies; at most 32 a
-    // researcher (a denser network, or a team size of infinite mean such
-    // as a heavy Pareto, grows the list as before).
-    const double density = std::clamp(sc.network.team_density, 0.0, 1.0);
-    const double team = sc.network.team_size.mean();
-    double per_researcher = sc.network.cross_firm_ties / 2;
-    if (density > 0) per_researcher += std::isfinite(team) ? (team - 1) / 2 * density : 32.0;
-    if (!(per_researcher >= 0)) per_researcher = 0;  // NaN too
-    const double expected = 1.25 * std::min(per_researcher, 32.0);
-    ties.reserve(static_cast<std::size_t>(expected * static_cast<double>(n)));
+    // Room for the expected ties (the teams' cliques, the random ones), so
+    // that a list of millions does not grow by copies; at most 32 a
+    // researcher (a denser network grows the list as before).
+    const auto researchers = static_cast<double>(n);
+    const double expected =
+        1.25 * (expected_team_ties(sc) + researchers * sc.network.cross_firm_ties / 2);
+    ties.reserve(static_cast<std::size_t>(std::clamp(expected, 0.0, 32 * researchers)));
   }
   const std::uint64_t seed = sc.run.seed;
   // Teams: consecutive blocks of each firm's employee list.

@@ -68,6 +68,12 @@ std::int32_t add_researcher(State& s, double skill, int field, int origin, std::
   return r;
 }
 
+double expected_graduates(const Scenario& sc) noexcept {
+  double per_year = 0;
+  for (const Country& c : sc.countries) per_year += c.graduates_per_year;
+  return per_year * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR;
+}
+
 void build_population(State& s) {
   const Scenario& sc = s.sc;
   const Population& pop = sc.population;
@@ -77,11 +83,8 @@ void build_population(State& s) {
   // capacity at the first step copies every column and faults the copy's
   // pages in (about 0.4 s at 1M, and old and new columns both resident
   // meanwhile).
-  double graduates = 0;
-  for (const Country& c : sc.countries) graduates += std::max(0.0, c.graduates_per_year);
   const double entrants =
-      std::min(1.1 * graduates * static_cast<double>(sc.run.steps) / STEPS_PER_YEAR,
-               2.0 * static_cast<double>(pop.count) + 65536.0);
+      std::clamp(1.1 * expected_graduates(sc), 0.0, 2.0 * static_cast<double>(pop.count) + 65536.0);
   const std::size_t room = static_cast<std::size_t>(pop.count) + static_cast<std::size_t>(entrants);
   s.R.reserve(room);
   s.sampler.reserve(room);
