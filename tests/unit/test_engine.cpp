@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/graph/compressed_sparse_row_graph.hpp>
+
 #include <algorithm>
 #include <cmath>
 
@@ -805,6 +807,45 @@ TEST(Checkpoint, TheRestoredSamplerDrawsAsTheRunningOne) {
   for (int k = 0; k < 2000; ++k) {
     const double u1 = rng.uniform(), u2 = rng.uniform(), u3 = rng.uniform(), u4 = rng.uniform();
     ASSERT_EQ(sa.sample(u1, u2, u3, u4), sb.sample(u1, u2, u3, u4)) << k;
+  }
+}
+
+// The network's rows, built by a counting sort over the sorted ties, are
+// those of Boost.Graph's compressed sparse row graph of the same ties in
+// both directions (duplicates and reversed duplicates merged), each row
+// ascending; vertices without ties have empty rows.
+TEST(Network, RowsAgreeWithBoostGraph) {
+  constexpr std::uint32_t N = 300;
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> ties;
+  detail::CounterRng rng(7, detail::Stream::network, 0);
+  for (int k = 0; k < 2000; ++k) {
+    const auto a = static_cast<std::uint32_t>(rng.uniform() * (N - 20));  // 20 without ties
+    auto b = static_cast<std::uint32_t>(rng.uniform() * (N - 20));
+    if (a == b) continue;
+    ties.emplace_back(a, b);
+    if (k % 7 == 0) ties.emplace_back(b, a);  // the same tie again, reversed
+  }
+  const Network net(N, ties);
+  std::vector<std::pair<std::uint32_t, std::uint32_t>> directed;
+  for (const auto& [a, b] : ties) {
+    directed.emplace_back(a, b);
+    directed.emplace_back(b, a);
+  }
+  std::sort(directed.begin(), directed.end());
+  directed.erase(std::unique(directed.begin(), directed.end()), directed.end());
+  using Graph =
+      boost::compressed_sparse_row_graph<boost::directedS, boost::no_property, boost::no_property,
+                                         boost::no_property, std::uint32_t, std::uint64_t>;
+  const Graph reference(boost::edges_are_sorted, directed.begin(), directed.end(), N);
+  EXPECT_EQ(net.ties() * 2, directed.size());
+  for (std::uint32_t v = 0; v < N; ++v) {
+    const auto [it, end] = boost::adjacent_vertices(v, reference);
+    const std::vector<std::uint32_t> expected(it, end);
+    const auto row = net.neighbours(static_cast<std::int32_t>(v));
+    ASSERT_EQ(std::vector<std::uint32_t>(row.begin(), row.end()), expected) << v;
+    if (v >= N - 20) {
+      EXPECT_TRUE(row.empty());
+    }
   }
 }
 

@@ -8,6 +8,7 @@
 #include "engine/phases.hpp"
 #include "random/rng.hpp"
 #include "talentsim/errors.hpp"
+#include "util/parallel.hpp"
 
 namespace talentsim::detail {
 namespace {}  // namespace
@@ -55,16 +56,27 @@ void hire_initial(State& s, std::int32_t r, std::int32_t f, double annual) {
 
 }  // namespace
 
-std::int32_t add_researcher(State& s, double skill, int field, int origin, std::int32_t entered) {
-  const std::int32_t r = s.R.push_back(skill, static_cast<std::uint8_t>(field),
-                                       static_cast<std::int16_t>(origin), entered);
-  s.sampler.set_weight(static_cast<std::size_t>(r),
-                       std::pow(skill, s.sc.market.visibility_exponent));
+namespace {
+
+// Registers researcher r (its row filled) as a job seeker with the
+// sampler, the founder pool and the metrics.
+void enter_market(State& s, std::int32_t r) {
+  const auto i = static_cast<std::size_t>(r);
+  const double skill = s.R.skill[i];
+  s.sampler.set_weight(i, std::pow(skill, s.sc.market.visibility_exponent));
   if (skill >= s.sc.founders.min_skill) s.founder_pool.push_back(r);
   s.add_seeker(r);  // every researcher enters as a job seeker
   if (skill >= s.star_threshold) ++s.stars_present;
-  s.tracker.presence(origin, +1);
+  s.tracker.presence(s.R.origin[i], +1);
   ++s.n_present;
+}
+
+}  // namespace
+
+std::int32_t add_researcher(State& s, double skill, int field, int origin, std::int32_t entered) {
+  const std::int32_t r = s.R.push_back(skill, static_cast<std::uint8_t>(field),
+                                       static_cast<std::int16_t>(origin), entered);
+  enter_market(s, r);
   return r;
 }
 
@@ -122,35 +134,52 @@ void build_population(State& s) {
     placements.push_back({NO_FIRM, nullptr});
   }
 
-  for (std::size_t i = 0; i < placements.size(); ++i) {
-    const Placement& pl = placements[i];
-    CounterRng rng(sc.run.seed, Stream::population, i);
-    // Fixed draw order: skill, field, origin, then preferences.
-    double skill = pop.skill.sample(rng);
-    if (pl.firm >= 0) skill *= s.F.params[static_cast<std::size_t>(pl.firm)].skill_scale;
-    int field = static_cast<int>(field_dist.sample_index(rng));
-    const Distribution& od =
-        pl.firm >= 0
-            ? origin_at[static_cast<std::size_t>(s.F.country[static_cast<std::size_t>(pl.firm)])]
-            : origin_dist;
-    int origin = static_cast<int>(od.sample_index(rng));
-    if (pl.pinned != nullptr) {
-      if (pl.pinned->skill) {
-        skill = *pl.pinned->skill;
-      } else {  // a generator of its own, so the main sequence stays as it was
-        CounterRng top(sc.run.seed, Stream::population, i, 1);
-        skill = pop.skill.sample_above(top, *pl.pinned->skill_quantile);
+  // The researchers' rows first, then their draws in parallel (each a pure
+  // function of the seed and its index, written to its own row only), then
+  // their entry into the market in index order: the same researchers, in
+  // the same order, as drawing and entering one at a time.
+  const std::size_t first = s.R.size();
+  s.R.grow(placements.size(), 0);
+  constexpr std::size_t CHUNK = 4096;
+  parallel_for((placements.size() + CHUNK - 1) / CHUNK, [&](std::size_t chunk) {
+    const std::size_t end = std::min(placements.size(), (chunk + 1) * CHUNK);
+    for (std::size_t i = chunk * CHUNK; i < end; ++i) {
+      const Placement& pl = placements[i];
+      CounterRng rng(sc.run.seed, Stream::population, i);
+      // Fixed draw order: skill, field, origin, then preferences.
+      double skill = pop.skill.sample(rng);
+      if (pl.firm >= 0) skill *= s.F.params[static_cast<std::size_t>(pl.firm)].skill_scale;
+      int field = static_cast<int>(field_dist.sample_index(rng));
+      const Distribution& od =
+          pl.firm >= 0
+              ? origin_at[static_cast<std::size_t>(s.F.country[static_cast<std::size_t>(pl.firm)])]
+              : origin_dist;
+      int origin = static_cast<int>(od.sample_index(rng));
+      if (pl.pinned != nullptr) {
+        if (pl.pinned->skill) {
+          skill = *pl.pinned->skill;
+        } else {  // a generator of its own, so the main sequence stays as it was
+          CounterRng top(sc.run.seed, Stream::population, i, 1);
+          skill = pop.skill.sample_above(top, *pl.pinned->skill_quantile);
+        }
+        field = pl.pinned->field;
+        origin = pl.pinned->origin;
       }
-      field = pl.pinned->field;
-      origin = pl.pinned->origin;
+      const auto r = static_cast<std::int32_t>(first + i);
+      const std::size_t ri = first + i;
+      s.R.skill[ri] = skill;
+      s.R.field[ri] = static_cast<std::uint8_t>(field);
+      s.R.origin[ri] = s.R.study[ri] = static_cast<std::int16_t>(origin);
+      draw_preferences(s, r, rng);
+      if (pl.pinned != nullptr) apply_pinned(s, r, *pl.pinned);
+      // After the draw, so that the generator's sequence does not depend on it.
+      if (pop.study_where_working && pl.firm >= 0) {
+        s.R.study[ri] = s.F.country[static_cast<std::size_t>(pl.firm)];
+      }
     }
-    const std::int32_t r = add_researcher(s, skill, field, origin, 0);
-    draw_preferences(s, r, rng);
-    if (pl.pinned != nullptr) apply_pinned(s, r, *pl.pinned);
-    // After the draw, so that the generator's sequence does not depend on it.
-    if (pop.study_where_working && pl.firm >= 0) {
-      s.R.study[static_cast<std::size_t>(r)] = s.F.country[static_cast<std::size_t>(pl.firm)];
-    }
+  });
+  for (std::size_t i = 0; i < placements.size(); ++i) {
+    enter_market(s, static_cast<std::int32_t>(first + i));
   }
 
   // The top 1% by skill at step 0 defines "stars" for the concentration metric.
@@ -163,6 +192,11 @@ void build_population(State& s) {
                                     [&](double x) { return x >= s.star_threshold; });
   }
 
+  for (std::size_t f = 0; f < sc.firms.size(); ++f) {  // room for each firm's initial staff
+    const auto headcount = static_cast<std::size_t>(sc.firms[f].params.headcount);
+    s.F.employees[f].reserve(headcount);
+    s.staff[f].reserve(headcount);
+  }
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const Placement& pl = placements[i];
     if (pl.firm < 0) continue;
