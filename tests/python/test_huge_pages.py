@@ -1,0 +1,69 @@
+"""Huge pages for the heap (docs/performance.md, "Huge pages for the heap"):
+where the kernel gives transparent huge pages only to memory that asks
+(`madvise` mode), the binary starts itself again once with glibc's tunable
+glibc.malloc.hugetlb=1; a tunable the user set is left alone,
+TALENTSIM_HUGE_PAGES=0 turns it off, and results never depend on it."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from conftest import SMALL, assert_same_datasets, binary_path, wait_until_stopped
+
+THP = Path("/sys/kernel/mm/transparent_hugepage/enabled")
+MADVISE = THP.exists() and "[madvise]" in THP.read_text()
+
+
+def base_env(**extra: str) -> dict:
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GLIBC_TUNABLES", "TALENTSIM_HUGE_PAGES")}
+    env.update(extra)
+    return env
+
+
+def running_environment(tmp_path: Path, env: dict) -> bytes:
+    """The environment block of a run stopped at its 2nd step, as the kernel
+    shows it (/proc/PID/environ: the strings given to execve, NUL-separated;
+    glibc's start-up may have put a NUL in place of a ':' between tunables)."""
+    p = subprocess.Popen([str(binary_path()), "run", str(SMALL), "-o", str(tmp_path / "x.h5"),
+                          "--quiet", "--overwrite"],
+                         env=dict(env, TALENTSIM_FAULT="step:2:stop"),
+                         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_until_stopped(p)
+        raw = Path(f"/proc/{p.pid}/environ").read_bytes()
+    finally:
+        p.kill()  # also ends a stopped process
+        p.wait()
+    return b"\0" + raw
+
+
+@pytest.mark.skipif(not MADVISE, reason="the kernel's THP mode is not madvise")
+def test_a_run_restarts_with_the_tunable_where_thp_is_madvise(tmp_path):
+    env = running_environment(tmp_path, base_env())
+    assert b"\0GLIBC_TUNABLES=glibc.malloc.hugetlb=1\0" in env
+    # Other tunables of the user are kept, the huge pages' added.
+    env = running_environment(tmp_path, base_env(GLIBC_TUNABLES="glibc.malloc.arena_max=2"))
+    assert re.search(rb"\0GLIBC_TUNABLES=glibc\.malloc\.arena_max=2[:\0]glibc\.malloc\.hugetlb=1\0",
+                     env), env
+
+
+def test_the_users_choice_and_the_switch_are_respected(tmp_path):
+    env = running_environment(tmp_path, base_env(GLIBC_TUNABLES="glibc.malloc.hugetlb=0"))
+    assert b"\0GLIBC_TUNABLES=glibc.malloc.hugetlb=0\0" in env
+    assert b"hugetlb=1" not in env
+    env = running_environment(tmp_path, base_env(TALENTSIM_HUGE_PAGES="0"))
+    assert b"GLIBC_TUNABLES" not in env
+
+
+def test_results_do_not_depend_on_huge_pages(tmp_path):
+    for name, env in (("on", base_env()), ("off", base_env(TALENTSIM_HUGE_PAGES="0"))):
+        r = subprocess.run([str(binary_path()), "run", str(SMALL), "-o", str(tmp_path / f"{name}.h5"),
+                            "--quiet"], env=env, capture_output=True, text=True, timeout=300)
+        assert r.returncode == 0, r.stderr
+    assert_same_datasets(tmp_path / "on.h5", tmp_path / "off.h5")
