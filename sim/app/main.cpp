@@ -1,9 +1,12 @@
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <string>
 
 #if defined(__linux__) && defined(__GLIBC__)
+#include <gnu/libc-version.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 #endif
 
@@ -20,19 +23,35 @@ namespace {
 #define TALENTSIM_SANITIZED 1
 #endif
 
-// Transparent huge pages for the heap (docs/performance.md, "Huge pages for
-// the heap"). Where the kernel gives them only to memory that asks
-// (`madvise` mode), glibc's malloc asks when its tunable
-// glibc.malloc.hugetlb=1 is set, which it reads only at start-up: so the
-// program starts itself again, once, with the tunable added to
-// GLIBC_TUNABLES. Nothing is done when the tunable is already there (set by
-// the user, or by this function before the restart), when
-// TALENTSIM_HUGE_PAGES=0, under a sanitizer (its own malloc), where the
-// kernel's mode is not `madvise`, or where the restart fails (the run goes
-// on as it is). Results never depend on it.
+// Transparent huge pages for the heap (docs/performance.md, item 23). Where
+// the kernel gives them only to memory that asks (`madvise` mode), glibc's
+// malloc (2.35 and later) asks when its tunable glibc.malloc.hugetlb=1 is
+// set, which it reads only at start-up: so the program starts itself again,
+// once, with the tunable added to GLIBC_TUNABLES. Nothing is done when the
+// tunable is already there (set by the user), after the restart (marked by
+// TALENTSIM_HUGE_PAGES_RESTARTED, which glibc never strips, so a restart can
+// never repeat), when TALENTSIM_HUGE_PAGES is 0/off/no/false, for a
+// privileged (setuid, capabilities) process, whose tunables glibc drops,
+// under a sanitizer (its own malloc) or valgrind (which would not follow the
+// restart), with an older glibc, where the kernel's mode is not `madvise`,
+// or where the restart fails (the run goes on as it is). Results never
+// depend on it.
 void restart_with_huge_pages([[maybe_unused]] char** argv) {
 #if defined(__linux__) && defined(__GLIBC__) && !defined(TALENTSIM_SANITIZED)
-  if (const char* off = std::getenv("TALENTSIM_HUGE_PAGES"); off != nullptr && off[0] == '0') {
+  if (const char* off = std::getenv("TALENTSIM_HUGE_PAGES"); off != nullptr) {
+    for (const char* no : {"0", "off", "no", "false"}) {
+      if (std::strcmp(off, no) == 0) return;
+    }
+  }
+  if (std::getenv("TALENTSIM_HUGE_PAGES_RESTARTED") != nullptr) return;
+  if (::getauxval(AT_SECURE) != 0) return;
+  if (const char* preload = std::getenv("LD_PRELOAD");
+      preload != nullptr && std::strstr(preload, "vgpreload") != nullptr) {
+    return;
+  }
+  int major = 0, minor = 0;
+  if (std::sscanf(::gnu_get_libc_version(), "%d.%d", &major, &minor) != 2 ||
+      major * 1000 + minor < 2035) {
     return;
   }
   const char* tunables = std::getenv("GLIBC_TUNABLES");
@@ -41,13 +60,16 @@ void restart_with_huge_pages([[maybe_unused]] char** argv) {
   std::getline(std::ifstream("/sys/kernel/mm/transparent_hugepage/enabled"), mode);
   if (mode.find("[madvise]") == std::string::npos) return;
   char exe[4096];
-  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe - 1);
-  if (n <= 0) return;
+  const ssize_t n = ::readlink("/proc/self/exe", exe, sizeof exe);
+  if (n <= 0 || static_cast<std::size_t>(n) >= sizeof exe) return;  // none, or cut short
   exe[n] = '\0';
   const std::string old = tunables != nullptr ? tunables : "";
   const std::string value =
       old.empty() ? "glibc.malloc.hugetlb=1" : old + ":glibc.malloc.hugetlb=1";
-  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0) return;
+  if (::setenv("GLIBC_TUNABLES", value.c_str(), 1) != 0 ||
+      ::setenv("TALENTSIM_HUGE_PAGES_RESTARTED", "1", 1) != 0) {
+    return;
+  }
   ::execv(exe, argv);
   // Not restarted: the environment as it was, and on without huge pages.
   if (tunables != nullptr) {
@@ -55,6 +77,7 @@ void restart_with_huge_pages([[maybe_unused]] char** argv) {
   } else {
     ::unsetenv("GLIBC_TUNABLES");
   }
+  ::unsetenv("TALENTSIM_HUGE_PAGES_RESTARTED");
 #endif
 }
 

@@ -200,12 +200,12 @@ void build_population(State& s) {
   for (std::size_t i = 0; i < placements.size(); ++i) {
     const Placement& pl = placements[i];
     if (pl.firm < 0) continue;
-    const auto r = static_cast<std::int32_t>(i);
+    const auto r = static_cast<std::int32_t>(first + i);
     const FirmParams& p = s.F.params[static_cast<std::size_t>(pl.firm)];
     // Under posted wages a firm pays its posted wage to everyone.
     double annual = sc.market.protocol == Protocol::posted_wage
                         ? p.pay_level
-                        : p.pay_level * std::pow(s.R.skill[i], pop.pay_skill_elasticity);
+                        : p.pay_level * std::pow(s.R.skill[first + i], pop.pay_skill_elasticity);
     if (pl.pinned != nullptr && pl.pinned->annual_value) annual = *pl.pinned->annual_value;
     hire_initial(s, r, pl.firm, annual);
   }
