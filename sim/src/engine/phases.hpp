@@ -143,10 +143,18 @@ struct Candidates {
   std::vector<std::uint64_t> keys;          //!< researcher << 32 | pair, ascending
   std::vector<std::uint64_t> keys_scratch;  //!< the radix sort's second buffer
   std::vector<std::int32_t> pair_firm;      //!< per pair: the firm
-  std::vector<double> pair_wtp;             //!< per pair: willingness to pay; NaN = no candidate
-  std::vector<double> pair_floor;           //!< per pair: the smallest package the candidate takes
-  std::vector<std::int32_t> pair_dest;      //!< per pair: index among the firm's kept; -1 = cut
-  std::vector<std::vector<std::uint32_t>> src;  //!< per firm: pair of each candidate kept
+  std::vector<std::uint32_t> pair_pos;      //!< per pair: its place in researcher order (keys)
+  //! What scouting works out for a pair, kept in researcher order (the
+  //! order of `keys`) so that its researcher-order passes read and write
+  //! them as a stream; a firm reaches its pairs' through pair_pos.
+  struct PairValue {
+    double wtp = 0;          //!< willingness to pay; NaN = no candidate
+    double floor = 0;        //!< the smallest package the candidate takes
+    std::int32_t firm = 0;   //!< the firm
+    std::int32_t dest = -1;  //!< index among the firm's kept; -1 = cut
+  };
+  std::vector<PairValue> sorted;                //!< per pair, in researcher order
+  std::vector<std::vector<std::uint32_t>> src;  //!< per firm: place in `sorted` of each kept
   std::vector<std::uint32_t> chunk_base;        //!< scouting's scratch: first slot per chunk
   OutputCache output;                           //!< firms' production terms of this step
   std::vector<double> log_per_head;             //!< per firm: log_compute_per_head()

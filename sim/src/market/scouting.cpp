@@ -210,9 +210,8 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   if (n >= (std::size_t{1} << 32)) throw std::length_error("scouting: too many candidate pairs");
   out.keys.resize(n);
   out.pair_firm.resize(n);
-  out.pair_wtp.resize(n);
-  out.pair_floor.resize(n);
-  out.pair_dest.resize(n);
+  out.pair_pos.resize(n);
+  out.sorted.resize(n);
   parallel_for(nf, [&](std::size_t f) {
     const auto& cand = out.ids[f];
     for (std::size_t j = 0; j < cand.size(); ++j) {
@@ -226,17 +225,21 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   out.output.refresh(s);
   out.log_per_head.resize(nf);
   parallel_for(nf, [&](std::size_t f) { out.log_per_head[f] = log_compute_per_head(s, f); });
-  // 3. Willingness to pay and the candidate's floor, in researcher order.
+  // 3. Willingness to pay and the candidate's floor, in researcher order,
+  // written in that order (and each pair's place in it, for its firm).
   for_chunks(n, [&](std::size_t i) {
     const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
     const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
     const std::int32_t f = out.pair_firm[k];
     const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
-    out.pair_dest[k] = -1;
-    out.pair_wtp[k] = e == NOT_PRESENT || e == f
-                          ? NONE
-                          : willingness_to_pay(s, out.output, static_cast<std::size_t>(f), r);
-    out.pair_floor[k] = std::max(MIN_ANNUAL_VALUE, s.R.reservation[static_cast<std::size_t>(r)]);
+    out.pair_pos[k] = static_cast<std::uint32_t>(i);
+    Candidates::PairValue& v = out.sorted[i];
+    v.firm = f;
+    v.dest = -1;
+    v.wtp = e == NOT_PRESENT || e == f
+                ? NONE
+                : willingness_to_pay(s, out.output, static_cast<std::size_t>(f), r);
+    v.floor = std::max(MIN_ANNUAL_VALUE, s.R.reservation[static_cast<std::size_t>(r)]);
   });
   // 4. Each firm keeps the candidates it values, marks its outreach and cuts
   // those who could never get an offer.
@@ -250,12 +253,12 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     const FirmParams& p = s.F.params[f];
     std::size_t kept = 0;
     for (std::size_t j = 0; j < cand.size(); ++j) {
-      const std::size_t k = out.offset[f] + j;
-      const double v = out.pair_wtp[k];
+      const std::uint32_t i = out.pair_pos[out.offset[f] + j];
+      const double v = out.sorted[i].wtp;
       if (!(v > 0)) continue;
       cand[kept++] = cand[j];
       wtp.push_back(v);
-      src.push_back(static_cast<std::uint32_t>(k));
+      src.push_back(i);
     }
     cand.resize(kept);
     flags.assign(kept, 0);
@@ -275,8 +278,8 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     const double cap = out.cap[f];
     std::size_t useful = 0;
     for (std::size_t j = 0; j < kept; ++j) {
-      if (std::min(wtp[j], cap) < out.pair_floor[src[j]]) continue;
-      out.pair_dest[src[j]] = static_cast<std::int32_t>(useful);
+      if (std::min(wtp[j], cap) < out.sorted[src[j]].floor) continue;
+      out.sorted[src[j]].dest = static_cast<std::int32_t>(useful);
       cand[useful] = cand[j];
       wtp[useful] = wtp[j];
       flags[useful] = flags[j];
@@ -302,10 +305,10 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   const std::size_t chunks = (n + CHUNK - 1) / CHUNK;
   const auto first_kept = [&](std::size_t i) {
     // Pair i is kept and no earlier pair of its researcher is.
-    if (out.pair_dest[static_cast<std::size_t>(out.keys[i] & 0xffffffffu)] < 0) return false;
+    if (out.sorted[i].dest < 0) return false;
     const std::uint64_t r = out.keys[i] >> 32;
     for (std::size_t b = i; b-- > 0 && out.keys[b] >> 32 == r;) {
-      if (out.pair_dest[static_cast<std::size_t>(out.keys[b] & 0xffffffffu)] >= 0) return false;
+      if (out.sorted[b].dest >= 0) return false;
     }
     return true;
   };
@@ -331,8 +334,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
         const auto q = static_cast<std::int32_t>(out.keys[i + AHEAD] >> 32);
         __builtin_prefetch(s.peers.row_address(s.net, q));
       }
-      const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
-      const std::int32_t d = out.pair_dest[k];
+      const std::int32_t d = out.sorted[i].dest;
       if (d < 0) continue;
       const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
       const auto ri = static_cast<std::size_t>(r);
@@ -344,7 +346,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
         out.stay_u[next] = stay_money_utility(s, r, 0.0) + out.stay_rest[next];
         ++next;
       }
-      const auto f = static_cast<std::size_t>(out.pair_firm[k]);
+      const auto f = static_cast<std::size_t>(out.sorted[i].firm);
       const auto j = static_cast<std::size_t>(d);
       out.rest[f][j] = nonmoney_utility_given(s, r, f, out.log_per_head[f]);
       CandidateRow& row = out.row[f][j];
