@@ -41,8 +41,8 @@ struct ResearcherTable {
   void reserve(std::size_t n);
   //! Appends a researcher with no job; returns its id.
   std::int32_t push_back(double skill, std::uint8_t field, std::int16_t origin, std::int32_t step);
-  //! Appends n researchers with no job, entered at `step`, as push_back()
-  //! with skill 0, field 0 and origin 0 would, column by column.
+  //! Appends n researchers with no job, entered at `step`: every column
+  //! zero but employer (NO_FIRM), slot (-1), entered_step and hired_step.
   void grow(std::size_t n, std::int32_t step);
 };
 

@@ -45,8 +45,11 @@ std::vector<MemoryPart> estimated_memory_parts(const Scenario& sc) {
   parts.push_back({"population.count", "researchers", initial * 200});
   parts.push_back({most + ".graduates_per_year", "graduates over the run",
                    1.1 * detail::expected_graduates(sc) * 200});
-  // Network ties, ~40 bytes each at the peak of construction (pair list,
-  // sorted directed copy, CSR arrays).
+  // Network ties, counted at 40 bytes each: at the peak of construction a
+  // tie holds about 26 (its pair in the list with the list's reserve, its
+  // sort key, both directions in the CSR rows); the rest is a margin for
+  // the allocator's slack and the tie list's doubling when the reserve is
+  // short.
   constexpr double TIE = 40;
   if (sc.network.source == NetworkSource::edge_list) {
     // At least 4 bytes a line ("1,2\n").
