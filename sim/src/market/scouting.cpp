@@ -117,55 +117,82 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   collect_applications(s, out);
   constexpr double NONE = std::numeric_limits<double>::quiet_NaN();
   out.cap.assign(nf, NONE);
-  // 1. Each firm draws its candidates (ascending ids, no repeats).
-  parallel_for(nf, [&](std::size_t f) {
-    auto& cand = out.ids[f];
-    cand.clear();
-    out.rest[f].clear();
-    out.row[f].clear();
-    out.wtp[f].clear();
-    out.flags[f].clear();
-    const FirmParams& p = s.F.params[f];
-    if (!s.F.active[f] || p.attention <= 0) return;
-    // A firm whose headcount plan has no open seat makes no offers this step
-    // (seats open only when people leave, after the market): an exact cut.
-    const std::int64_t planned = s.planned_headcount(f);
-    if (planned >= 0 && planned <= s.F.headcount(f)) return;
-    // The most any offer of f can be worth this step: its budget room and the
-    // cash for the signing part only shrink during the market phase. A firm
-    // that cannot afford the smallest package makes no offers and needs no
-    // candidates; a candidate whose floor (reservation) is above both this
-    // cap and the firm's valuation can never get one. Both cuts are exact.
-    double cap = std::numeric_limits<double>::infinity();
-    if (s.sc.market.budgets) {
-      cap = s.comp_budget(f) - s.F.payroll[f];
-      const double per_value = p.signing_share * s.contract_years();
-      if (per_value > 0) cap = std::min(cap, (s.F.cash[f] - p.min_cash_reserve) / per_value);
-      cap += 1.0 + 1e-9 * std::abs(cap);  // rounding slack: the cut stays conservative
-    }
-    if (!(cap >= MIN_ANNUAL_VALUE)) return;
-    out.cap[f] = cap;
-    CounterRng rng(s.sc.run.seed, Stream::scouting, static_cast<std::uint64_t>(s.step), f);
-    const auto attention = static_cast<std::size_t>(p.attention);
-    const auto referrals =
-        static_cast<std::size_t>(std::llround(p.referral_share * static_cast<double>(attention)));
-    // Referrals: an employee, then one of its network neighbours, two
-    // uniforms each in the generator's order. Drawn in three passes (the
-    // employees, then where their rows start, then the neighbours), each
-    // prefetching what the next one reads: the same researchers as one at a
-    // time.
-    const auto& staff = s.F.employees[f];
-    const std::size_t asked = staff.empty() ? 0 : referrals;
-    thread_local std::vector<double> u;
-    thread_local std::vector<std::int32_t> referrer;
+  // 1. Each firm draws its candidates (ascending ids, no repeats). Firms are
+  // taken in blocks of DRAW_BLOCK: each firm's uniforms come from its own
+  // generator in the order one firm at a time takes them (its referrals'
+  // two each, then its visibility draws' four each), and each draw is a
+  // function of its uniforms alone, so the same researchers are drawn; but
+  // the scattered loads of a referral (an employee, where its network row
+  // starts, a neighbour) and the sampler's slots are fetched for the whole
+  // block in passes, each prefetching what the next reads, instead of a
+  // firm's handful at a time.
+  constexpr std::size_t DRAW_BLOCK = 32;
+  struct FirmDraws {
+    std::size_t f;
+    std::size_t referrals_end;  // end of its referrals in the block's arrays
+    std::size_t draws_end;      // end of its visibility draws
+  };
+  parallel_for((nf + DRAW_BLOCK - 1) / DRAW_BLOCK, [&](std::size_t block) {
+    thread_local std::vector<FirmDraws> firms;
+    thread_local std::vector<double> ref_u, vis_u;
+    thread_local std::vector<std::int32_t> referrer, drawn;
     thread_local std::vector<const std::uint32_t*> referred;
-    u.resize(2 * asked);
-    for (double& x : u) x = rng.uniform();
+    thread_local std::vector<const std::vector<std::int32_t>*> staff_of;
+    firms.clear();
+    ref_u.clear();
+    vis_u.clear();
+    staff_of.clear();
+    for (std::size_t f = block * DRAW_BLOCK; f < std::min(nf, (block + 1) * DRAW_BLOCK); ++f) {
+      out.ids[f].clear();
+      out.rest[f].clear();
+      out.row[f].clear();
+      out.wtp[f].clear();
+      out.flags[f].clear();
+      const FirmParams& p = s.F.params[f];
+      if (!s.F.active[f] || p.attention <= 0) continue;
+      // A firm whose headcount plan has no open seat makes no offers this
+      // step (seats open only when people leave, after the market): an
+      // exact cut.
+      const std::int64_t planned = s.planned_headcount(f);
+      if (planned >= 0 && planned <= s.F.headcount(f)) continue;
+      // The most any offer of f can be worth this step: its budget room and
+      // the cash for the signing part only shrink during the market phase. A
+      // firm that cannot afford the smallest package makes no offers and
+      // needs no candidates; a candidate whose floor (reservation) is above
+      // both this cap and the firm's valuation can never get one. Both cuts
+      // are exact.
+      double cap = std::numeric_limits<double>::infinity();
+      if (s.sc.market.budgets) {
+        cap = s.comp_budget(f) - s.F.payroll[f];
+        const double per_value = p.signing_share * s.contract_years();
+        if (per_value > 0) cap = std::min(cap, (s.F.cash[f] - p.min_cash_reserve) / per_value);
+        cap += 1.0 + 1e-9 * std::abs(cap);  // rounding slack: the cut stays conservative
+      }
+      if (!(cap >= MIN_ANNUAL_VALUE)) continue;
+      out.cap[f] = cap;
+      CounterRng rng(s.sc.run.seed, Stream::scouting, static_cast<std::uint64_t>(s.step), f);
+      const auto attention = static_cast<std::size_t>(p.attention);
+      const auto referrals =
+          static_cast<std::size_t>(std::llround(p.referral_share * static_cast<double>(attention)));
+      // Referrals: an employee, then one of its network neighbours, two
+      // uniforms each; then the visibility draws, four uniforms each.
+      const auto& staff = s.F.employees[f];
+      const std::size_t asked = staff.empty() ? 0 : referrals;
+      for (std::size_t k = 0; k < 2 * asked; ++k) ref_u.push_back(rng.uniform());
+      for (std::size_t k = 0; k < asked; ++k) staff_of.push_back(&staff);
+      const std::size_t draws = attention > referrals ? attention - referrals : 0;
+      for (std::size_t k = 0; k < 4 * draws; ++k) vis_u.push_back(rng.uniform());
+      firms.push_back({f, staff_of.size(), vis_u.size() / 4});
+    }
+    // The referrals of the block: the employees (their network rows
+    // prefetched), then the neighbour each one names (prefetched).
+    const std::size_t asked = staff_of.size();
     referrer.resize(asked);
     for (std::size_t k = 0; k < asked; ++k) {
+      const auto& staff = *staff_of[k];
       referrer[k] =
-          staff[std::min(staff.size() - 1,
-                         static_cast<std::size_t>(u[2 * k] * static_cast<double>(staff.size())))];
+          staff[std::min(staff.size() - 1, static_cast<std::size_t>(
+                                               ref_u[2 * k] * static_cast<double>(staff.size())))];
       if (const void* row = s.net.row_address(referrer[k])) __builtin_prefetch(row);
     }
     referred.resize(asked);
@@ -176,26 +203,27 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       referred[k] =
           row.data() +
           std::min(row.size() - 1,
-                   static_cast<std::size_t>(u[2 * k + 1] * static_cast<double>(row.size())));
+                   static_cast<std::size_t>(ref_u[2 * k + 1] * static_cast<double>(row.size())));
       __builtin_prefetch(referred[k]);
     }
-    for (const std::uint32_t* q : referred) {
-      if (q != nullptr) cand.push_back(static_cast<std::int32_t>(*q));
+    // The visibility draws of the block, as one batch (sample_n: the same
+    // ids as one at a time).
+    drawn.resize(vis_u.size() / 4);
+    s.sampler.sample_n(vis_u.data(), drawn.size(), drawn.data());
+    std::size_t ref_at = 0, draw_at = 0;
+    for (const FirmDraws& d : firms) {
+      auto& cand = out.ids[d.f];
+      for (; ref_at < d.referrals_end; ++ref_at) {
+        if (referred[ref_at] != nullptr)
+          cand.push_back(static_cast<std::int32_t>(*referred[ref_at]));
+      }
+      for (; draw_at < d.draws_end; ++draw_at) {
+        if (drawn[draw_at] >= 0) cand.push_back(drawn[draw_at]);
+      }
+      cand.insert(cand.end(), out.applicants[d.f].begin(), out.applicants[d.f].end());
+      std::sort(cand.begin(), cand.end());
+      cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
     }
-    // The visibility draws: four uniforms each, in the generator's order,
-    // then sampled as a batch (sample_n: the same ids as one at a time).
-    const std::size_t draws = attention > referrals ? attention - referrals : 0;
-    thread_local std::vector<std::int32_t> drawn;
-    u.resize(4 * draws);
-    drawn.resize(draws);
-    for (double& x : u) x = rng.uniform();
-    s.sampler.sample_n(u.data(), draws, drawn.data());
-    for (const std::int32_t r : drawn) {
-      if (r >= 0) cand.push_back(r);
-    }
-    cand.insert(cand.end(), out.applicants[f].begin(), out.applicants[f].end());
-    std::sort(cand.begin(), cand.end());
-    cand.erase(std::unique(cand.begin(), cand.end()), cand.end());
   });
   part(&PhaseTimes::scouting_draw);
   // 2. The pairs of the step, flat, and their order by researcher. The
