@@ -13,6 +13,7 @@
 #include "talentsim/network.hpp"
 #include "talentsim/scenario.hpp"
 #include "talentsim/simulation.hpp"
+#include "util/radix_sort.hpp"
 
 using namespace talentsim;
 using detail::incumbent_loss;
@@ -870,6 +871,29 @@ headcount = 40
     EXPECT_EQ(w.net.vertices(), 60u);
     if (std::string(density) == "0.0") {
       EXPECT_TRUE(w.net.tie_list().empty());
+    }
+  }
+}
+
+// The stable radix sort by high word (scouting's pair order): the order of
+// std::stable_sort on the high word, for small inputs (one chunk), large
+// ones (parallel chunks, sizes that do not divide evenly), many equal ids
+// (stability across chunks) and ids that need three digits.
+TEST(RadixSort, SameOrderAsAStableSortByHighWord) {
+  talentsim::detail::CounterRng rng(7, talentsim::detail::Stream::scouting, 0, 0);
+  for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{65536},
+                              std::size_t{300001}}) {
+    for (const std::uint64_t ids : {std::uint64_t{50}, std::uint64_t{1} << 30}) {
+      std::vector<std::uint64_t> keys(n), scratch;
+      for (std::size_t k = 0; k < n; ++k) {
+        const auto id = static_cast<std::uint64_t>(rng.uniform() * static_cast<double>(ids));
+        keys[k] = id << 32 | (rng() & 0xffffffffu);  // low words in no order
+      }
+      auto expected = keys;
+      std::stable_sort(expected.begin(), expected.end(),
+                       [](std::uint64_t a, std::uint64_t b) { return a >> 32 < b >> 32; });
+      talentsim::detail::sort_by_high_word(keys, scratch);
+      EXPECT_EQ(keys, expected) << n << " keys, ids below " << ids;
     }
   }
 }
