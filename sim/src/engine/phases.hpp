@@ -199,7 +199,8 @@ struct OfferChoice {
 
 //! The auction rounds' own working memory, kept between steps.
 struct AuctionScratch {
-  std::vector<std::int32_t> pending, rejected, choice;
+  std::vector<std::int32_t> pending, rejected, choice, pending_sorted;
+  std::vector<std::uint64_t> pending_keys, pending_keys_scratch;  //!< decide()'s radix sort
   std::vector<std::size_t> starts;
   std::vector<CounterCase> cases;
   std::vector<double> stay_u;  //!< slot -> expected utility of staying (with a counter's raise)

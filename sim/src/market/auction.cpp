@@ -13,6 +13,7 @@
 #include "talentsim/simulation.hpp"
 #include "util/parallel.hpp"
 #include "util/phase_clock.hpp"
+#include "util/radix_sort.hpp"
 
 namespace talentsim::detail {
 namespace {
@@ -171,13 +172,21 @@ double stay_threshold(const Rounds& x, std::int32_t r, std::uint32_t c) {
 // Researchers with new offers keep the best one if it beats staying by their
 // switching cost; every other offer is rejected.
 void decide(Rounds& x, std::vector<std::int32_t>& pending, std::vector<std::int32_t>& rejected) {
-  // Keys are unique (one offer per firm and researcher per round), so the
-  // parallel sort's order is the one order there is.
-  tbb::parallel_sort(pending.begin(), pending.end(), [&](std::int32_t a, std::int32_t b) {
-    const Offer& p = x.book.offers[static_cast<std::size_t>(a)];
-    const Offer& q = x.book.offers[static_cast<std::size_t>(b)];
-    return p.researcher < q.researcher || (p.researcher == q.researcher && p.firm < q.firm);
-  });
+  // Ordered by (researcher, firm). The keys are unique (one offer per firm
+  // and researcher per round) and make_offers() lists the new offers firm by
+  // firm in ascending order, so a stable radix sort on the researcher alone
+  // (util/radix_sort.hpp: keys researcher << 32 | position) gives that order.
+  auto& keys = x.a.pending_keys;
+  keys.resize(pending.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) {
+    const Offer& o = x.book.offers[static_cast<std::size_t>(pending[i])];
+    keys[i] = static_cast<std::uint64_t>(o.researcher) << 32 | i;
+  }
+  sort_by_high_word(keys, x.a.pending_keys_scratch);
+  auto& sorted = x.a.pending_sorted;
+  sorted.resize(pending.size());
+  for (std::size_t i = 0; i < pending.size(); ++i) sorted[i] = pending[keys[i] & 0xffffffffu];
+  pending.swap(sorted);
   auto& starts = x.a.starts;
   starts.clear();
   for (std::size_t i = 0; i < pending.size(); ++i) {
