@@ -875,10 +875,10 @@ headcount = 40
   }
 }
 
-// The stable radix sort by high word (scouting's pair order): the order of
-// std::stable_sort on the high word, for small inputs (one chunk), large
-// ones (parallel chunks, sizes that do not divide evenly), many equal ids
-// (stability across chunks) and ids that need three digits.
+// The stable radix sort by high word (scouting's pair order, decide()'s
+// offer order): the order of std::stable_sort on the high word, for empty,
+// single and large inputs, many equal ids (stability) and ids that need
+// three 11-bit digits.
 TEST(RadixSort, SameOrderAsAStableSortByHighWord) {
   talentsim::detail::CounterRng rng(7, talentsim::detail::Stream::scouting, 0, 0);
   for (const std::size_t n : {std::size_t{0}, std::size_t{1}, std::size_t{1000}, std::size_t{65536},

@@ -353,11 +353,7 @@ struct OutputWriter::Impl {
     }
     if (++rows_buffered == BLOCK) flush_rows();
 
-    std::int64_t bad_packages = 0;  // values that are not finite numbers, counted below
     for (const Event& e : sim.events()) {
-      for (const double x : {e.salary, e.signing, e.equity, e.annual_value}) {
-        bad_packages += std::isfinite(x) ? 0 : 1;
-      }
       b_step.push_back(e.step);
       b_researcher.push_back(e.researcher);
       b_from.push_back(e.from_firm);
@@ -369,7 +365,11 @@ struct OutputWriter::Impl {
       b_value.push_back(e.annual_value);
       b_outreach.push_back(static_cast<std::int8_t>(e.outreach));
     }
-    if (bad_packages > 0) nonfinite["/events"] += bad_packages;
+    // The step's packages, counted once as they lie in the buffers.
+    const std::size_t added = sim.events().size();
+    for (const auto* column : {&b_salary, &b_signing, &b_equity, &b_value}) {
+      count_nonfinite("/events", column->data() + column->size() - added, added);
+    }
     if (b_step.size() >= EVENT_BLOCK) flush_events(false);
 
     const std::int64_t step = sim.step_index();

@@ -137,11 +137,9 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     thread_local std::vector<double> ref_u, vis_u;
     thread_local std::vector<std::int32_t> referrer, drawn;
     thread_local std::vector<const std::uint32_t*> referred;
-    thread_local std::vector<const std::vector<std::int32_t>*> staff_of;
     firms.clear();
     ref_u.clear();
     vis_u.clear();
-    staff_of.clear();
     for (std::size_t f = block * DRAW_BLOCK; f < std::min(nf, (block + 1) * DRAW_BLOCK); ++f) {
       out.ids[f].clear();
       out.rest[f].clear();
@@ -179,17 +177,17 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       const auto& staff = s.F.employees[f];
       const std::size_t asked = staff.empty() ? 0 : referrals;
       for (std::size_t k = 0; k < 2 * asked; ++k) ref_u.push_back(rng.uniform());
-      for (std::size_t k = 0; k < asked; ++k) staff_of.push_back(&staff);
       const std::size_t draws = attention > referrals ? attention - referrals : 0;
       for (std::size_t k = 0; k < 4 * draws; ++k) vis_u.push_back(rng.uniform());
-      firms.push_back({f, staff_of.size(), vis_u.size() / 4});
+      firms.push_back({f, ref_u.size() / 2, vis_u.size() / 4});
     }
     // The referrals of the block: the employees (their network rows
     // prefetched), then the neighbour each one names (prefetched).
-    const std::size_t asked = staff_of.size();
+    const std::size_t asked = ref_u.size() / 2;
     referrer.resize(asked);
-    for (std::size_t k = 0; k < asked; ++k) {
-      const auto& staff = *staff_of[k];
+    for (std::size_t k = 0, i = 0; k < asked; ++k) {
+      while (k >= firms[i].referrals_end) ++i;  // the firm of referral k
+      const auto& staff = s.F.employees[firms[i].f];
       referrer[k] =
           staff[std::min(staff.size() - 1, static_cast<std::size_t>(
                                                ref_u[2 * k] * static_cast<double>(staff.size())))];
