@@ -811,6 +811,54 @@ TEST(Checkpoint, TheRestoredSamplerDrawsAsTheRunningOne) {
   }
 }
 
+// delta() reads the firms' needs from a flat copy (State::needs, appended by
+// add_firm, rebuilt at a restore) and the valuations read a firm's terms
+// from the step's OutputCache: in the story world (firms with their own
+// needs, rivals and denial weights) both agree with F.needs and with the
+// valuations computed from the tables, for the initial firms, for the
+// spin-outs founded during the run and after a checkpoint is restored.
+TEST(State, FirmsNeedsAndCachedTermsAgreeWithTheTables) {
+  const std::string path =
+      std::string(TALENTSIM_SOURCE_DIR) + "/scenarios/meta_superintelligence_2025.toml";
+  Simulation a(load_scenario(path));
+  const std::size_t initial = a.firms().size();
+  while (a.firms().size() == initial) {
+    ASSERT_LT(a.step_index(), 100) << "no spin-out to check";
+    a.step();
+  }
+  const auto check = [](const detail::State& s) {
+    bool varied = false, denial = false;
+    detail::OutputCache cache;
+    cache.refresh(s);
+    for (std::size_t f = 0; f < s.F.size(); ++f) {
+      varied |= s.F.needs[f] != s.F.needs[0];
+      for (std::size_t r = 0; r < s.R.size(); r += 7) {
+        const auto ri = static_cast<std::int32_t>(r);
+        ASSERT_EQ(s.delta(f, ri), s.R.skill[r] * s.F.needs[f][s.R.field[r]]) << f << " " << r;
+        if (!s.present(ri) || !s.F.active[f]) continue;
+        const std::int32_t e = s.R.employer[r];
+        denial |= e >= 0 && s.F.params[f].denial_weight > 0 &&
+                  std::binary_search(s.F.rivals[f].begin(), s.F.rivals[f].end(), e);
+        ASSERT_EQ(detail::willingness_to_pay(s, cache, f, ri),
+                  detail::willingness_to_pay(s, f, ri));
+        if (e >= 0) {
+          const auto ei = static_cast<std::size_t>(e);
+          ASSERT_EQ(detail::incumbent_loss(cache, ei, s.delta(ei, ri)),
+                    detail::incumbent_loss(s, ei, s.delta(ei, ri)));
+        }
+      }
+    }
+    EXPECT_TRUE(varied);  // otherwise a wrong firm's needs would pass
+    EXPECT_TRUE(denial);  // a rival's employee valued with the denial term
+  };
+  check(detail::testing::state(a));
+  const std::vector<char> saved = a.save_state();
+  Simulation b(load_scenario(path));
+  b.restore_state(saved.data(), saved.size(), "test");
+  ASSERT_EQ(b.firms().size(), a.firms().size());
+  check(detail::testing::state(b));
+}
+
 // The network's rows, built by a counting sort over the sorted ties, are
 // those of Boost.Graph's compressed sparse row graph of the same ties in
 // both directions (duplicates and reversed duplicates merged), each row

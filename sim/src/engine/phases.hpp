@@ -104,15 +104,37 @@ struct Offer {
 //! output at the firm's current talent and C^(1 - alpha). With them a
 //! valuation costs one pow() instead of four; the results are bit-identical
 //! to production() (same operations in the same order).
+//! With everything a valuation reads of a firm in one 64-byte record, a
+//! pair valued in researcher order (firms at random) costs one line of the
+//! firm instead of four scattered ones (docs/performance.md, item 30).
 struct OutputCache {
-  std::vector<double> now;           //!< output at the firm's current talent
-  std::vector<double> compute_term;  //!< C^(1 - alpha); 0 when C <= 0
-  //! Fills both for every firm of s (in parallel).
+  struct alignas(64) Terms {
+    double tfp = 0;            //!< FirmParams::tfp
+    double alpha = 0;          //!< FirmParams::alpha
+    double compute_term = 0;   //!< C^(1 - alpha); 0 when C <= 0
+    double now = 0;            //!< output at the firm's current talent
+    double talent = 0;         //!< FirmTable::talent
+    double ai_value = 0;       //!< FirmParams::ai_value
+    double y_ref = 0;          //!< FirmTable::y_ref
+    double denial_weight = 0;  //!< FirmParams::denial_weight
+  };
+  std::vector<Terms> firm;  //!< per firm
+  //! Fills the terms of every firm of s (in parallel).
   void refresh(const State& s);
-  //! Fills both for firm f only (the vectors sized to the firms first).
+  //! Fills firm f's only (`firm` sized to the firms first).
   void refresh(const State& s, std::size_t f);
-  //! s.output(f, talent), from the cached compute term.
-  double output(const State& s, std::size_t f, double talent) const noexcept;
+  //! s.output(f, talent), from the cached terms.
+  double output(std::size_t f, double talent) const noexcept;
+};
+//! What a researcher's non-money utility reads of a firm (the compute per
+//! head term, the mission, the country), gathered once a step in one small
+//! record per firm: the pairs are valued in researcher order, so the firms
+//! come at random, and FirmParams (288 bytes a firm) stops fitting the
+//! cache at 10M researchers (110,000 firms; docs/performance.md, item 30).
+struct FirmAppeal {
+  double log_per_head = 0;   //!< log_compute_per_head()
+  double mission = 0;        //!< FirmParams::mission
+  std::int32_t country = 0;  //!< FirmTable::country
 };
 //! What the auction rounds need of a candidate that does not change during
 //! the market phase, gathered once by scouting (in researcher order) so that
@@ -157,7 +179,7 @@ struct Candidates {
   std::vector<std::vector<std::uint32_t>> src;  //!< per firm: place in `sorted` of each kept
   std::vector<std::uint32_t> chunk_base;        //!< scouting's scratch: first slot per chunk
   OutputCache output;                           //!< firms' production terms of this step
-  std::vector<double> log_per_head;             //!< per firm: log_compute_per_head()
+  std::vector<FirmAppeal> appeal;               //!< per firm: firm_appeal()
   // Per slot: every researcher some firm kept, in ascending id order (the
   // auction keeps its per-candidate state by slot).
   std::vector<std::int32_t> who;  //!< slot -> researcher

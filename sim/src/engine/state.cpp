@@ -117,6 +117,13 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   add_seeker(r);
 }
 
+void State::rebuild_needs() {
+  needs.clear();
+  needs.reserve(F.size() * sc.fields.size());
+  for (const auto& weights : F.needs) needs.insert(needs.end(), weights.begin(), weights.end());
+  if (needs.size() != F.size() * sc.fields.size()) throw internal_error("a firm's needs");
+}
+
 void State::rebuild_staff_rows() {
   staff.assign(F.size(), {});
   for (std::size_t f = 0; f < F.size(); ++f) {
@@ -163,6 +170,8 @@ std::int32_t State::add_firm(const Firm& firm) {
   F.kind.back() = firm.kind;
   F.country.back() = firm.country;
   F.needs.back() = firm.needs;
+  if (firm.needs.size() != sc.fields.size()) throw internal_error("add_firm: a firm's needs");
+  needs.insert(needs.end(), firm.needs.begin(), firm.needs.end());
   F.rivals.back() = firm.rivals;
   F.cash.back() = firm.params.cash;
   F.funded_cash.back() = firm.params.cash;

@@ -45,13 +45,22 @@ struct State {
     double value = 0;  //!< R.annual_value(r): the package, fixed while employed
   };
   std::vector<std::vector<StaffRow>> staff;  //!< derived: rebuilt at restore
+  //! F.needs flat, firm after firm (sc.fields.size() weights each), which
+  //! delta() reads: one load at a place computed from (f, field) instead of
+  //! a firm's vector header and then its own heap block, two dependent
+  //! misses once the firms outgrow the cache (docs/performance.md, item 30).
+  //! Derived: appended by add_firm, rebuilt at restore (rebuild_needs).
+  std::vector<double> needs;
   //! Every job seeker present (order: arrival, swap-removed); a job seeker's
   //! R.slot is its position here, as an employee's is in its firm's list.
   std::vector<std::int32_t> seekers;
   std::vector<std::pair<std::int64_t, std::int32_t>> entries;  //!< (enter_step, firm), latest first
   VisibilitySampler sampler;  //!< derived: visibility weights of R (rebuilt at restore)
 
-  //! Rebuilds `staff` from the employee lists and the researchers' packages.
+  //! Rebuilds `needs` from F.needs.
+  void rebuild_needs();
+  //! Rebuilds `staff` from the employee lists and the researchers' packages
+  //! (after rebuild_needs()).
   void rebuild_staff_rows();
 
   // ---- read-only helpers
@@ -76,7 +85,8 @@ struct State {
   double output(std::size_t f, double talent) const noexcept;
   //! Researcher r's contribution to f's talent: skill * needs.
   double delta(std::size_t f, std::int32_t r) const noexcept {
-    return R.skill[static_cast<std::size_t>(r)] * F.needs[f][R.field[static_cast<std::size_t>(r)]];
+    const auto ri = static_cast<std::size_t>(r);
+    return R.skill[ri] * needs[f * sc.fields.size() + static_cast<std::size_t>(R.field[ri])];
   }
   bool present(std::int32_t r) const noexcept {
     return R.employer[static_cast<std::size_t>(r)] != NOT_PRESENT;

@@ -265,6 +265,7 @@ void Simulation::restore_state(const char* data, std::size_t size, const std::st
   // differently from the run that was saved (whose blocks were rebuilt as
   // ids were added).
   w.peers.build(w.net, R.employer);
+  w.rebuild_needs();
   w.rebuild_staff_rows();
   w.sampler = detail::VisibilitySampler{};
   for (std::size_t r = 0; r < n; ++r) {

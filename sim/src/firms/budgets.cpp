@@ -21,8 +21,7 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
   }
   if (firms.empty()) return;
   if (scratch.staff.size() < firms.size()) scratch.staff.resize(firms.size());
-  scratch.output.now.resize(s.F.size());
-  scratch.output.compute_term.resize(s.F.size());
+  scratch.output.firm.resize(s.F.size());
   // Each firm's staff ranked by surplus (value of keeping minus pay), in
   // parallel: a firm's layoffs change only its own talent and payroll.
   parallel_for(firms.size(), [&](std::size_t i) {
@@ -35,8 +34,7 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
     const auto& list = s.F.employees[f];
     const auto& rows = s.staff[f];
     for (std::size_t j = 0; j < list.size(); ++j) {
-      staff.push_back(
-          {incumbent_loss(s, scratch.output, f, rows[j].delta) - rows[j].value, list[j]});
+      staff.push_back({incumbent_loss(scratch.output, f, rows[j].delta) - rows[j].value, list[j]});
     }
     // A min-heap: only as many are popped as the layoffs need.
     std::make_heap(staff.begin(), staff.end(), std::greater<>());

@@ -117,7 +117,10 @@ void fill(Rounds& x, std::size_t f) {
     o.slot = row[c.j].slot;
     o.value = c.value;
     o.outreach = flags[c.j];
-    o.expected = money_utility(x.s, r, f, c.value) + rest[c.j] + (o.outreach != 0 ? bonus : 0.0);
+    // The money term from the candidate's row (its w_money and home subsidy
+    // at f, as money_utility() would read them at scattered places).
+    o.expected = money_utility_given(p, row[c.j].w_money, row[c.j].subsidy, c.value) + rest[c.j] +
+                 (o.outreach != 0 ? bonus : 0.0);
     o.utility = o.expected + taste_shock(x.s, r, static_cast<std::int32_t>(f));
     out.push_back(o);
     last[c.j] = c.value;
@@ -280,7 +283,7 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
                                  : x.s.R.annual_value(ri, x.s.contract_years());
       // The retention ceiling (retention_ceiling(): the incumbent's loss),
       // from the step's production terms: bit-identical, one pow.
-      if (a <= current || a > incumbent_loss(x.s, x.cand.output, e, x.s.delta(e, r))) continue;
+      if (a <= current || a > incumbent_loss(x.cand.output, e, x.s.delta(e, r))) continue;
       const double extra = a - current;
       if (budgets && extra > x.s.comp_budget(e) - x.s.F.payroll[e] - x.a.committed[e]) continue;
       const FirmParams& p = x.s.F.params[e];

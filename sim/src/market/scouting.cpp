@@ -249,8 +249,8 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   sort_by_high_word(out.keys, out.keys_scratch);  // keys were made in pair order
   part(&PhaseTimes::scouting_pairs);
   out.output.refresh(s);
-  out.log_per_head.resize(nf);
-  parallel_for(nf, [&](std::size_t f) { out.log_per_head[f] = log_compute_per_head(s, f); });
+  out.appeal.resize(nf);
+  parallel_for(nf, [&](std::size_t f) { out.appeal[f] = firm_appeal(s, f); });
   // 3. Willingness to pay and the candidate's floor, in researcher order,
   // written in that order (and each pair's place in it, for its firm).
   for_chunks(n, [&](std::size_t i) {
@@ -368,18 +368,18 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
         out.who[next] = r;
         const std::int32_t e = s.R.employer[ri];
         const auto ei = static_cast<std::size_t>(e);
-        out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.log_per_head[ei]) : 0.0;
+        out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.appeal[ei]) : 0.0;
         out.stay_u[next] = stay_money_utility(s, r, 0.0) + out.stay_rest[next];
         ++next;
       }
       const auto f = static_cast<std::size_t>(out.sorted[i].firm);
       const auto j = static_cast<std::size_t>(d);
-      out.rest[f][j] = nonmoney_utility_given(s, r, f, out.log_per_head[f]);
+      out.rest[f][j] = nonmoney_utility_given(s, r, f, out.appeal[f]);
       CandidateRow& row = out.row[f][j];
       row.floor = s.R.reservation[ri];
       row.cost = s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0;
       row.w_money = s.R.w_money[ri];
-      row.subsidy = home_subsidy(s, r, f);
+      row.subsidy = home_subsidy_in(s, r, out.appeal[f].country);
       row.slot = next - 1;
     }
   });

@@ -16,41 +16,49 @@ double production(double tfp, double alpha, double talent, double compute) noexc
 
 namespace {
 
-// A firm's output at a talent, straight from production() or from the
+// What a valuation reads of a firm, straight from the tables or from the
 // step's OutputCache; the valuations below are written once for both.
 struct DirectOutput {
   const State& s;
   double at(std::size_t f, double talent) const noexcept { return s.output(f, talent); }
   double now(std::size_t f) const noexcept { return s.output(f, s.F.talent[f]); }
+  double talent(std::size_t f) const noexcept { return s.F.talent[f]; }
+  double ai_value(std::size_t f) const noexcept { return s.F.params[f].ai_value; }
+  double y_ref(std::size_t f) const noexcept { return s.F.y_ref[f]; }
+  double denial_weight(std::size_t f) const noexcept { return s.F.params[f].denial_weight; }
 };
 struct CachedOutput {
-  const State& s;
   const OutputCache& c;
-  double at(std::size_t f, double talent) const noexcept { return c.output(s, f, talent); }
-  double now(std::size_t f) const noexcept { return c.now[f]; }
+  double at(std::size_t f, double talent) const noexcept { return c.output(f, talent); }
+  double now(std::size_t f) const noexcept { return c.firm[f].now; }
+  double talent(std::size_t f) const noexcept { return c.firm[f].talent; }
+  double ai_value(std::size_t f) const noexcept { return c.firm[f].ai_value; }
+  double y_ref(std::size_t f) const noexcept { return c.firm[f].y_ref; }
+  double denial_weight(std::size_t f) const noexcept { return c.firm[f].denial_weight; }
 };
 
 template <class Output>
-double gain_value(const State& s, const Output& out, std::size_t f, double delta) noexcept {
-  const double gain = out.at(f, s.F.talent[f] + delta) - out.now(f);
-  return s.F.params[f].ai_value * gain / s.F.y_ref[f];
+double gain_value(const Output& out, std::size_t f, double delta) noexcept {
+  const double gain = out.at(f, out.talent(f) + delta) - out.now(f);
+  return out.ai_value(f) * gain / out.y_ref(f);
 }
 
 template <class Output>
-double loss_value(const State& s, const Output& out, std::size_t e, double delta) noexcept {
-  const double loss = out.now(e) - out.at(e, std::max(0.0, s.F.talent[e] - delta));
-  return s.F.params[e].ai_value * loss / s.F.y_ref[e];
+double loss_value(const Output& out, std::size_t e, double delta) noexcept {
+  const double loss = out.now(e) - out.at(e, std::max(0.0, out.talent(e) - delta));
+  return out.ai_value(e) * loss / out.y_ref(e);
 }
 
 template <class Output>
 double wtp_value(const State& s, const Output& out, std::size_t f, std::int32_t r) noexcept {
-  double wtp = gain_value(s, out, f, s.delta(f, r));
+  double wtp = gain_value(out, f, s.delta(f, r));
   const std::int32_t e = s.R.employer[static_cast<std::size_t>(r)];
-  if (e >= 0 && s.F.params[f].denial_weight > 0) {
+  const double denial = out.denial_weight(f);
+  if (e >= 0 && denial > 0) {
     const auto& rivals = s.F.rivals[f];
     if (std::binary_search(rivals.begin(), rivals.end(), e)) {
       const auto ei = static_cast<std::size_t>(e);
-      wtp += s.F.params[f].denial_weight * loss_value(s, out, ei, s.delta(ei, r));
+      wtp += denial * loss_value(out, ei, s.delta(ei, r));
     }
   }
   return wtp;
@@ -59,11 +67,11 @@ double wtp_value(const State& s, const Output& out, std::size_t f, std::int32_t 
 }  // namespace
 
 double marginal_value(const State& s, std::size_t f, double delta) noexcept {
-  return gain_value(s, DirectOutput{s}, f, delta);
+  return gain_value(DirectOutput{s}, f, delta);
 }
 
 double incumbent_loss(const State& s, std::size_t e, double delta) noexcept {
-  return loss_value(s, DirectOutput{s}, e, delta);
+  return loss_value(DirectOutput{s}, e, delta);
 }
 
 double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcept {
@@ -71,32 +79,40 @@ double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcep
 }
 
 void OutputCache::refresh(const State& s) {
-  const std::size_t nf = s.F.size();
-  now.resize(nf);
-  compute_term.resize(nf);
-  parallel_for(nf, [&](std::size_t f) { refresh(s, f); });
+  firm.resize(s.F.size());
+  parallel_for(s.F.size(), [&](std::size_t f) { refresh(s, f); });
 }
 
 void OutputCache::refresh(const State& s, std::size_t f) {
-  const double c = s.F.compute[f];
-  compute_term[f] = c > 0 ? std::pow(c, 1.0 - s.F.params[f].alpha) : 0.0;
-  now[f] = output(s, f, s.F.talent[f]);
-}
-
-double OutputCache::output(const State& s, std::size_t f, double talent) const noexcept {
-  // production(): tfp * talent^alpha * C^(1 - alpha), 0 unless both > 0.
-  if (talent <= 0 || s.F.compute[f] <= 0) return 0;
   const FirmParams& p = s.F.params[f];
-  return p.tfp * std::pow(talent, p.alpha) * compute_term[f];
+  Terms& t = firm[f];
+  const double c = s.F.compute[f];
+  t.tfp = p.tfp;
+  t.alpha = p.alpha;
+  // Positive exactly when C is (C^(1 - alpha) >= min(C, 1) > 0 for
+  // 0 < alpha < 1): output() tests it where production() tests C.
+  t.compute_term = c > 0 ? std::pow(c, 1.0 - p.alpha) : 0.0;
+  t.talent = s.F.talent[f];
+  t.now = output(f, t.talent);
+  t.ai_value = p.ai_value;
+  t.y_ref = s.F.y_ref[f];
+  t.denial_weight = p.denial_weight;
 }
 
-double incumbent_loss(const State& s, const OutputCache& c, std::size_t e, double delta) noexcept {
-  return loss_value(s, CachedOutput{s, c}, e, delta);
+double OutputCache::output(std::size_t f, double talent) const noexcept {
+  // production(): tfp * talent^alpha * C^(1 - alpha), 0 unless both > 0.
+  const Terms& t = firm[f];
+  if (talent <= 0 || !(t.compute_term > 0)) return 0;
+  return t.tfp * std::pow(talent, t.alpha) * t.compute_term;
+}
+
+double incumbent_loss(const OutputCache& c, std::size_t e, double delta) noexcept {
+  return loss_value(CachedOutput{c}, e, delta);
 }
 
 double willingness_to_pay(const State& s, const OutputCache& c, std::size_t f,
                           std::int32_t r) noexcept {
-  return wtp_value(s, CachedOutput{s, c}, f, r);
+  return wtp_value(s, CachedOutput{c}, f, r);
 }
 
 double retention_ceiling(const State& s, std::int32_t r) noexcept {
@@ -120,14 +136,17 @@ double log_compute_per_head(const State& s, std::size_t f) noexcept {
   return std::log1p(per_head);
 }
 
+FirmAppeal firm_appeal(const State& s, std::size_t f) noexcept {
+  return {log_compute_per_head(s, f), s.F.params[f].mission, s.F.country[f]};
+}
+
 double nonmoney_utility_given(const State& s, std::int32_t r, std::size_t f,
-                              double log_per_head) noexcept {
+                              const FirmAppeal& a) noexcept {
   const auto ri = static_cast<std::size_t>(r);
-  const FirmParams& p = s.F.params[f];
-  double u = s.R.w_compute[ri] * log_per_head + s.R.w_mission[ri] * p.mission +
+  double u = s.R.w_compute[ri] * a.log_per_head + s.R.w_mission[ri] * a.mission +
              s.R.w_peers[ri] * std::log1p(peers_at(s, r, static_cast<std::int32_t>(f)));
-  const auto c = static_cast<std::size_t>(s.F.country[f]);
-  if (s.F.country[f] == s.R.origin[ri]) {
+  const auto c = static_cast<std::size_t>(a.country);
+  if (a.country == s.R.origin[ri]) {
     u += s.R.w_home[ri] + s.C.home_pull[c];
   } else {
     u -= s.C.visa_friction[c];
@@ -136,14 +155,21 @@ double nonmoney_utility_given(const State& s, std::int32_t r, std::size_t f,
 }
 
 double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept {
-  double u = nonmoney_utility_given(s, r, f, log_compute_per_head(s, f));
+  double u = nonmoney_utility_given(s, r, f, firm_appeal(s, f));
   if (outreach) u += s.sc.market.outreach_bonus;
   return u;
 }
 
 double money_utility(const State& s, std::int32_t r, std::size_t f, double a) noexcept {
-  const double money = std::max(MIN_ANNUAL_VALUE, effective_money(s, r, f, a));
-  return s.R.w_money[static_cast<std::size_t>(r)] * std::log(money);
+  return money_utility_given(s.F.params[f], s.R.w_money[static_cast<std::size_t>(r)],
+                             home_subsidy(s, r, f), a);
+}
+
+double money_utility_given(const FirmParams& p, double w_money, double subsidy, double a) noexcept {
+  // effective_money(): a * (1 - haircut * equity_share) + the home subsidy.
+  const double money =
+      std::max(MIN_ANNUAL_VALUE, a * (1.0 - p.equity_haircut * p.equity_share) + subsidy);
+  return w_money * std::log(money);
 }
 
 double offer_utility(const State& s, std::int32_t r, std::size_t f, double a,
@@ -192,8 +218,12 @@ double value_for_utility(const State& s, std::int32_t r, std::size_t f, double t
 }
 
 double home_subsidy(const State& s, std::int32_t r, std::size_t f) noexcept {
-  if (s.F.country[f] != s.R.origin[static_cast<std::size_t>(r)]) return 0.0;
-  return s.C.retention_subsidy[static_cast<std::size_t>(s.F.country[f])];
+  return home_subsidy_in(s, r, s.F.country[f]);
+}
+
+double home_subsidy_in(const State& s, std::int32_t r, std::int32_t country) noexcept {
+  if (country != s.R.origin[static_cast<std::size_t>(r)]) return 0.0;
+  return s.C.retention_subsidy[static_cast<std::size_t>(country)];
 }
 
 double value_given_rest(const State& s, std::int32_t r, std::size_t f, double target,

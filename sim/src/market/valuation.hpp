@@ -25,7 +25,7 @@ double willingness_to_pay(const State& s, std::size_t f, std::int32_t r) noexcep
 double willingness_to_pay(const State& s, const OutputCache& c, std::size_t f,
                           std::int32_t r) noexcept;
 //! incumbent_loss() with the firms' output terms cached.
-double incumbent_loss(const State& s, const OutputCache& c, std::size_t e, double delta) noexcept;
+double incumbent_loss(const OutputCache& c, std::size_t e, double delta) noexcept;
 //! Incumbent's retention ceiling for its employee r: L_e(r).
 double retention_ceiling(const State& s, std::int32_t r) noexcept;
 
@@ -38,10 +38,12 @@ double effective_money(const State& s, std::int32_t r, std::size_t f, double a) 
 double nonmoney_utility(const State& s, std::int32_t r, std::size_t f, bool outreach) noexcept;
 //! log1p(compute per head at f), the compute term of nonmoney_utility().
 double log_compute_per_head(const State& s, std::size_t f) noexcept;
-//! nonmoney_utility(s, r, f, false) given log_compute_per_head(s, f), which
-//! the market phase computes once per firm (bit-identical).
+//! What nonmoney_utility() reads of firm f, with log_compute_per_head().
+FirmAppeal firm_appeal(const State& s, std::size_t f) noexcept;
+//! nonmoney_utility(s, r, f, false) given firm_appeal(s, f), which the
+//! market phase computes once per firm (bit-identical).
 double nonmoney_utility_given(const State& s, std::int32_t r, std::size_t f,
-                              double log_per_head) noexcept;
+                              const FirmAppeal& appeal) noexcept;
 //! Expected utility of an offer worth `a` at f (no taste shock).
 double offer_utility(const State& s, std::int32_t r, std::size_t f, double a,
                      bool outreach) noexcept;
@@ -63,8 +65,13 @@ double value_given(const FirmParams& p, double w_money, double subsidy, double t
                    double rest) noexcept;
 //! The retention subsidy r gets at f: its country's when f is in r's origin, else 0.
 double home_subsidy(const State& s, std::int32_t r, std::size_t f) noexcept;
+//! The same for a firm in `country`.
+double home_subsidy_in(const State& s, std::int32_t r, std::int32_t country) noexcept;
 //! The money term of utility for an offer worth `a` at f.
 double money_utility(const State& s, std::int32_t r, std::size_t f, double a) noexcept;
+//! The same from the researcher's w_money and home `subsidy` at a firm with
+//! parameters p (what money_utility reads of the researcher).
+double money_utility_given(const FirmParams& p, double w_money, double subsidy, double a) noexcept;
 //! The money term of staying (current package, or `raise` > 0).
 double stay_money_utility(const State& s, std::int32_t r, double raise) noexcept;
 //! The first annual value that beats `a` by the market's increment.
