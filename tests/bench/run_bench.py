@@ -205,16 +205,22 @@ def markdown(rows: list[dict], scaling: list[dict], header: str) -> str:
                      " | ".join(f"{p.get(k, 0.0):.2f}" for k in PHASE_PARTS) + " |")
     if scaling:
         base = scaling[0]["ns_per_researcher_step"]
-        lines += ["", "Scaling (same number of steps for every size, 2 threads, one run each; "
-                  "step time = the phases of the step, without setup and output):", "",
+        n = len(scaling[0].get("runs_ns", [0]))
+        lines += ["", f"Scaling (same number of steps for every size, 2 threads, median of {n} "
+                  "run(s) by step time, the sizes taken in turn; step time = the phases of the "
+                  "step, without setup and output):", "",
                   "| scenario | researchers | steps | setup | step time | ns per researcher-step "
-                  "| vs smallest | peak RSS |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| runs (ns) | vs smallest | peak RSS |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for s in scaling:
+            runs = ", ".join(f"{x:.0f}" for x in s.get("runs_ns", []))
             lines.append(
                 f"| {s['scenario']} | {s['researchers']:,} | {s['steps']} | {s['setup_s']:.1f} s "
-                f"| {s['step_s']:.1f} s | {s['ns_per_researcher_step']:.0f} "
+                f"| {s['step_s']:.1f} s | {s['ns_per_researcher_step']:.0f} | {runs} "
                 f"| {s['ns_per_researcher_step'] / base:.2f}x | {fmt_bytes(s['peak_rss_bytes'])} |")
+        spread = (max(s["ns_per_researcher_step"] for s in scaling) /
+                  min(s["ns_per_researcher_step"] for s in scaling))
+        lines += ["", f"Largest over smallest time per researcher-step: {spread:.2f}x"]
     return "\n".join(lines) + "\n"
 
 
@@ -229,6 +235,8 @@ def main() -> int:
     ap.add_argument("--scaling", default="global_10k,global_100k,global_1m,global_10m",
                     help="sizes for the scaling curve ('' to skip)")
     ap.add_argument("--scaling-steps", type=int, default=52)
+    ap.add_argument("--scaling-repeat", type=int, default=3,
+                    help="runs per size of the scaling curve (median by step time)")
     ap.add_argument("--baseline", default=None,
                     help="a second talentsim binary: A/B runs alternating with --talentsim")
     ap.add_argument("--ab-threads", default="2",
@@ -258,16 +266,29 @@ def main() -> int:
             results[threads] = median_run(runs)
         rows.append(summarise(name, results[2], results[1]))
     scaling = []
-    for name in [s for s in args.scaling.split(",") if s and not args.ab_only]:
-        r = run_once(args.talentsim, BENCH / f"{name}.toml", out / f"{name}_scaling.h5", 2,
-                     args.scaling_steps)
-        (out / f"{name}_scaling.h5").unlink(missing_ok=True)
-        step_s = sum(r["profile"].get(k, 0.0) for k in STEP_PHASES)
+    sizes = [s for s in args.scaling.split(",") if s and not args.ab_only]
+    # Rounds over the sizes (each size once a round), so that a slow spell
+    # of the machine falls on every size rather than on one; each size's
+    # median run by step time is reported.
+    runs_by_size: dict[str, list[dict]] = {name: [] for name in sizes}
+    for i in range(args.scaling_repeat if sizes else 0):
+        for name in sizes:
+            r = run_once(args.talentsim, BENCH / f"{name}.toml", out / f"{name}_scaling.h5", 2,
+                         args.scaling_steps)
+            (out / f"{name}_scaling.h5").unlink(missing_ok=True)
+            r["step_s"] = sum(r["profile"].get(k, 0.0) for k in STEP_PHASES)
+            runs_by_size[name].append(r)
+            print(f"  scaling {name}, run {i + 1}/{args.scaling_repeat}: {r['wall']:.1f} s",
+                  flush=True)
+    for name in sizes:
+        runs = sorted(runs_by_size[name], key=lambda r: r["step_s"])
+        r = runs[(len(runs) - 1) // 2]
         scaling.append({"scenario": name, "researchers": r["researchers"], "steps": r["steps"],
-                        "setup_s": r["profile"].get("setup", 0.0), "step_s": step_s,
-                        "ns_per_researcher_step": 1e9 * step_s / r["researcher_steps"],
+                        "setup_s": r["profile"].get("setup", 0.0), "step_s": r["step_s"],
+                        "ns_per_researcher_step": 1e9 * r["step_s"] / r["researcher_steps"],
+                        "runs_ns": [1e9 * x["step_s"] / x["researcher_steps"]
+                                    for x in runs_by_size[name]],
                         "peak_rss_bytes": r["rss_bytes"], "wall_s": r["wall"]})
-        print(f"  scaling {name}: {r['wall']:.1f} s", flush=True)
     for name in [s for s in args.scenarios.split(",") if s]:
         (out / f"{name}.h5").unlink(missing_ok=True)
     text = markdown(rows, scaling, header) if rows or scaling else header + "\n"

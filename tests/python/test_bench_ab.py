@@ -46,3 +46,21 @@ def test_ab_only_needs_a_baseline(tmp_path):
          str(binary_path()), "--out", str(tmp_path), "--ab-only"],
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--ab-only needs --baseline" in proc.stderr
+
+
+def test_the_scaling_curve_reports_each_sizes_median_run(tmp_path):
+    # Two sizes, three rounds each: every run's time per researcher-step is
+    # kept, the reported one is the median run's, and the spread is printed.
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
+         str(binary_path()), "--out", str(tmp_path), "--scenarios", "", "--scaling",
+         "global_10k,global_100k", "--scaling-steps", "2", "--scaling-repeat", "3"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((tmp_path / "results.json").read_text())
+    assert [s["scenario"] for s in res["scaling"]] == ["global_10k", "global_100k"]
+    for s in res["scaling"]:
+        assert len(s["runs_ns"]) == 3
+        assert s["ns_per_researcher_step"] == sorted(s["runs_ns"])[1]
+    text = (tmp_path / "results.md").read_text()
+    assert "median of 3 run(s)" in text and "Largest over smallest" in text

@@ -781,6 +781,11 @@ TEST(Scouting, CandidatesAreKeptPerFirmInIdOrderWithTheirFixedTerms) {
     }
   }
   EXPECT_GT(pairs, 1000u);
+  // Each kept researcher's staying utility, with its current package.
+  ASSERT_EQ(cand.stay_u.size(), cand.who.size());
+  for (std::size_t c = 0; c < cand.who.size(); ++c) {
+    EXPECT_EQ(cand.stay_u[c], detail::stay_utility(s, cand.who[c], 0.0)) << cand.who[c];
+  }
 }
 
 TEST(Checkpoint, TheRestoredSamplerDrawsAsTheRunningOne) {
@@ -850,6 +855,20 @@ TEST(State, FirmsNeedsAndCachedTermsAgreeWithTheTables) {
     }
     EXPECT_TRUE(varied);  // otherwise a wrong firm's needs would pass
     EXPECT_TRUE(denial);  // a rival's employee valued with the denial term
+    // Scouting's per-firm records (FirmAppeal): the kept candidates'
+    // non-money utility and every kept researcher's staying utility.
+    detail::Candidates cand;
+    detail::scout_candidates(s, cand);
+    std::size_t kept = 0;
+    for (std::size_t f = 0; f < s.F.size(); ++f) {
+      for (std::size_t j = 0; j < cand.ids[f].size(); ++j, ++kept) {
+        ASSERT_EQ(cand.rest[f][j], detail::nonmoney_utility(s, cand.ids[f][j], f, false));
+      }
+    }
+    EXPECT_GT(kept, 0u);
+    for (std::size_t c = 0; c < cand.who.size(); ++c) {
+      ASSERT_EQ(cand.stay_u[c], detail::stay_utility(s, cand.who[c], 0.0)) << cand.who[c];
+    }
   };
   check(detail::testing::state(a));
   const std::vector<char> saved = a.save_state();

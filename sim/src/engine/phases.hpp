@@ -126,14 +126,16 @@ struct OutputCache {
   //! s.output(f, talent), from the cached terms.
   double output(std::size_t f, double talent) const noexcept;
 };
-//! What a researcher's non-money utility reads of a firm (the compute per
-//! head term, the mission, the country), gathered once a step in one small
+//! What a researcher's non-money utility and the money of its current
+//! package read of a firm (the compute per head term, the mission, the
+//! equity haircut, the country), gathered once a step in one small
 //! record per firm: the pairs are valued in researcher order, so the firms
 //! come at random, and FirmParams (288 bytes a firm) stops fitting the
 //! cache at 10M researchers (110,000 firms; docs/performance.md, item 30).
 struct FirmAppeal {
   double log_per_head = 0;   //!< log_compute_per_head()
   double mission = 0;        //!< FirmParams::mission
+  double equity_kept = 0;    //!< 1 - FirmParams::equity_haircut
   std::int32_t country = 0;  //!< FirmTable::country
 };
 //! What the auction rounds need of a candidate that does not change during

@@ -369,7 +369,9 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
         const std::int32_t e = s.R.employer[ri];
         const auto ei = static_cast<std::size_t>(e);
         out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.appeal[ei]) : 0.0;
-        out.stay_u[next] = stay_money_utility(s, r, 0.0) + out.stay_rest[next];
+        out.stay_u[next] = (e >= 0 ? stay_money_utility_given(s, r, out.appeal[ei])
+                                   : stay_money_utility(s, r, 0.0)) +
+                           out.stay_rest[next];
         ++next;
       }
       const auto f = static_cast<std::size_t>(out.sorted[i].firm);

@@ -137,7 +137,8 @@ double log_compute_per_head(const State& s, std::size_t f) noexcept {
 }
 
 FirmAppeal firm_appeal(const State& s, std::size_t f) noexcept {
-  return {log_compute_per_head(s, f), s.F.params[f].mission, s.F.country[f]};
+  return {log_compute_per_head(s, f), s.F.params[f].mission, 1.0 - s.F.params[f].equity_haircut,
+          s.F.country[f]};
 }
 
 double nonmoney_utility_given(const State& s, std::int32_t r, std::size_t f,
@@ -177,22 +178,35 @@ double offer_utility(const State& s, std::int32_t r, std::size_t f, double a,
   return money_utility(s, r, f, a) + nonmoney_utility(s, r, f, outreach);
 }
 
+namespace {
+
+// The annual money of r's current package at an employer whose equity r
+// values at `equity_kept` (1 - haircut) in `country`.
+double current_money(const State& s, std::size_t ri, double equity_kept,
+                     std::int32_t country) noexcept {
+  const double h = s.contract_years();
+  double money = s.R.salary[ri] + s.R.signing[ri] / h + equity_kept * s.R.equity[ri] / h;
+  if (country == s.R.origin[ri]) money += s.C.retention_subsidy[static_cast<std::size_t>(country)];
+  return money;
+}
+
+}  // namespace
+
 double stay_money_utility(const State& s, std::int32_t r, double raise) noexcept {
   const auto ri = static_cast<std::size_t>(r);
   const std::int32_t e = s.R.employer[ri];
   if (e < 0) return s.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, s.R.reservation[ri]));
   const auto ei = static_cast<std::size_t>(e);
-  double money = 0;
-  if (raise > 0) {
-    money = effective_money(s, r, ei, raise);
-  } else {
-    const double h = s.contract_years();
-    money = s.R.salary[ri] + s.R.signing[ri] / h +
-            (1.0 - s.F.params[ei].equity_haircut) * s.R.equity[ri] / h;
-    if (s.F.country[ei] == s.R.origin[ri]) {
-      money += s.C.retention_subsidy[static_cast<std::size_t>(s.F.country[ei])];
-    }
-  }
+  const double money =
+      raise > 0 ? effective_money(s, r, ei, raise)
+                : current_money(s, ri, 1.0 - s.F.params[ei].equity_haircut, s.F.country[ei]);
+  return s.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, money));
+}
+
+double stay_money_utility_given(const State& s, std::int32_t r,
+                                const FirmAppeal& employer) noexcept {
+  const auto ri = static_cast<std::size_t>(r);
+  const double money = current_money(s, ri, employer.equity_kept, employer.country);
   return s.R.w_money[ri] * std::log(std::max(MIN_ANNUAL_VALUE, money));
 }
 

@@ -74,6 +74,10 @@ double money_utility(const State& s, std::int32_t r, std::size_t f, double a) no
 double money_utility_given(const FirmParams& p, double w_money, double subsidy, double a) noexcept;
 //! The money term of staying (current package, or `raise` > 0).
 double stay_money_utility(const State& s, std::int32_t r, double raise) noexcept;
+//! stay_money_utility(s, r, 0.0) of an employee, given firm_appeal() of its
+//! employer (bit-identical).
+double stay_money_utility_given(const State& s, std::int32_t r,
+                                const FirmAppeal& employer) noexcept;
 //! The first annual value that beats `a` by the market's increment.
 double raised(const State& s, double a) noexcept;
 
