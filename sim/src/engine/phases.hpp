@@ -182,11 +182,16 @@ struct Candidates {
   std::vector<std::uint32_t> chunk_base;        //!< scouting's scratch: first slot per chunk
   OutputCache output;                           //!< firms' production terms of this step
   std::vector<FirmAppeal> appeal;               //!< per firm: firm_appeal()
+  //! Per firm: 1 when it is active and makes counter-offers (what the
+  //! rounds' counter-offers test of each touched employee's employer,
+  //! instead of a scattered FirmParams; docs/performance.md, item 31).
+  std::vector<std::uint8_t> counters;
   // Per slot: every researcher some firm kept, in ascending id order (the
   // auction keeps its per-candidate state by slot).
-  std::vector<std::int32_t> who;  //!< slot -> researcher
-  std::vector<double> stay_rest;  //!< non-money utility of staying (0 for a job seeker)
-  std::vector<double> stay_u;     //!< expected utility of staying with the current package
+  std::vector<std::int32_t> who;       //!< slot -> researcher
+  std::vector<std::int32_t> employer;  //!< slot -> its employer (NO_FIRM for a job seeker)
+  std::vector<double> stay_rest;       //!< non-money utility of staying (0 for a job seeker)
+  std::vector<double> stay_u;          //!< expected utility of staying with the current package
   //! One slot per firm (spin-outs add firms).
   void fit(std::size_t firms);
 };
@@ -228,6 +233,10 @@ struct AuctionScratch {
   std::vector<std::size_t> starts;
   std::vector<CounterCase> cases;
   std::vector<double> stay_u;  //!< slot -> expected utility of staying (with a counter's raise)
+  //! slot -> the held offer its employer's last counter-offer case was
+  //! settled against (-1: none, or a budget stopped it): counter_offers()
+  //! does not make the same case again.
+  std::vector<std::int32_t> settled;
   // Per firm.
   std::vector<std::vector<double>> last;               //!< per candidate: last value offered, or 0
   std::vector<double> committed;                       //!< annual value of live offers

@@ -242,13 +242,18 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
   using Case = CounterCase;
   auto& cases = x.a.cases;
   cases.clear();
+  // The employer by slot and its counter-offer flag by firm, from scouting
+  // (the state does not change during the market phase).
+  // A case whose employee still holds the offer its last case was settled
+  // against gives the same answer again (no raise: the same target, rest
+  // and ceiling give the same value, which the raise then applied already
+  // matches), so it is not made; a case a budget stopped is made again, as
+  // the firm's room changes between rounds.
   for (const std::uint32_t c : x.book.touched) {
-    const std::int32_t r = x.book.who[c];
-    const std::int32_t e = x.s.R.employer[static_cast<std::size_t>(r)];
-    if (x.book.held[c] < 0 || e < 0) continue;
-    const auto ei = static_cast<std::size_t>(e);
-    if (!x.s.F.params[ei].counter_offers || !x.s.F.active[ei]) continue;
-    cases.push_back({e, r, c, 0.0});
+    const std::int32_t e = x.cand.employer[c];
+    if (x.book.held[c] < 0 || e < 0 || !x.cand.counters[static_cast<std::size_t>(e)]) continue;
+    if (x.a.settled[c] == x.book.held[c]) continue;
+    cases.push_back({e, x.book.who[c], c, 0.0});
   }
   if (cases.empty()) return false;
   // Equal keys are identical cases, so any correct sort gives the same result.
@@ -273,6 +278,7 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
       const std::int32_t r = cases[i].researcher;
       const auto ri = static_cast<std::size_t>(r);
       const std::uint32_t c = cases[i].slot;
+      x.a.settled[c] = x.book.held[c];  // unless a budget stops it, below
       const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[c])];
       const double target = outside.expected - x.s.R.switch_cost[ri];
       double a = value_given_rest(x.s, r, e, target, x.cand.stay_rest[c]);
@@ -285,12 +291,17 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
       // from the step's production terms: bit-identical, one pow.
       if (a <= current || a > incumbent_loss(x.cand.output, e, x.s.delta(e, r))) continue;
       const double extra = a - current;
-      if (budgets && extra > x.s.comp_budget(e) - x.s.F.payroll[e] - x.a.committed[e]) continue;
+      if (budgets && extra > x.s.comp_budget(e) - x.s.F.payroll[e] - x.a.committed[e]) {
+        x.a.settled[c] = -1;
+        continue;
+      }
       const FirmParams& p = x.s.F.params[e];
       const double new_signing = a * p.signing_share * x.s.contract_years();
       const double signing = std::max(0.0, new_signing - x.s.R.signing[ri]);
-      if (budgets && signing > x.s.F.cash[e] - p.min_cash_reserve - x.a.committed_signing[e])
+      if (budgets && signing > x.s.F.cash[e] - p.min_cash_reserve - x.a.committed_signing[e]) {
+        x.a.settled[c] = -1;
         continue;
+      }
       x.a.committed[e] += extra;
       x.a.committed_signing[e] += signing;
       cases[i].raise = a;
@@ -338,6 +349,7 @@ void run_auction_rounds(const State& s, const Candidates& cand, AuctionScratch& 
   for (std::size_t f = 0; f < nf; ++f) scratch.last[f].assign(cand.ids[f].size(), 0.0);
   out.open(cand.who);
   scratch.stay_u = cand.stay_u;  // scouting's, with the current packages
+  scratch.settled.assign(cand.who.size(), -1);
   Rounds x{s, cand, scratch, out};
   part(&PhaseTimes::rounds_open);
   auto& rejected = x.a.rejected;

@@ -250,7 +250,11 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   part(&PhaseTimes::scouting_pairs);
   out.output.refresh(s);
   out.appeal.resize(nf);
-  parallel_for(nf, [&](std::size_t f) { out.appeal[f] = firm_appeal(s, f); });
+  out.counters.resize(nf);
+  parallel_for(nf, [&](std::size_t f) {
+    out.appeal[f] = firm_appeal(s, f);
+    out.counters[f] = s.F.params[f].counter_offers && s.F.active[f] ? 1 : 0;
+  });
   // 3. Willingness to pay and the candidate's floor, in researcher order,
   // written in that order (and each pair's place in it, for its firm).
   for_chunks(n, [&](std::size_t i) {
@@ -347,6 +351,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   for (std::size_t c = 0; c < chunks; ++c) out.chunk_base[c + 1] += out.chunk_base[c];
   const std::size_t kept_researchers = out.chunk_base[chunks];
   out.who.resize(kept_researchers);
+  out.employer.resize(kept_researchers);
   out.stay_rest.resize(kept_researchers);
   out.stay_u.resize(kept_researchers);
   parallel_for(chunks, [&](std::size_t c) {
@@ -367,6 +372,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       if (first_kept(i)) {
         out.who[next] = r;
         const std::int32_t e = s.R.employer[ri];
+        out.employer[next] = e;
         const auto ei = static_cast<std::size_t>(e);
         out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.appeal[ei]) : 0.0;
         out.stay_u[next] = (e >= 0 ? stay_money_utility_given(s, r, out.appeal[ei])
