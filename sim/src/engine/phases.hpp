@@ -190,6 +190,7 @@ struct Candidates {
   // auction keeps its per-candidate state by slot).
   std::vector<std::int32_t> who;       //!< slot -> researcher
   std::vector<std::int32_t> employer;  //!< slot -> its employer (NO_FIRM for a job seeker)
+  std::vector<double> stay_cost;       //!< slot -> switching cost (0 for a job seeker)
   std::vector<double> stay_rest;       //!< non-money utility of staying (0 for a job seeker)
   std::vector<double> stay_u;          //!< expected utility of staying with the current package
   //! One slot per firm (spin-outs add firms).
@@ -232,7 +233,8 @@ struct AuctionScratch {
   std::vector<std::uint64_t> pending_keys, pending_keys_scratch;  //!< decide()'s radix sort
   std::vector<std::size_t> starts;
   std::vector<CounterCase> cases;
-  std::vector<double> stay_u;  //!< slot -> expected utility of staying (with a counter's raise)
+  std::vector<double> stay_u;      //!< slot -> expected utility of staying (with a counter's raise)
+  std::vector<double> stay_taste;  //!< slot -> taste shock for staying; NaN = not drawn yet
   //! slot -> the held offer its employer's last counter-offer case was
   //! settled against (-1: none, or a budget stopped it): counter_offers()
   //! does not make the same case again.

@@ -18,13 +18,6 @@
 namespace talentsim::detail {
 namespace {
 
-// The utility an offer must beat staying by: an employee's switching cost
-// (garden leave, forfeited equity, a team left behind); a job seeker leaves
-// no job, so none (docs/model.md, "Moves").
-double switching_cost(const State& s, std::size_t r) {
-  return s.R.employer[r] >= 0 ? s.R.switch_cost[r] : 0.0;
-}
-
 constexpr double INF = std::numeric_limits<double>::infinity();
 
 // What the rounds work on: the state and the candidates (read only), their
@@ -167,9 +160,15 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
   }
 }
 
-double stay_threshold(const Rounds& x, std::int32_t r, std::uint32_t c) {
-  const auto i = static_cast<std::size_t>(r);
-  return stay_expected(x, c) + taste_shock(x.s, r, -1) + switching_cost(x.s, i);
+// What an offer must reach for r (in slot c) to move: the staying utility,
+// r's taste shock for staying and its switching cost. The shock is drawn
+// once a step per slot, when first needed (decide() runs a slot in one
+// task), and the cost comes from scouting's per-slot copy, instead of a
+// Philox block and two researcher columns every round.
+double stay_threshold(Rounds& x, std::int32_t r, std::uint32_t c) {
+  double& taste = x.a.stay_taste[c];
+  if (std::isnan(taste)) taste = taste_shock(x.s, r, -1);
+  return stay_expected(x, c) + taste + x.cand.stay_cost[c];
 }
 
 // Researchers with new offers keep the best one if it beats staying by their
@@ -349,6 +348,7 @@ void run_auction_rounds(const State& s, const Candidates& cand, AuctionScratch& 
   for (std::size_t f = 0; f < nf; ++f) scratch.last[f].assign(cand.ids[f].size(), 0.0);
   out.open(cand.who);
   scratch.stay_u = cand.stay_u;  // scouting's, with the current packages
+  scratch.stay_taste.assign(cand.who.size(), std::numeric_limits<double>::quiet_NaN());
   scratch.settled.assign(cand.who.size(), -1);
   Rounds x{s, cand, scratch, out};
   part(&PhaseTimes::rounds_open);

@@ -352,6 +352,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   const std::size_t kept_researchers = out.chunk_base[chunks];
   out.who.resize(kept_researchers);
   out.employer.resize(kept_researchers);
+  out.stay_cost.resize(kept_researchers);
   out.stay_rest.resize(kept_researchers);
   out.stay_u.resize(kept_researchers);
   parallel_for(chunks, [&](std::size_t c) {
@@ -373,6 +374,11 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
         out.who[next] = r;
         const std::int32_t e = s.R.employer[ri];
         out.employer[next] = e;
+        // The utility an offer must beat staying by: an employee's
+        // switching cost (garden leave, forfeited equity, a team left
+        // behind); a job seeker leaves no job, so none (docs/model.md,
+        // "Moves").
+        out.stay_cost[next] = e >= 0 ? s.R.switch_cost[ri] : 0.0;
         const auto ei = static_cast<std::size_t>(e);
         out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.appeal[ei]) : 0.0;
         out.stay_u[next] = (e >= 0 ? stay_money_utility_given(s, r, out.appeal[ei])
