@@ -6,8 +6,9 @@ several times each with 2 threads and with 1 thread, and reports medians:
 wall time, setup time, steps/s, researcher-steps/s, offers/s, peak RSS, HDF5
 bytes written, the output's share of the wall time and the 1-thread /
 2-thread ratio. A second table, the scaling curve, runs every size (10k to
-10M researchers) for the same number of steps and reports the step time per
-researcher-step. Results go to OUT/results.md and OUT/results.json and are
+10M researchers) for the same number of steps, --scaling-repeat rounds of
+all sizes, and reports each size's median run's step time per
+researcher-step (the slower middle run for an even count). Results go to OUT/results.md and OUT/results.json and are
 printed.
 
 With ``--baseline BINARY`` (``make bench`` builds the baseline commit, see
@@ -246,6 +247,8 @@ def main() -> int:
     args = ap.parse_args()
     if args.ab_only and not args.baseline:
         ap.error("--ab-only needs --baseline")
+    if args.scaling_repeat < 1:
+        ap.error("--scaling-repeat needs at least 1")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     header = (f"talentsim benchmarks, {time.strftime('%Y-%m-%d')}, machine: {machine()}; "
@@ -282,7 +285,7 @@ def main() -> int:
                   flush=True)
     for name in sizes:
         runs = sorted(runs_by_size[name], key=lambda r: r["step_s"])
-        r = runs[(len(runs) - 1) // 2]
+        r = runs[len(runs) // 2]  # the median; the slower middle run for an even count
         scaling.append({"scenario": name, "researchers": r["researchers"], "steps": r["steps"],
                         "setup_s": r["profile"].get("setup", 0.0), "step_s": r["step_s"],
                         "ns_per_researcher_step": 1e9 * r["step_s"] / r["researcher_steps"],

@@ -64,3 +64,11 @@ def test_the_scaling_curve_reports_each_sizes_median_run(tmp_path):
         assert s["ns_per_researcher_step"] == sorted(s["runs_ns"])[1]
     text = (tmp_path / "results.md").read_text()
     assert "median of 3 run(s)" in text and "Largest over smallest" in text
+
+
+def test_the_scaling_curve_needs_at_least_one_run(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
+         str(binary_path()), "--out", str(tmp_path), "--scenarios", "", "--scaling-repeat", "0"],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--scaling-repeat needs at least 1" in proc.stderr

@@ -97,16 +97,15 @@ struct Offer {
   std::uint8_t outreach = 0;
 };
 
-//! Scouting's result, per firm: the candidates it may bid for this step.
-//! Buffers are kept between steps (no allocation once warm).
-//! The terms of each firm's production function that do not change while
-//! talent and compute stay put (the market phase; a firm's layoff ranking):
-//! output at the firm's current talent and C^(1 - alpha). With them a
-//! valuation costs one pow() instead of four; the results are bit-identical
-//! to production() (same operations in the same order).
-//! With everything a valuation reads of a firm in one 64-byte record, a
-//! pair valued in researcher order (firms at random) costs one line of the
-//! firm instead of four scattered ones (docs/performance.md, item 30).
+//! What a valuation reads of each firm, valid while the firm's talent,
+//! compute, parameters and reference output stay put (the market phase; a
+//! firm's layoff ranking, refreshed per firm before it): output at the
+//! firm's current talent and C^(1 - alpha), with which a valuation costs
+//! one pow() instead of four, bit-identical to production() (same
+//! operations in the same order); and the rest in the same 64-byte record,
+//! so that a pair valued in researcher order (firms at random) costs one
+//! line of the firm instead of four scattered ones (docs/performance.md,
+//! item 30).
 struct OutputCache {
   struct alignas(64) Terms {
     double tfp = 0;            //!< FirmParams::tfp
@@ -149,6 +148,8 @@ struct CandidateRow {
   std::uint32_t slot = 0;  //!< the candidate's slot: index into Candidates::who
 };
 
+//! Scouting's result, per firm: the candidates it may bid for this step.
+//! Buffers are kept between steps (no allocation once warm).
 struct Candidates {
   std::vector<std::vector<std::int32_t>> ids;         //!< scouted researcher ids, ascending
   std::vector<std::vector<double>> wtp;               //!< willingness to pay, aligned with ids

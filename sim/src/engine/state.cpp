@@ -161,6 +161,7 @@ void State::join_firm(std::int32_t r, std::int32_t f, double salary, double sign
 }
 
 std::int32_t State::add_firm(const Firm& firm) {
+  if (firm.needs.size() != sc.fields.size()) throw internal_error("add_firm: a firm's needs");
   const auto id = static_cast<std::int32_t>(F.params.size());
   firm_names.push_back(firm.name);
   // Every column gets an entry (zero, empty), then the ones a firm starts with.
@@ -170,7 +171,6 @@ std::int32_t State::add_firm(const Firm& firm) {
   F.kind.back() = firm.kind;
   F.country.back() = firm.country;
   F.needs.back() = firm.needs;
-  if (firm.needs.size() != sc.fields.size()) throw internal_error("add_firm: a firm's needs");
   needs.insert(needs.end(), firm.needs.begin(), firm.needs.end());
   F.rivals.back() = firm.rivals;
   F.cash.back() = firm.params.cash;
