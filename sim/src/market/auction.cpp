@@ -241,11 +241,11 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
   using Case = CounterCase;
   auto& cases = x.a.cases;
   cases.clear();
-  // The employer by slot and its counter-offer flag by firm, from scouting
-  // (the state does not change during the market phase).
-  // A case whose employee still holds the offer its last case was settled
-  // against gives the same answer again (no raise: the same target, rest
-  // and ceiling give the same value, which the raise then applied already
+  // The employer by slot and its counter-offer flag by firm come from
+  // scouting (the state does not change during the market phase). A case
+  // whose employee still holds the offer its last case was settled against
+  // gives the same answer again (no raise: the same target, rest and
+  // ceiling give the same value, which the raise then applied already
   // matches), so it is not made; a case a budget stopped is made again, as
   // the firm's room changes between rounds.
   for (const std::uint32_t c : x.book.touched) {
@@ -279,7 +279,7 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
       const std::uint32_t c = cases[i].slot;
       x.a.settled[c] = x.book.held[c];  // unless a budget stops it, below
       const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[c])];
-      const double target = outside.expected - x.s.R.switch_cost[ri];
+      const double target = outside.expected - x.cand.stay_cost[c];  // an employee's switch_cost
       double a = value_given_rest(x.s, r, e, target, x.cand.stay_rest[c]);
       if (!std::isfinite(a)) continue;
       a = raised(x.s, a);

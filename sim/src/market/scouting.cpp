@@ -370,15 +370,17 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       if (d < 0) continue;
       const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
       const auto ri = static_cast<std::size_t>(r);
+      // The utility an offer must beat staying by: an employee's switching
+      // cost (garden leave, forfeited equity, a team left behind); a job
+      // seeker leaves no job, so none (docs/model.md, "Moves"). Computed
+      // here for every pair, not read back from the slot: a researcher's
+      // first kept pair may lie in the previous chunk, another task's.
+      const std::int32_t e = s.R.employer[ri];
+      const double cost = e >= 0 ? s.R.switch_cost[ri] : 0.0;
       if (first_kept(i)) {
         out.who[next] = r;
-        const std::int32_t e = s.R.employer[ri];
         out.employer[next] = e;
-        // The utility an offer must beat staying by: an employee's
-        // switching cost (garden leave, forfeited equity, a team left
-        // behind); a job seeker leaves no job, so none (docs/model.md,
-        // "Moves").
-        out.stay_cost[next] = e >= 0 ? s.R.switch_cost[ri] : 0.0;
+        out.stay_cost[next] = cost;
         const auto ei = static_cast<std::size_t>(e);
         out.stay_rest[next] = e >= 0 ? nonmoney_utility_given(s, r, ei, out.appeal[ei]) : 0.0;
         out.stay_u[next] = (e >= 0 ? stay_money_utility_given(s, r, out.appeal[ei])
@@ -391,7 +393,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       out.rest[f][j] = nonmoney_utility_given(s, r, f, out.appeal[f]);
       CandidateRow& row = out.row[f][j];
       row.floor = s.R.reservation[ri];
-      row.cost = s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0;
+      row.cost = cost;
       row.w_money = s.R.w_money[ri];
       row.subsidy = home_subsidy_in(s, r, out.appeal[f].country);
       row.slot = next - 1;

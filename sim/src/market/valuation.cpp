@@ -126,9 +126,17 @@ int peers_at(const State& s, std::int32_t r, std::int32_t f) noexcept {
   return s.peers.count(s.net, r, f);
 }
 
+namespace {
+
+// effective_money() from the firm's parameters and r's home subsidy there.
+double effective_money_given(const FirmParams& p, double subsidy, double a) noexcept {
+  return a * (1.0 - p.equity_haircut * p.equity_share) + subsidy;
+}
+
+}  // namespace
+
 double effective_money(const State& s, std::int32_t r, std::size_t f, double a) noexcept {
-  const FirmParams& p = s.F.params[f];
-  return a * (1.0 - p.equity_haircut * p.equity_share) + home_subsidy(s, r, f);
+  return effective_money_given(s.F.params[f], home_subsidy(s, r, f), a);
 }
 
 double log_compute_per_head(const State& s, std::size_t f) noexcept {
@@ -167,10 +175,7 @@ double money_utility(const State& s, std::int32_t r, std::size_t f, double a) no
 }
 
 double money_utility_given(const FirmParams& p, double w_money, double subsidy, double a) noexcept {
-  // effective_money(): a * (1 - haircut * equity_share) + the home subsidy.
-  const double money =
-      std::max(MIN_ANNUAL_VALUE, a * (1.0 - p.equity_haircut * p.equity_share) + subsidy);
-  return w_money * std::log(money);
+  return w_money * std::log(std::max(MIN_ANNUAL_VALUE, effective_money_given(p, subsidy, a)));
 }
 
 double offer_utility(const State& s, std::int32_t r, std::size_t f, double a,
