@@ -257,7 +257,22 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
   });
   // 3. Willingness to pay and the candidate's floor, in researcher order,
   // written in that order (and each pair's place in it, for its firm).
+  const std::size_t fields = s.sc.fields.size();
   for_chunks(n, [&](std::size_t i) {
+    // The pairs' firms come at random: fetch the pair's firm 2 * AHEAD on,
+    // then AHEAD on what a valuation reads of that firm (its cached terms,
+    // its need for the researcher's field) and the pair's place.
+    constexpr std::size_t AHEAD = 8;
+    if (i + 2 * AHEAD < n)
+      __builtin_prefetch(&out.pair_firm[out.keys[i + 2 * AHEAD] & 0xffffffffu]);
+    if (i + AHEAD < n) {
+      const auto k2 = static_cast<std::size_t>(out.keys[i + AHEAD] & 0xffffffffu);
+      const auto f2 = static_cast<std::size_t>(out.pair_firm[k2]);
+      const auto r2 = static_cast<std::size_t>(out.keys[i + AHEAD] >> 32);
+      __builtin_prefetch(&out.output.firm[f2]);
+      __builtin_prefetch(&s.needs[f2 * fields + static_cast<std::size_t>(s.R.field[r2])]);
+      __builtin_prefetch(&out.pair_pos[k2], 1);
+    }
     const auto k = static_cast<std::size_t>(out.keys[i] & 0xffffffffu);
     const auto r = static_cast<std::int32_t>(out.keys[i] >> 32);
     const std::int32_t f = out.pair_firm[k];
@@ -282,8 +297,12 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     if (cand.empty()) return;
     const FirmParams& p = s.F.params[f];
     std::size_t kept = 0;
+    // The pairs' places in researcher order are scattered: fetch AHEAD on.
+    constexpr std::size_t AHEAD = 16;
+    const std::uint32_t* pos = out.pair_pos.data() + out.offset[f];
     for (std::size_t j = 0; j < cand.size(); ++j) {
-      const std::uint32_t i = out.pair_pos[out.offset[f] + j];
+      if (j + AHEAD < cand.size()) __builtin_prefetch(&out.sorted[pos[j + AHEAD]]);
+      const std::uint32_t i = pos[j];
       const double v = out.sorted[i].wtp;
       if (!(v > 0)) continue;
       cand[kept++] = cand[j];
@@ -308,6 +327,7 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     const double cap = out.cap[f];
     std::size_t useful = 0;
     for (std::size_t j = 0; j < kept; ++j) {
+      if (j + AHEAD < kept) __builtin_prefetch(&out.sorted[src[j + AHEAD]]);
       if (std::min(wtp[j], cap) < out.sorted[src[j]].floor) continue;
       out.sorted[src[j]].dest = static_cast<std::int32_t>(useful);
       cand[useful] = cand[j];
@@ -360,11 +380,24 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     const std::size_t end = std::min(n, (c + 1) * CHUNK);
     // The neighbour-count rows of the kept researchers are sparse in the
     // table (the prefetcher does not follow them): fetch them AHEAD on.
+    // So are the firms of the kept pairs: their appeal and the headers of
+    // their rows 2 * AHEAD on, then the rows' entries this pair writes.
     constexpr std::size_t AHEAD = 8;
     for (std::size_t i = c * CHUNK; i < end; ++i) {
       if (i + AHEAD < end) {
         const auto q = static_cast<std::int32_t>(out.keys[i + AHEAD] >> 32);
         __builtin_prefetch(s.peers.row_address(s.net, q));
+        if (const std::int32_t d2 = out.sorted[i + AHEAD].dest; d2 >= 0) {
+          const auto f2 = static_cast<std::size_t>(out.sorted[i + AHEAD].firm);
+          __builtin_prefetch(out.rest[f2].data() + d2, 1);
+          __builtin_prefetch(out.row[f2].data() + d2, 1);
+        }
+      }
+      if (i + 2 * AHEAD < end && out.sorted[i + 2 * AHEAD].dest >= 0) {
+        const auto f2 = static_cast<std::size_t>(out.sorted[i + 2 * AHEAD].firm);
+        __builtin_prefetch(&out.appeal[f2]);
+        __builtin_prefetch(&out.rest[f2]);
+        __builtin_prefetch(&out.row[f2]);
       }
       const std::int32_t d = out.sorted[i].dest;
       if (d < 0) continue;
