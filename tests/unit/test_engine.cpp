@@ -765,22 +765,26 @@ TEST(Scouting, CandidatesAreKeptPerFirmInIdOrderWithTheirFixedTerms) {
   for (std::size_t f = 0; f < s.F.size(); ++f) {
     const auto& ids = cand.ids[f];
     ASSERT_EQ(cand.wtp[f].size(), ids.size());
-    ASSERT_EQ(cand.rest[f].size(), ids.size());
-    ASSERT_EQ(cand.row[f].size(), ids.size());
+    // The flat rows: firm after firm, aligned with the firm's ids.
+    ASSERT_EQ(cand.row_offset[f], pairs);
+    const auto row = cand.rows(f);
+    ASSERT_EQ(row.size(), ids.size());
     ASSERT_TRUE(std::is_sorted(ids.begin(), ids.end()));
     for (std::size_t j = 0; j < ids.size(); ++j) {
       const std::int32_t r = ids[j];
       const auto ri = static_cast<std::size_t>(r);
       EXPECT_EQ(cand.wtp[f][j], detail::willingness_to_pay(s, f, r));
-      EXPECT_EQ(cand.rest[f][j], detail::nonmoney_utility(s, r, f, false));
-      EXPECT_EQ(cand.row[f][j].floor, s.R.reservation[ri]);
-      EXPECT_EQ(cand.row[f][j].w_money, s.R.w_money[ri]);
-      EXPECT_EQ(cand.row[f][j].cost, s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0);
-      EXPECT_EQ(cand.row[f][j].subsidy, detail::home_subsidy(s, r, f));
+      EXPECT_EQ(row[j].rest, detail::nonmoney_utility(s, r, f, false));
+      EXPECT_EQ(row[j].floor, s.R.reservation[ri]);
+      EXPECT_EQ(row[j].w_money, s.R.w_money[ri]);
+      EXPECT_EQ(row[j].cost, s.R.employer[ri] >= 0 ? s.R.switch_cost[ri] : 0.0);
+      EXPECT_EQ(row[j].subsidy, detail::home_subsidy(s, r, f));
       ++pairs;
     }
   }
   EXPECT_GT(pairs, 1000u);
+  EXPECT_EQ(cand.row_offset[s.F.size()], pairs);
+  EXPECT_EQ(cand.row.size(), pairs);
   // Each kept researcher's staying utility, with its current package.
   ASSERT_EQ(cand.stay_u.size(), cand.who.size());
   for (std::size_t c = 0; c < cand.who.size(); ++c) {
@@ -862,7 +866,7 @@ TEST(State, FirmsNeedsAndCachedTermsAgreeWithTheTables) {
     std::size_t kept = 0;
     for (std::size_t f = 0; f < s.F.size(); ++f) {
       for (std::size_t j = 0; j < cand.ids[f].size(); ++j, ++kept) {
-        ASSERT_EQ(cand.rest[f][j], detail::nonmoney_utility(s, cand.ids[f][j], f, false));
+        ASSERT_EQ(cand.rows(f)[j].rest, detail::nonmoney_utility(s, cand.ids[f][j], f, false));
       }
     }
     EXPECT_GT(kept, 0u);

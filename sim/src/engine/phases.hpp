@@ -19,6 +19,7 @@
 //   compute_metrics          StepLog               State (the tracker's cache), StepMetrics
 
 #include <cstdint>
+#include <span>
 #include <utility>
 #include <vector>
 
@@ -145,17 +146,27 @@ struct CandidateRow {
   double cost = 0;         //!< switching cost an offer must beat staying by (0 for a job seeker)
   double w_money = 0;      //!< weight of money in utility
   double subsidy = 0;      //!< retention subsidy the candidate gets at this firm, USD/yr
+  double rest = 0;         //!< non-money utility at the firm (without the outreach bonus)
   std::uint32_t slot = 0;  //!< the candidate's slot: index into Candidates::who
 };
 
 //! Scouting's result, per firm: the candidates it may bid for this step.
 //! Buffers are kept between steps (no allocation once warm).
 struct Candidates {
-  std::vector<std::vector<std::int32_t>> ids;         //!< scouted researcher ids, ascending
-  std::vector<std::vector<double>> wtp;               //!< willingness to pay, aligned with ids
-  std::vector<std::vector<std::uint8_t>> flags;       //!< 1 = personal outreach
-  std::vector<std::vector<double>> rest;              //!< candidate's non-money utility at the firm
-  std::vector<std::vector<CandidateRow>> row;         //!< candidate's fixed terms, aligned with ids
+  std::vector<std::vector<std::int32_t>> ids;    //!< scouted researcher ids, ascending
+  std::vector<std::vector<double>> wtp;          //!< willingness to pay, aligned with ids
+  std::vector<std::vector<std::uint8_t>> flags;  //!< 1 = personal outreach
+  //! The kept candidates' fixed terms, flat, firm after firm: firm f's
+  //! are [row_offset[f], row_offset[f + 1]), aligned with ids[f]. Flat, so
+  //! that scouting's researcher-order pass finds a kept pair's row from a
+  //! small per-firm offset, not a firm's vector header and then its block,
+  //! and writes one record, not two (docs/performance.md, item 34).
+  std::vector<CandidateRow> row;
+  std::vector<std::size_t> row_offset;  //!< per firm: its first row (size firms + 1)
+  //! Firm f's rows, aligned with ids[f].
+  std::span<const CandidateRow> rows(std::size_t f) const noexcept {
+    return {row.data() + row_offset[f], row_offset[f + 1] - row_offset[f]};
+  }
   std::vector<std::vector<std::size_t>> order;        //!< scouting's scratch for outreach ranking
   std::vector<std::vector<std::int32_t>> applicants;  //!< job seekers who applied, per firm
   std::vector<std::vector<std::int32_t>> seat_firms;  //!< per country: firms with open seats

@@ -211,8 +211,6 @@ void Candidates::fit(std::size_t firms) {
   ids.resize(firms);
   wtp.resize(firms);
   flags.resize(firms);
-  rest.resize(firms);
-  row.resize(firms);
   order.resize(firms);
   applicants.resize(firms);
   src.resize(firms);

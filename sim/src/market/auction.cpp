@@ -51,8 +51,7 @@ void fill(Rounds& x, std::size_t f) {
   const auto& wtp = x.cand.wtp[f];
   auto& last = x.a.last[f];
   const auto& flags = x.cand.flags[f];
-  const auto& rest = x.cand.rest[f];
-  const auto& row = x.cand.row[f];
+  const auto row = x.cand.rows(f);
   const double bonus = x.s.sc.market.outreach_bonus;
   auto& choices = x.a.fill_choices[f];
   choices.clear();
@@ -71,8 +70,7 @@ void fill(Rounds& x, std::size_t f) {
         contested = true;
       }
     }
-    double a =
-        value_given(p, c.w_money, c.subsidy, target, rest[j] + (flags[j] != 0 ? bonus : 0.0));
+    double a = value_given(p, c.w_money, c.subsidy, target, c.rest + (flags[j] != 0 ? bonus : 0.0));
     if (!std::isfinite(a)) continue;
     // No package pays less than the researcher's outside option, even when a
     // home-country subsidy would make less acceptable.
@@ -112,8 +110,8 @@ void fill(Rounds& x, std::size_t f) {
     o.outreach = flags[c.j];
     // The money term from the candidate's row (its w_money and home subsidy
     // at f, as money_utility() would read them at scattered places).
-    o.expected = money_utility_given(p, row[c.j].w_money, row[c.j].subsidy, c.value) + rest[c.j] +
-                 (o.outreach != 0 ? bonus : 0.0);
+    o.expected = money_utility_given(p, row[c.j].w_money, row[c.j].subsidy, c.value) +
+                 row[c.j].rest + (o.outreach != 0 ? bonus : 0.0);
     o.utility = o.expected + taste_shock(x.s, r, static_cast<std::int32_t>(f));
     out.push_back(o);
     last[c.j] = c.value;
@@ -136,7 +134,7 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
     const std::size_t first = block * FILL_BLOCK, last = std::min(nf, first + FILL_BLOCK);
     for (std::size_t f = first; f < last; ++f) {
       if (!(all || x.a.needs_fill[f]) || !x.s.F.active[f]) continue;
-      for (const CandidateRow& c : x.cand.row[f]) {
+      for (const CandidateRow& c : x.cand.rows(f)) {
         __builtin_prefetch(x.book.held.data() + c.slot);
         __builtin_prefetch(x.a.stay_u.data() + c.slot);
         __builtin_prefetch(x.book.stay_raise.data() + c.slot);

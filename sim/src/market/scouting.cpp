@@ -142,8 +142,6 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     vis_u.clear();
     for (std::size_t f = block * DRAW_BLOCK; f < std::min(nf, (block + 1) * DRAW_BLOCK); ++f) {
       out.ids[f].clear();
-      out.rest[f].clear();
-      out.row[f].clear();
       out.wtp[f].clear();
       out.flags[f].clear();
       const FirmParams& p = s.F.params[f];
@@ -287,7 +285,9 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     v.floor = std::max(MIN_ANNUAL_VALUE, s.R.reservation[static_cast<std::size_t>(r)]);
   });
   // 4. Each firm keeps the candidates it values, marks its outreach and cuts
-  // those who could never get an offer.
+  // those who could never get an offer; its rows go after the previous
+  // firms' (row_offset).
+  out.row_offset.assign(nf + 1, 0);
   parallel_for(nf, [&](std::size_t f) {
     auto& cand = out.ids[f];
     auto& wtp = out.wtp[f];
@@ -338,9 +338,10 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     cand.resize(useful);
     wtp.resize(useful);
     flags.resize(useful);
-    out.rest[f].resize(useful);
-    out.row[f].resize(useful);
+    out.row_offset[f + 1] = useful;
   });
+  for (std::size_t f = 0; f < nf; ++f) out.row_offset[f + 1] += out.row_offset[f];
+  out.row.resize(out.row_offset[nf]);
   part(&PhaseTimes::scouting_value);
   // 5. Non-money utility and fixed terms of the kept pairs (they do not
   // change during the market phase), in researcher order. Each researcher
@@ -380,8 +381,8 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
     const std::size_t end = std::min(n, (c + 1) * CHUNK);
     // The neighbour-count rows of the kept researchers are sparse in the
     // table (the prefetcher does not follow them): fetch them AHEAD on.
-    // So are the firms of the kept pairs: their appeal and the headers of
-    // their rows 2 * AHEAD on, then the rows' entries this pair writes.
+    // So are the firms of the kept pairs: their appeal and where their
+    // rows start 2 * AHEAD on, then the row this pair writes.
     constexpr std::size_t AHEAD = 8;
     for (std::size_t i = c * CHUNK; i < end; ++i) {
       if (i + AHEAD < end) {
@@ -389,15 +390,13 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
         __builtin_prefetch(s.peers.row_address(s.net, q));
         if (const std::int32_t d2 = out.sorted[i + AHEAD].dest; d2 >= 0) {
           const auto f2 = static_cast<std::size_t>(out.sorted[i + AHEAD].firm);
-          __builtin_prefetch(out.rest[f2].data() + d2, 1);
-          __builtin_prefetch(out.row[f2].data() + d2, 1);
+          __builtin_prefetch(out.row.data() + out.row_offset[f2] + d2, 1);
         }
       }
       if (i + 2 * AHEAD < end && out.sorted[i + 2 * AHEAD].dest >= 0) {
         const auto f2 = static_cast<std::size_t>(out.sorted[i + 2 * AHEAD].firm);
         __builtin_prefetch(&out.appeal[f2]);
-        __builtin_prefetch(&out.rest[f2]);
-        __builtin_prefetch(&out.row[f2]);
+        __builtin_prefetch(&out.row_offset[f2]);
       }
       const std::int32_t d = out.sorted[i].dest;
       if (d < 0) continue;
@@ -423,8 +422,8 @@ void scout_candidates(const State& s, Candidates& out, PhaseTimes* times) {
       }
       const auto f = static_cast<std::size_t>(out.sorted[i].firm);
       const auto j = static_cast<std::size_t>(d);
-      out.rest[f][j] = nonmoney_utility_given(s, r, f, out.appeal[f]);
-      CandidateRow& row = out.row[f][j];
+      CandidateRow& row = out.row[out.row_offset[f] + j];
+      row.rest = nonmoney_utility_given(s, r, f, out.appeal[f]);
       row.floor = s.R.reservation[ri];
       row.cost = cost;
       row.w_money = s.R.w_money[ri];
