@@ -150,7 +150,7 @@ struct CandidateRow {
   std::uint32_t slot = 0;  //!< the candidate's slot: index into Candidates::who
 };
 
-//! Scouting's result, per firm: the candidates it may bid for this step.
+//! Scouting's result: per firm, the candidates it may bid for this step.
 //! Buffers are kept between steps (no allocation once warm).
 struct Candidates {
   std::vector<std::vector<std::int32_t>> ids;    //!< scouted researcher ids, ascending

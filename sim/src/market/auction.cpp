@@ -132,7 +132,7 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
   constexpr std::size_t FILL_BLOCK = 32;
   parallel_for((nf + FILL_BLOCK - 1) / FILL_BLOCK, [&](std::size_t block) {
     const std::size_t first = block * FILL_BLOCK, last = std::min(nf, first + FILL_BLOCK);
-    const auto lines = [](const auto& v) {  // every cache line of a firm's vector
+    const auto lines = [](const auto& v) {  // a firm's vector, one fetch per 64 bytes
       constexpr std::size_t PER_LINE = 64 / sizeof(v[0]);
       for (std::size_t k = 0; k < v.size(); k += PER_LINE) __builtin_prefetch(v.data() + k);
     };
