@@ -8,8 +8,8 @@ bytes written, the output's share of the wall time and the 1-thread /
 2-thread ratio. A second table, the scaling curve, runs every size (10k to
 10M researchers) for the same number of steps, --scaling-repeat rounds of
 all sizes, and reports each size's median run's step time per
-researcher-step (the slower middle run for an even count). Results go to OUT/results.md and OUT/results.json and are
-printed.
+researcher-step (the slower middle run for an even count). Results go to
+OUT/results.md and OUT/results.json and are printed.
 
 With ``--baseline BINARY`` (``make bench`` builds the baseline commit, see
 the Makefile) every end-to-end configuration is also run with a second

@@ -132,12 +132,17 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
   constexpr std::size_t FILL_BLOCK = 32;
   parallel_for((nf + FILL_BLOCK - 1) / FILL_BLOCK, [&](std::size_t block) {
     const std::size_t first = block * FILL_BLOCK, last = std::min(nf, first + FILL_BLOCK);
+    // The firms of the block that fill() will run for (it returns at once
+    // for an inactive firm).
+    const auto fills = [&](std::size_t f) {
+      return (all || x.a.needs_fill[f]) && x.s.F.active[f] != 0;
+    };
     const auto lines = [](const auto& v) {  // a firm's vector, one fetch per 64 bytes
       constexpr std::size_t PER_LINE = 64 / sizeof(v[0]);
       for (std::size_t k = 0; k < v.size(); k += PER_LINE) __builtin_prefetch(v.data() + k);
     };
     for (std::size_t f = first; f < last; ++f) {
-      if (!(all || x.a.needs_fill[f]) || !x.s.F.active[f]) continue;
+      if (!fills(f)) continue;
       for (const CandidateRow& c : x.cand.rows(f)) {
         __builtin_prefetch(x.book.held.data() + c.slot);
         __builtin_prefetch(x.a.stay_u.data() + c.slot);
@@ -152,7 +157,7 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
     // Then the offers the candidates hold (their firm and expected utility),
     // now that the held slots are on their way.
     for (std::size_t f = first; f < last; ++f) {
-      if (!(all || x.a.needs_fill[f]) || !x.s.F.active[f]) continue;
+      if (!fills(f)) continue;
       for (const CandidateRow& c : x.cand.rows(f)) {
         if (const std::int32_t h = x.book.held[c.slot]; h >= 0) {
           __builtin_prefetch(x.book.offers.data() + h);
