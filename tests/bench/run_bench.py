@@ -8,8 +8,12 @@ bytes written, the output's share of the wall time and the 1-thread /
 2-thread ratio. A second table, the scaling curve, runs every size (10k to
 10M researchers) for the same number of steps, --scaling-repeat rounds of
 all sizes, and reports each size's median run's step time per
-researcher-step (the slower middle run for an even count). Results go to
-OUT/results.md and OUT/results.json and are printed.
+researcher-step (the slower middle run for an even count). A size whose
+step time is short (the 10k world's 52 steps take about 0.05 s, where a
+millisecond of the machine's jitter is 2%) runs several times a round, so
+that its runs add up to at least --scaling-min-seconds of step time (at
+most --scaling-max-runs runs). Results go to OUT/results.md and
+OUT/results.json and are printed.
 
 With ``--baseline BINARY`` (``make bench`` builds the baseline commit, see
 the Makefile) every end-to-end configuration is also run with a second
@@ -21,6 +25,7 @@ speedup).
 
 import argparse
 import json
+import math
 import os
 import platform
 import re
@@ -88,6 +93,32 @@ def run_once(talentsim: str, scenario: Path, out: Path, threads: int, steps: int
     return {"wall": wall, "rss_bytes": usage.ru_maxrss * 1024, "profile": profile,
             "hdf5_bytes": out.stat().st_size, "offers": offers, "steps": run_steps,
             "researchers": int(present[0]), "firms": firms, "researcher_steps": researcher_steps}
+
+
+def runs_per_round(step_s: float, args: argparse.Namespace) -> int:
+    """How often a size of the scaling curve runs each round: enough that
+    its runs add up to --scaling-min-seconds of step time, at most
+    --scaling-max-runs over all rounds, at least once."""
+    cap = args.scaling_max_runs // args.scaling_repeat
+    if args.scaling_min_seconds <= 0:
+        return 1
+    wanted = args.scaling_min_seconds / (args.scaling_repeat * max(step_s, 1e-6))
+    return max(1, min(cap, math.ceil(wanted)))
+
+
+def ns_per_researcher_step(r: dict) -> float:
+    return 1e9 * r["step_s"] / r["researcher_steps"]
+
+
+def round_spread(runs_by_size: dict[str, list[dict]], i: int) -> float:
+    """Largest over smallest time per researcher-step within round i, each
+    size's value the median of its runs in that round (the slower middle
+    one): sizes measured minutes apart, not hours."""
+    values = []
+    for runs in runs_by_size.values():
+        ns = sorted(ns_per_researcher_step(r) for r in runs if r["round"] == i)
+        values.append(ns[len(ns) // 2])
+    return max(values) / min(values)
 
 
 def median_run(runs: list[dict]) -> dict:
@@ -177,7 +208,8 @@ def fmt_bytes(n: float) -> str:
     return f"{n / 2**30:.2f} GiB" if n >= 2**30 else f"{n / 2**20:.0f} MiB"
 
 
-def markdown(rows: list[dict], scaling: list[dict], header: str) -> str:
+def markdown(rows: list[dict], scaling: list[dict], header: str,
+             round_spreads: list[float] = ()) -> str:
     lines = [header, "",
              "| scenario | researchers | firms | steps | wall (2 thr) | setup | steps/s "
              "| researcher-steps/s | offers/s | peak RSS | HDF5 | output share | 1 thr / 2 thr |",
@@ -206,22 +238,31 @@ def markdown(rows: list[dict], scaling: list[dict], header: str) -> str:
                      " | ".join(f"{p.get(k, 0.0):.2f}" for k in PHASE_PARTS) + " |")
     if scaling:
         base = scaling[0]["ns_per_researcher_step"]
-        n = len(scaling[0].get("runs_ns", [0]))
-        lines += ["", f"Scaling (same number of steps for every size, 2 threads, median of {n} "
-                  "run(s) by step time, the sizes taken in turn; step time = the phases of the "
-                  "step, without setup and output):", "",
+        lines += ["", "Scaling (same number of steps for every size, 2 threads, each size's "
+                  "median run by step time, the sizes taken in turn, a short size several "
+                  "times a round; step time = the phases of the step, without setup and "
+                  "output):", "",
                   "| scenario | researchers | steps | setup | step time | ns per researcher-step "
-                  "| runs (ns) | vs smallest | peak RSS |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+                  "| runs | runs (ns) | vs smallest | peak RSS |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for s in scaling:
-            runs = ", ".join(f"{x:.0f}" for x in s.get("runs_ns", []))
+            ns = s.get("runs_ns", [])
+            if len(ns) <= 5:
+                runs = ", ".join(f"{x:.0f}" for x in ns)
+            else:
+                q1, _, q3 = statistics.quantiles(ns, n=4)
+                runs = f"{min(ns):.0f}-{max(ns):.0f}, quartiles {q1:.0f}-{q3:.0f}"
             lines.append(
                 f"| {s['scenario']} | {s['researchers']:,} | {s['steps']} | {s['setup_s']:.1f} s "
-                f"| {s['step_s']:.1f} s | {s['ns_per_researcher_step']:.0f} | {runs} "
+                f"| {s['step_s']:.2f} s | {s['ns_per_researcher_step']:.0f} | {len(ns)} | {runs} "
                 f"| {s['ns_per_researcher_step'] / base:.2f}x | {fmt_bytes(s['peak_rss_bytes'])} |")
         spread = (max(s["ns_per_researcher_step"] for s in scaling) /
                   min(s["ns_per_researcher_step"] for s in scaling))
         lines += ["", f"Largest over smallest time per researcher-step: {spread:.2f}x"]
+        if round_spreads:
+            each = ", ".join(f"{x:.2f}x" for x in round_spreads)
+            lines += ["", "The same within each round (each size's median run of the round): "
+                      f"{each}; median {statistics.median(round_spreads):.2f}x"]
     return "\n".join(lines) + "\n"
 
 
@@ -237,7 +278,13 @@ def main() -> int:
                     help="sizes for the scaling curve ('' to skip)")
     ap.add_argument("--scaling-steps", type=int, default=52)
     ap.add_argument("--scaling-repeat", type=int, default=3,
-                    help="runs per size of the scaling curve (median by step time)")
+                    help="rounds of the scaling curve (each size at least once a round; "
+                         "median by step time)")
+    ap.add_argument("--scaling-min-seconds", type=float, default=3.0,
+                    help="step time each size's runs add up to at least, by running a short "
+                         "size several times a round (0: once a round)")
+    ap.add_argument("--scaling-max-runs", type=int, default=60,
+                    help="most runs of one size of the scaling curve, over all rounds")
     ap.add_argument("--baseline", default=None,
                     help="a second talentsim binary: A/B runs alternating with --talentsim")
     ap.add_argument("--ab-threads", default="2",
@@ -249,6 +296,10 @@ def main() -> int:
         ap.error("--ab-only needs --baseline")
     if args.scaling_repeat < 1:
         ap.error("--scaling-repeat needs at least 1")
+    if args.scaling_min_seconds < 0:
+        ap.error("--scaling-min-seconds must not be negative")
+    if args.scaling_max_runs < args.scaling_repeat:
+        ap.error("--scaling-max-runs must be at least --scaling-repeat")
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     header = (f"talentsim benchmarks, {time.strftime('%Y-%m-%d')}, machine: {machine()}; "
@@ -270,36 +321,49 @@ def main() -> int:
         rows.append(summarise(name, results[2], results[1]))
     scaling = []
     sizes = [s for s in args.scaling.split(",") if s and not args.ab_only]
-    # Rounds over the sizes (each size once a round), so that a slow spell
+    # Rounds over the sizes (each size at least once a round), so that a slow spell
     # of the machine falls on every size rather than on one; each size's
     # median run by step time is reported.
+    # A short size runs `per_round[name]` times a round, set by its first
+    # run, so that its runs add up to --scaling-min-seconds of step time.
     runs_by_size: dict[str, list[dict]] = {name: [] for name in sizes}
+    per_round: dict[str, int] = {}
     for i in range(args.scaling_repeat if sizes else 0):
         for name in sizes:
-            r = run_once(args.talentsim, BENCH / f"{name}.toml", out / f"{name}_scaling.h5", 2,
-                         args.scaling_steps)
-            (out / f"{name}_scaling.h5").unlink(missing_ok=True)
-            r["step_s"] = sum(r["profile"].get(k, 0.0) for k in STEP_PHASES)
-            runs_by_size[name].append(r)
-            print(f"  scaling {name}, run {i + 1}/{args.scaling_repeat}: {r['wall']:.1f} s",
-                  flush=True)
+            j = 0
+            while j < per_round.get(name, 1):
+                r = run_once(args.talentsim, BENCH / f"{name}.toml", out / f"{name}_scaling.h5",
+                             2, args.scaling_steps)
+                (out / f"{name}_scaling.h5").unlink(missing_ok=True)
+                r["step_s"] = sum(r["profile"].get(k, 0.0) for k in STEP_PHASES)
+                r["round"] = i
+                runs_by_size[name].append(r)
+                if name not in per_round:
+                    per_round[name] = runs_per_round(r["step_s"], args)
+                j += 1
+                print(f"  scaling {name}, round {i + 1}/{args.scaling_repeat}, run {j}/"
+                      f"{per_round[name]}: {r['wall']:.1f} s", flush=True)
     for name in sizes:
         runs = sorted(runs_by_size[name], key=lambda r: r["step_s"])
         r = runs[len(runs) // 2]  # the median; the slower middle run for an even count
         scaling.append({"scenario": name, "researchers": r["researchers"], "steps": r["steps"],
                         "setup_s": r["profile"].get("setup", 0.0), "step_s": r["step_s"],
-                        "ns_per_researcher_step": 1e9 * r["step_s"] / r["researcher_steps"],
-                        "runs_ns": [1e9 * x["step_s"] / x["researcher_steps"]
-                                    for x in runs_by_size[name]],
+                        "ns_per_researcher_step": ns_per_researcher_step(r),
+                        "runs_ns": [ns_per_researcher_step(x) for x in runs_by_size[name]],
+                        "runs_round": [x["round"] for x in runs_by_size[name]],
                         "peak_rss_bytes": r["rss_bytes"], "wall_s": r["wall"]})
+    round_spreads = [round_spread(runs_by_size, i) for i in range(args.scaling_repeat)
+                     if len(sizes) > 1]
     for name in [s for s in args.scenarios.split(",") if s]:
         (out / f"{name}.h5").unlink(missing_ok=True)
-    text = markdown(rows, scaling, header) if rows or scaling else header + "\n"
+    text = (markdown(rows, scaling, header, round_spreads) if rows or scaling
+            else header + "\n")
     if ab:
         text += "\n" + ab_markdown(ab, args.baseline)
     (out / "results.md").write_text(text)
     (out / "results.json").write_text(json.dumps(
         {"machine": machine(), "repeat": args.repeat, "end_to_end": rows, "scaling": scaling,
+         "scaling_round_spreads": round_spreads,
          "ab": ab, "baseline": args.baseline}, indent=2))
     print()
     print(text)

@@ -8,6 +8,7 @@ import json
 import subprocess
 import sys
 
+import pytest
 from conftest import ROOT, binary_path
 
 sys.path.insert(0, str(ROOT / "tests" / "bench"))
@@ -54,7 +55,8 @@ def test_the_scaling_curve_reports_each_sizes_median_run(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
          str(binary_path()), "--out", str(tmp_path), "--scenarios", "", "--scaling",
-         "global_10k,global_100k", "--scaling-steps", "2", "--scaling-repeat", "3"],
+         "global_10k,global_100k", "--scaling-steps", "2", "--scaling-repeat", "3",
+         "--scaling-min-seconds", "0"],
         capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     res = json.loads((tmp_path / "results.json").read_text())
@@ -63,7 +65,31 @@ def test_the_scaling_curve_reports_each_sizes_median_run(tmp_path):
         assert len(s["runs_ns"]) == 3
         assert s["ns_per_researcher_step"] == sorted(s["runs_ns"])[1]
     text = (tmp_path / "results.md").read_text()
-    assert "median of 3 run(s)" in text and "Largest over smallest" in text
+    assert "| global_10k | 10,000 | 2 |" in text and "Largest over smallest" in text
+    # Within each round: the largest over the smallest of the two sizes.
+    spreads = res["scaling_round_spreads"]
+    assert len(spreads) == 3
+    for i, spread in enumerate(spreads):
+        ns = [s["runs_ns"][s["runs_round"].index(i)] for s in res["scaling"]]
+        assert spread == pytest.approx(max(ns) / min(ns))
+    assert "The same within each round" in text
+
+
+def test_a_short_size_runs_several_times_a_round(tmp_path):
+    # Two steps of the 10k world take far less than 1000 s, so each of the
+    # 2 rounds runs it as often as --scaling-max-runs allows: 5 // 2 = 2.
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
+         str(binary_path()), "--out", str(tmp_path), "--scenarios", "", "--scaling",
+         "global_10k", "--scaling-steps", "2", "--scaling-repeat", "2",
+         "--scaling-min-seconds", "1000", "--scaling-max-runs", "5"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    res = json.loads((tmp_path / "results.json").read_text())
+    (s,) = res["scaling"]
+    assert len(s["runs_ns"]) == 4
+    assert s["ns_per_researcher_step"] == sorted(s["runs_ns"])[2]
+    assert proc.stdout.count("scaling global_10k, round") == 4
 
 
 def test_the_scaling_curve_needs_at_least_one_run(tmp_path):
@@ -72,3 +98,9 @@ def test_the_scaling_curve_needs_at_least_one_run(tmp_path):
          str(binary_path()), "--out", str(tmp_path), "--scenarios", "", "--scaling-repeat", "0"],
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--scaling-repeat needs at least 1" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
+         str(binary_path()), "--out", str(tmp_path), "--scenarios", "", "--scaling-repeat", "3",
+         "--scaling-max-runs", "2"],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--scaling-max-runs must be at least" in proc.stderr
