@@ -16,14 +16,21 @@ samples statistic by statistic:
   (totals) and the median poaching package (log dollars);
 - the test: a two-sample permutation test of the difference of means
   (every relabelling when there are at most 200,000, otherwise 20,000
-  random ones from a fixed seed), its p-values adjusted over the
-  statistics by Holm's method; with each the difference in units of the
-  pooled seed standard deviation and Welch's 95% interval for it.
+  random ones from a fixed seed), its p-values adjusted by Holm's method
+  over every statistic (fixed before the runs: an identical one counts
+  with p = 1); with each the difference in units of the pooled seed
+  standard deviation and Welch's 95% interval for B - A in the
+  statistic's own units.
 
 A statistic that is equal in every pair of runs is reported as identical
-(an exact change gives identical for every statistic). Exit status 0 when
-no statistic differs at the Holm-adjusted level (--alpha, default 0.05), 1
-when one does, 2 on a usage or run error. Results go to OUT/compare.md and
+(an exact change gives identical for every statistic); one that B's runs
+lack is reported as missing and counts as a difference. The smallest p
+the exact test can give is 2 / C(2n, n), which Holm multiplies by the
+number of statistics: with about 20 statistics 6 seeds a side are the
+fewest that can find a difference at 0.05, and the script warns when the
+seeds are too few. Exit status 0 when no statistic differs at the
+Holm-adjusted level (--alpha, default 0.05), 1 when one does, 2 on a usage
+or run error (one line). Results go to OUT/compare.md and
 OUT/compare.json.
 
     /usr/bin/python3 tests/bench/compare_builds.py --a OLD_BINARY \\
@@ -137,35 +144,70 @@ def welch_interval(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 
 def compare(a: dict[str, list[float]], b: dict[str, list[float]], alpha: float) -> list[dict]:
-    """One row per statistic: means, standardized difference, interval, p."""
+    """One row per statistic: means, standardized difference, interval, p.
+
+    Holm's family is every statistic, fixed before the data are seen: an
+    identical one counts with p = 1 (a permutation test of equal samples
+    gives exactly that). A statistic that some run of B lacks is reported
+    as missing and counts as a difference.
+    """
     rows = []
     for name in a:
         x, y = np.asarray(a[name], float), np.asarray(b.get(name, []), float)
-        row = {"statistic": name, "mean_a": float(x.mean()), "mean_b": float(y.mean()),
-               "sd_a": float(x.std(ddof=1)), "sd_b": float(y.std(ddof=1))}
-        if len(x) == len(y) and np.array_equal(x, y):
+        row = {"statistic": name, "mean_a": float(x.mean()), "sd_a": float(x.std(ddof=1))}
+        if len(y) != len(x) or not np.isfinite(y).all():
+            row.update(identical=False, missing=True, p=0.0)
+            rows.append(row)
+            continue
+        row.update(mean_b=float(y.mean()), sd_b=float(y.std(ddof=1)), missing=False)
+        if np.array_equal(x, y):
             row.update(identical=True, p=1.0)
         else:
             pooled_sd = math.sqrt((row["sd_a"] ** 2 + row["sd_b"] ** 2) / 2)
-            lo, hi = welch_interval(x, y)
+            d = row["mean_b"] - row["mean_a"]
             row.update(identical=False, p=permutation_p(x, y),
-                       diff_sd=(row["mean_b"] - row["mean_a"]) / pooled_sd if pooled_sd else
-                       math.inf, interval=[lo, hi])
+                       diff_sd=d / pooled_sd if pooled_sd else math.copysign(math.inf, d),
+                       interval=list(welch_interval(x, y)))
         rows.append(row)
-    tested = [i for i, r in enumerate(rows) if not r["identical"]]
-    for i, p in zip(tested, holm([rows[i]["p"] for i in tested])):
+    tested = [i for i, r in enumerate(rows) if not r["missing"]]
+    adjusted = holm([rows[i]["p"] for i in tested])
+    for i, p in zip(tested, adjusted):
         rows[i]["p_holm"] = p
         rows[i]["differs"] = p < alpha
     for r in rows:
-        r.setdefault("p_holm", 1.0)
-        r.setdefault("differs", False)
+        if r["missing"]:
+            r.update(p=None, p_holm=None, differs=True)
     return rows
+
+
+def smallest_holm_p(seeds: int, statistics: int) -> float:
+    """The smallest Holm-adjusted p that `seeds` runs a side can give with
+    `statistics` statistics: the exact test's 2 / C(2n, n) times their
+    number (1 / (N + 1) for the random splits)."""
+    splits = math.comb(2 * seeds, seeds)
+    p = 2 / splits if splits <= EXACT_LIMIT else 1 / (RANDOM_PERMUTATIONS + 1)
+    return min(1.0, statistics * p)
+
+
+def finite_or_none(x):
+    """For JSON: NaN and infinities become null (not valid JSON numbers)."""
+    if isinstance(x, float) and not math.isfinite(x):
+        return None
+    if isinstance(x, dict):
+        return {k: finite_or_none(v) for k, v in x.items()}
+    if isinstance(x, list):
+        return [finite_or_none(v) for v in x]
+    return x
 
 
 def markdown(rows: list[dict], header: str) -> str:
     lines = [header, "", "| statistic | mean A | mean B | B - A (pooled sd) | 95% interval of "
              "B - A | p | p (Holm) | verdict |", "|---|---:|---:|---:|---:|---:|---:|---|"]
     for r in rows:
+        if r["missing"]:
+            lines.append(f"| {r['statistic']} | {r['mean_a']:.6g} | - | - | - | - | - "
+                         "| **missing in B** |")
+            continue
         if r["identical"]:
             lines.append(f"| {r['statistic']} | {r['mean_a']:.6g} | {r['mean_b']:.6g} | 0 | - | "
                          "- | - | identical |")
@@ -179,11 +221,12 @@ def markdown(rows: list[dict], header: str) -> str:
 
 def run_one(binary: str, scenario: str, seed: int, steps: int | None, sets: list[str],
             out: Path) -> dict[str, float]:
-    ts.simulate(out, scenario, seed=seed, steps=steps, sets=sets or None, threads=1,
-                binary=binary)
-    stats = statistics_of(out)
-    out.unlink()
-    return stats
+    try:
+        ts.simulate(out, scenario, seed=seed, steps=steps, sets=sets or None, threads=1,
+                    binary=binary)
+        return statistics_of(out)
+    finally:
+        out.unlink(missing_ok=True)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -216,41 +259,54 @@ def main(argv: list[str] | None = None) -> int:
     out.mkdir(parents=True, exist_ok=True)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     results: dict[str, dict[int, dict]] = {"a": {}, "b": {}}
+    pool = cf.ThreadPoolExecutor(max_workers=max(1, args.jobs))
     try:
-        with cf.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = {}
-            for seed in seeds:
-                for build, binary, sets in (("a", args.a, args.a_set), ("b", args.b, args.b_set)):
-                    f = pool.submit(run_one, binary, args.scenario, seed, args.steps, sets,
-                                    out / f"{build}_{seed}.h5")
-                    futures[f] = (build, seed)
-            for f in cf.as_completed(futures):
-                build, seed = futures[f]
-                results[build][seed] = f.result()
-    except Exception as e:  # a failed run: one line, exit 2
-        print(f"compare_builds: {e}", file=sys.stderr)
+        futures = {}
+        for seed in seeds:
+            for build, binary, sets in (("a", args.a, args.a_set), ("b", args.b, args.b_set)):
+                f = pool.submit(run_one, binary, args.scenario, seed, args.steps, sets,
+                                out / f"{build}_{seed}.h5")
+                futures[f] = (build, seed)
+        for f in cf.as_completed(futures):
+            build, seed = futures[f]
+            results[build][seed] = f.result()
+    except Exception as e:  # a failed run: one line, exit 2, the runs not started dropped
+        pool.shutdown(wait=True, cancel_futures=True)
+        print("compare_builds: " + " ".join(str(e).split()), file=sys.stderr)
         return 2
+    pool.shutdown()
     names = list(results["a"][seeds[0]])
     a = {k: [results["a"][s][k] for s in seeds] for k in names}
     b = {k: [results["b"][s].get(k, math.nan) for s in seeds] for k in names}
     rows = compare(a, b, args.alpha)
+    floor = smallest_holm_p(args.seeds, len(rows))
+    power = ""
+    if floor >= args.alpha:
+        power = (f" With {args.seeds} seeds a side and {len(rows)} statistics the smallest "
+                 f"Holm-adjusted p is {floor:.3g}, not below {args.alpha}: no difference can "
+                 "be found; use more seeds.")
+        print("compare_builds: warning:" + power, file=sys.stderr)
     differs = [r["statistic"] for r in rows if r["differs"]]
     identical = sum(r["identical"] for r in rows)
+    b_names = set().union(*(r.keys() for r in results["b"].values()))
+    extra = sorted(b_names - set(names))
     header = (f"{Path(args.scenario).name}, {args.seeds} seeds ({seeds[0]}-{seeds[-1]}), "
               f"steps {args.steps or 'as in the scenario'}; A = {args.a} "
               f"{' '.join(args.a_set)}, B = {args.b} {' '.join(args.b_set)}. "
               f"Permutation test of the difference of means, Holm-adjusted over "
-              f"{len(rows) - identical} statistics, level {args.alpha}: "
+              f"{len(rows)} statistics, level {args.alpha}: "
               + (f"**differs** in {', '.join(differs)}" if differs else
                  ("identical in every statistic and seed" if identical == len(rows) else
-                  "no statistic differs")))
+                  "no statistic differs"))
+              + (f". Only in B: {', '.join(extra)}" if extra else "") + "." + power)
     text = markdown(rows, header)
     (out / "compare.md").write_text(text)
-    (out / "compare.json").write_text(json.dumps(
+    (out / "compare.json").write_text(json.dumps(finite_or_none(
         {"scenario": args.scenario, "seeds": seeds, "steps": args.steps, "a": args.a,
          "b": args.b, "a_set": args.a_set, "b_set": args.b_set, "alpha": args.alpha,
-         "rows": rows, "runs": {k: {str(s): v for s, v in r.items()} for k, r in results.items()}},
-        indent=2))
+         "smallest_holm_p": floor, "only_in_b": extra, "rows": rows,
+         "runs": {k: {str(s): v for s, v in r.items()} for k, r in results.items()}}),
+        indent=2, allow_nan=False))
     print(text)
     return 1 if differs else 0
 

@@ -261,8 +261,9 @@ def markdown(rows: list[dict], scaling: list[dict], header: str,
         lines += ["", f"Largest over smallest time per researcher-step: {spread:.2f}x"]
         if round_spreads:
             each = ", ".join(f"{x:.2f}x" for x in round_spreads)
+            middle = sorted(round_spreads)[len(round_spreads) // 2]  # the larger for an even count
             lines += ["", "The same within each round (each size's median run of the round): "
-                      f"{each}; median {statistics.median(round_spreads):.2f}x"]
+                      f"{each}; median {middle:.2f}x"]
     return "\n".join(lines) + "\n"
 
 
@@ -296,8 +297,8 @@ def main() -> int:
         ap.error("--ab-only needs --baseline")
     if args.scaling_repeat < 1:
         ap.error("--scaling-repeat needs at least 1")
-    if args.scaling_min_seconds < 0:
-        ap.error("--scaling-min-seconds must not be negative")
+    if not args.scaling_min_seconds >= 0:  # also NaN
+        ap.error("--scaling-min-seconds must be a number >= 0")
     if args.scaling_max_runs < args.scaling_repeat:
         ap.error("--scaling-max-runs must be at least --scaling-repeat")
     out = Path(args.out)

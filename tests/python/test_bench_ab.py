@@ -104,3 +104,9 @@ def test_the_scaling_curve_needs_at_least_one_run(tmp_path):
          "--scaling-max-runs", "2"],
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "--scaling-max-runs must be at least" in proc.stderr
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
+         str(binary_path()), "--out", str(tmp_path), "--scenarios", "",
+         "--scaling-min-seconds", "nan"],
+        capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "--scaling-min-seconds must be a number >= 0" in proc.stderr

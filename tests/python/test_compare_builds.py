@@ -91,15 +91,51 @@ def test_a_build_against_itself_is_identical_in_every_statistic(tmp_path):
 def test_a_change_of_the_market_is_found(tmp_path):
     # Taste noise 0.1 -> 2: counter-offers that keep researchers almost
     # vanish (about 780 -> 50 in 26 steps), far beyond seed noise.
-    proc = run_compare(tmp_path, "--seeds", "6", "--b-set", "market.taste_noise=2.0")
+    proc = run_compare(tmp_path, "--seeds", "7", "--b-set", "market.taste_noise=2.0")
     assert proc.returncode == 1, proc.stderr
+    assert "warning" not in proc.stderr
     res = json.loads((tmp_path / "compare.json").read_text())
     rows = {r["statistic"]: r for r in res["rows"]}
     assert rows["retentions_total"]["differs"]
-    assert rows["retentions_total"]["p"] == pytest.approx(2 / math.comb(12, 6))
+    assert rows["retentions_total"]["p"] == pytest.approx(2 / math.comb(14, 7))
+    # Holm over every statistic: the smallest p times their number.
+    assert min(r["p_holm"] for r in res["rows"]) == pytest.approx(
+        len(res["rows"]) * 2 / math.comb(14, 7))
     lo, hi = rows["retentions_total"]["interval"]
     assert hi < 0
     assert "**differs**" in (tmp_path / "compare.md").read_text()
+
+
+def test_too_few_seeds_are_said_to_be_unable_to_find_a_difference(tmp_path):
+    # 2 seeds a side: the smallest exact p is 2 / C(4, 2) = 1/3.
+    proc = run_compare(tmp_path, "--seeds", "2")
+    assert proc.returncode == 0, proc.stderr
+    assert "warning" in proc.stderr and "use more seeds" in proc.stderr
+    res = json.loads((tmp_path / "compare.json").read_text())
+    assert res["smallest_holm_p"] == 1.0
+    assert "use more seeds" in (tmp_path / "compare.md").read_text()
+
+
+def test_the_smallest_holm_p_follows_the_count_of_splits():
+    assert compare_builds.smallest_holm_p(6, 20) == pytest.approx(40 / 924)
+    assert compare_builds.smallest_holm_p(10, 1) == pytest.approx(2 / 184756)
+    assert compare_builds.smallest_holm_p(3, 20) == 1.0
+    # C(30, 15) splits: random ones, 1 / (N + 1).
+    assert compare_builds.smallest_holm_p(15, 2) == pytest.approx(
+        2 / (compare_builds.RANDOM_PERMUTATIONS + 1))
+
+
+def test_constant_samples_a_missing_statistic_and_json():
+    a = {"same": [1.0, 1.0, 1.0], "down": [2.0, 2.0, 2.0], "gone": [1.0, 2.0, 3.0]}
+    b = {"same": [1.0, 1.0, 1.0], "down": [1.0, 1.0, 1.0], "gone": [1.0, math.nan, 3.0]}
+    rows = {r["statistic"]: r for r in compare_builds.compare(a, b, 0.05)}
+    assert rows["same"]["identical"] and not rows["same"]["differs"]
+    # Both constant, B below A: the standardized difference keeps its sign.
+    assert rows["down"]["diff_sd"] == -math.inf
+    assert rows["down"]["interval"] == [-1.0, -1.0]
+    assert rows["gone"]["missing"] and rows["gone"]["differs"] and rows["gone"]["p"] is None
+    text = json.dumps(compare_builds.finite_or_none(list(rows.values())), allow_nan=False)
+    assert '"diff_sd": null' in text
 
 
 def test_bad_usage_exits_2(tmp_path):
@@ -118,3 +154,4 @@ def test_bad_usage_exits_2(tmp_path):
         capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and proc.stderr.startswith("compare_builds: ")
     assert len(proc.stderr.strip().splitlines()) == 1
+    assert not list(tmp_path.glob("*.h5"))  # nothing left of the failed runs
