@@ -2,10 +2,11 @@
 """End-to-end benchmarks of talentsim (make bench; docs/performance.md).
 
 Runs the scenarios of scenarios/bench/ with `talentsim run --profile`,
-several times each with 2 threads and with 1 thread, and reports medians:
-wall time, setup time, steps/s, researcher-steps/s, offers/s, peak RSS, HDF5
-bytes written, the output's share of the wall time and the 1-thread /
-2-thread ratio. A second table, the scaling curve, runs every size (10k to
+several times each with 2 threads and with 1 thread, the two alternating
+run by run, and reports medians: wall time, setup time, steps/s,
+researcher-steps/s, offers/s, peak RSS, HDF5 bytes written, the output's
+share of the wall time and the 1-thread / 2-thread ratio (of the medians,
+and of each pair of runs). A second table, the scaling curve, runs every size (10k to
 10M researchers) for the same number of steps, --scaling-repeat rounds of
 all sizes, and reports each size's median run's step time per
 researcher-step (the slower middle run for an even count). A size whose
@@ -154,6 +155,8 @@ def summarise(name: str, two: dict, one: dict | None) -> dict:
     }
     if one is not None:
         row["wall_1thread_s"] = one["wall"]
+        row["walls_1thread_s"] = one["runs"]
+        row["phases_1thread_s"] = one["profile"]
         row["speedup_2_vs_1"] = one["wall"] / two["wall"]
     return row
 
@@ -216,6 +219,8 @@ def markdown(rows: list[dict], scaling: list[dict], header: str,
              "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
         speed = f"{r['speedup_2_vs_1']:.2f}x" if "speedup_2_vs_1" in r else "-"
+        if r.get("pair_ratios"):
+            speed += " (pairs " + ", ".join(f"{x:.2f}" for x in r["pair_ratios"]) + ")"
         lines.append(
             f"| {r['scenario']} | {r['researchers']:,} | {r['firms']:,} | {r['steps']} "
             f"| {r['wall_s']:.1f} s | {r['setup_s']:.2f} s | {r['steps_per_s']:.1f} "
@@ -310,16 +315,19 @@ def main() -> int:
     rows = []
     for name in [s for s in args.scenarios.split(",") if s and not args.ab_only]:
         scenario = BENCH / f"{name}.toml"
-        results = {}
-        for threads in (2, 1):
-            runs = []
-            for i in range(args.repeat):
-                r = run_once(args.talentsim, scenario, out / f"{name}.h5", threads, args.steps)
-                print(f"  {name}: {threads} thread(s), run {i + 1}/{args.repeat}: "
-                      f"{r['wall']:.2f} s", flush=True)
-                runs.append(r)
-            results[threads] = median_run(runs)
-        rows.append(summarise(name, results[2], results[1]))
+        # 1 and 2 threads alternate run by run (1 2, 2 1, 1 2, ...: the
+        # order of an A/B), so that a slow spell of the machine falls on
+        # both and each pair is a ratio measured minutes apart.
+        runs: dict[int, list[dict]] = {2: [], 1: []}
+        for which in ab_order(args.repeat):
+            threads = 1 if which == "baseline" else 2
+            r = run_once(args.talentsim, scenario, out / f"{name}.h5", threads, args.steps)
+            print(f"  {name}: {threads} thread(s), run {len(runs[threads]) + 1}/{args.repeat}: "
+                  f"{r['wall']:.2f} s", flush=True)
+            runs[threads].append(r)
+        row = summarise(name, median_run(runs[2]), median_run(runs[1]))
+        row["pair_ratios"] = [one["wall"] / two["wall"] for two, one in zip(runs[2], runs[1])]
+        rows.append(row)
     scaling = []
     sizes = [s for s in args.scaling.split(",") if s and not args.ab_only]
     # Rounds over the sizes (each size at least once a round), so that a slow spell

@@ -41,6 +41,23 @@ def test_an_ab_run_reports_both_medians_and_their_ratio(tmp_path):
     assert "A/B against the baseline build" in (tmp_path / "results.md").read_text()
 
 
+def test_one_and_two_threads_alternate_and_each_pair_gives_a_ratio(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
+         str(binary_path()), "--out", str(tmp_path), "--scenarios", "global_10k", "--steps",
+         "2", "--repeat", "2", "--scaling", ""],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr
+    order = [line.split(":")[1].strip().split(",")[0] for line in proc.stdout.splitlines()
+             if line.startswith("  global_10k:")]
+    assert order == ["1 thread(s)", "2 thread(s)", "2 thread(s)", "1 thread(s)"]
+    (row,) = json.loads((tmp_path / "results.json").read_text())["end_to_end"]
+    assert row["pair_ratios"] == pytest.approx(
+        [one / two for one, two in zip(row["walls_1thread_s"], row["walls_s"])])
+    assert "scouting" in row["phases_1thread_s"] and "scouting" in row["phases_s"]
+    assert "(pairs " in (tmp_path / "results.md").read_text()
+
+
 def test_ab_only_needs_a_baseline(tmp_path):
     proc = subprocess.run(
         [sys.executable, str(ROOT / "tests" / "bench" / "run_bench.py"), "--talentsim",
