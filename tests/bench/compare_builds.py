@@ -156,7 +156,7 @@ def compare(a: dict[str, list[float]], b: dict[str, list[float]], alpha: float) 
         x, y = np.asarray(a[name], float), np.asarray(b.get(name, []), float)
         row = {"statistic": name, "mean_a": float(x.mean()), "sd_a": float(x.std(ddof=1))}
         if len(y) != len(x) or not np.isfinite(y).all():
-            row.update(identical=False, missing=True, p=0.0)
+            row.update(identical=False, missing=True, p=None, p_holm=None, differs=True)
             rows.append(row)
             continue
         row.update(mean_b=float(y.mean()), sd_b=float(y.std(ddof=1)), missing=False)
@@ -174,9 +174,6 @@ def compare(a: dict[str, list[float]], b: dict[str, list[float]], alpha: float) 
     for i, p in zip(tested, adjusted):
         rows[i]["p_holm"] = p
         rows[i]["differs"] = p < alpha
-    for r in rows:
-        if r["missing"]:
-            r.update(p=None, p_holm=None, differs=True)
     return rows
 
 

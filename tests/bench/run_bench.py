@@ -6,10 +6,11 @@ several times each with 2 threads and with 1 thread, the two alternating
 run by run, and reports medians: wall time, setup time, steps/s,
 researcher-steps/s, offers/s, peak RSS, HDF5 bytes written, the output's
 share of the wall time and the 1-thread / 2-thread ratio (of the medians,
-and of each pair of runs). A second table, the scaling curve, runs every size (10k to
-10M researchers) for the same number of steps, --scaling-repeat rounds of
-all sizes, and reports each size's median run's step time per
-researcher-step (the slower middle run for an even count). A size whose
+and of each pair of runs). A second table, the scaling curve, runs every
+size (10k to 10M researchers) for the same number of steps,
+--scaling-repeat rounds of all sizes, and reports each size's median run's
+step time per researcher-step (the slower middle run for an even count),
+also within each round. A size whose
 step time is short (the 10k world's 52 steps take about 0.05 s, where a
 millisecond of the machine's jitter is 2%) runs several times a round, so
 that its runs add up to at least --scaling-min-seconds of step time (at
@@ -111,14 +112,19 @@ def ns_per_researcher_step(r: dict) -> float:
     return 1e9 * r["step_s"] / r["researcher_steps"]
 
 
+def upper_median(values) -> float:
+    """The median, the larger middle value for an even count (as the
+    scaling curve's median run is the slower middle one)."""
+    ordered = sorted(values)
+    return ordered[len(ordered) // 2]
+
+
 def round_spread(runs_by_size: dict[str, list[dict]], i: int) -> float:
     """Largest over smallest time per researcher-step within round i, each
     size's value the median of its runs in that round (the slower middle
     one): sizes measured minutes apart, not hours."""
-    values = []
-    for runs in runs_by_size.values():
-        ns = sorted(ns_per_researcher_step(r) for r in runs if r["round"] == i)
-        values.append(ns[len(ns) // 2])
+    values = [upper_median(ns_per_researcher_step(r) for r in runs if r["round"] == i)
+              for runs in runs_by_size.values()]
     return max(values) / min(values)
 
 
@@ -161,12 +167,14 @@ def summarise(name: str, two: dict, one: dict | None) -> dict:
     return row
 
 
-def ab_order(repeat: int) -> list[str]:
+def ab_order(repeat: int, first="baseline", second="current") -> list:
     """The run order of an A/B comparison: A B, B A, A B, ... (each pair
-    reversed after the last), so neither build always runs first."""
+    reversed after the last), so neither side always runs first. The
+    sides are the two builds, or the two thread counts of the end-to-end
+    table."""
     order = []
     for i in range(repeat):
-        order += ["baseline", "current"] if i % 2 == 0 else ["current", "baseline"]
+        order += [first, second] if i % 2 == 0 else [second, first]
     return order
 
 
@@ -266,9 +274,8 @@ def markdown(rows: list[dict], scaling: list[dict], header: str,
         lines += ["", f"Largest over smallest time per researcher-step: {spread:.2f}x"]
         if round_spreads:
             each = ", ".join(f"{x:.2f}x" for x in round_spreads)
-            middle = sorted(round_spreads)[len(round_spreads) // 2]  # the larger for an even count
             lines += ["", "The same within each round (each size's median run of the round): "
-                      f"{each}; median {middle:.2f}x"]
+                      f"{each}; median {upper_median(round_spreads):.2f}x"]
     return "\n".join(lines) + "\n"
 
 
@@ -319,8 +326,7 @@ def main() -> int:
         # order of an A/B), so that a slow spell of the machine falls on
         # both and each pair is a ratio measured minutes apart.
         runs: dict[int, list[dict]] = {2: [], 1: []}
-        for which in ab_order(args.repeat):
-            threads = 1 if which == "baseline" else 2
+        for threads in ab_order(args.repeat, 1, 2):
             r = run_once(args.talentsim, scenario, out / f"{name}.h5", threads, args.steps)
             print(f"  {name}: {threads} thread(s), run {len(runs[threads]) + 1}/{args.repeat}: "
                   f"{r['wall']:.2f} s", flush=True)

@@ -20,6 +20,8 @@ def test_the_builds_alternate_and_neither_always_runs_first():
     assert order == ["baseline", "current", "current", "baseline",
                      "baseline", "current", "current", "baseline"]
     assert order.count("baseline") == order.count("current") == 4
+    assert run_bench.ab_order(2, 1, 2) == [1, 2, 2, 1]  # the thread counts
+    assert run_bench.upper_median([3.0, 1.0, 2.0, 4.0]) == 3.0
 
 
 def test_an_ab_run_reports_both_medians_and_their_ratio(tmp_path):

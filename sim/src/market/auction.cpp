@@ -132,8 +132,7 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
   constexpr std::size_t FILL_BLOCK = 32;
   parallel_for((nf + FILL_BLOCK - 1) / FILL_BLOCK, [&](std::size_t block) {
     const std::size_t first = block * FILL_BLOCK, last = std::min(nf, first + FILL_BLOCK);
-    // The firms of the block that fill() will run for (it returns at once
-    // for an inactive firm).
+    // The firms of the block that make offers this round.
     const auto fills = [&](std::size_t f) {
       return (all || x.a.needs_fill[f]) && x.s.F.active[f] != 0;
     };
@@ -165,7 +164,7 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
       }
     }
     for (std::size_t f = first; f < last; ++f) {
-      if (all || x.a.needs_fill[f]) {
+      if (fills(f)) {
         fill(x, f);
       } else {
         x.a.fill_buffers[f].clear();
