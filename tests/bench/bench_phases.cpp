@@ -21,6 +21,7 @@
 #include <string>
 #include <vector>
 
+#include "../unit/moves_one_by_one.hpp"
 #include "engine/world.hpp"
 #include "market/valuation.hpp"
 #include "network/peers.hpp"
@@ -238,6 +239,57 @@ void bm_peer_updates(benchmark::State& state, const std::string& scenario) {
   state.counters["moves"] = static_cast<double>(2 * moves.size());
 }
 
+// Settling a step's moves (settle_moves): arg 0 = leave_firm and join_firm
+// one move after the other (what settling did before), arg 1 = apply_moves
+// (each firm's half on one thread, firms in parallel, beside the shared
+// half). One employee in 150, about a step's worth of moves at 1M, moves to
+// the next active firm with its package, and back: two batches an
+// iteration, the event log cleared and the neighbour counts' queue applied
+// (untimed) after each.
+void bm_moves(benchmark::State& state, const std::string& scenario) {
+  namespace detail = talentsim::detail;
+  Simulation sim(load(scenario));
+  for (int k = 0; k < 2; ++k) sim.step();
+  auto& s = detail::testing::state(sim);
+  auto& world = talentsim::detail_world(sim);
+  const std::size_t nf = s.F.size();
+  std::vector<detail::Move> there, back;
+  for (std::size_t r = 0; r < s.R.size(); r += 150) {
+    const std::int32_t e = s.R.employer[r];
+    if (e < 0) continue;
+    auto to = static_cast<std::size_t>(e);
+    do {
+      to = (to + 1) % nf;
+    } while (!s.F.active[to]);
+    if (to == static_cast<std::size_t>(e)) continue;
+    detail::Move mv;
+    mv.r = static_cast<std::int32_t>(r);
+    mv.salary = s.R.salary[r];
+    mv.signing = s.R.signing[r];
+    mv.equity = s.R.equity[r];
+    mv.kind = talentsim::EventKind::poach;
+    mv.to = static_cast<std::int32_t>(to);
+    there.push_back(mv);
+    mv.to = e;
+    back.push_back(mv);
+  }
+  detail::MoveScratch scratch;
+  for (auto _ : state) {
+    for (const auto* batch : {&there, &back}) {
+      if (state.range(0) == 0) {
+        detail::testing::apply_moves_one_by_one(s, *batch, world.ledger, world.log);
+      } else {
+        detail::apply_moves(s, *batch, scratch, world.ledger, world.log);
+      }
+      state.PauseTiming();
+      world.log.clear();
+      s.peers.flush(s.net);
+      state.ResumeTiming();
+    }
+  }
+  state.counters["moves"] = static_cast<double>(2 * there.size());
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -288,6 +340,7 @@ int main(int argc, char** argv) {
     structure("pair_order", bm_pair_order, true);
     structure("pair_sort", bm_pair_sort, true);
     structure("peer_updates", bm_peer_updates, false);
+    structure("moves", bm_moves, true);
   }
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;

@@ -209,6 +209,44 @@ struct Candidates {
   void fit(std::size_t firms);
 };
 
+//! One move of the step's settlement: researcher r takes a package at firm
+//! `to` (a hire from the job seekers or a poach, by where r works), or,
+//! kind retention, stays at its employer `to` with a re-cut package.
+struct Move {
+  std::int32_t r = 0;
+  std::int32_t to = 0;
+  double salary = 0, signing = 0, equity = 0;  //!< the package, as join_firm takes it
+  double paid = 0;                             //!< signing bonus paid from `to`'s cash now, USD
+  EventKind kind = EventKind::hire;            //!< hire, poach or retention
+  std::uint8_t outreach = 0;
+};
+
+//! apply_moves()'s working memory, kept between steps.
+struct MoveScratch {
+  //! Per move: where r worked and its slot there (its place among the job
+  //! seekers for a hire), what its old package was worth, and its slot at
+  //! `to` once it joined.
+  struct Where {
+    std::int32_t from = NO_FIRM;
+    std::int32_t from_slot = -1;
+    std::int32_t to_slot = -1;
+    double left_value = 0;
+  };
+  std::vector<Where> where;
+  std::vector<std::uint32_t> firm_events;  //!< per firm: its events' count, then their start
+  std::vector<std::int32_t> firms;         //!< firms with events, ascending
+  std::vector<std::uint32_t> events;       //!< move << 1 | joins, grouped by firm, in move order
+};
+
+//! Applies `moves` (each researcher at most once) with the same result,
+//! bit for bit, as leave_firm and join_firm, the signing bonus paid and
+//! the event recorded one move after the other, in the order given; but
+//! each firm's side of the moves runs on one thread, firms in parallel,
+//! beside one serial pass over what all moves share (the job seekers' list,
+//! the tracker, the neighbour counts' queue) (docs/performance.md).
+void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& scratch, Ledger& ledger,
+                 StepLog& log);
+
 //! The auction's result: every offer of the step, the one each researcher
 //! holds and the counter-offers of incumbents, by slot (the researcher's
 //! index among the step's candidates, Candidates::who). settle_moves()
@@ -220,6 +258,8 @@ struct OfferBook {
   std::vector<double> stay_raise;          //!< slot -> countered annual value, or 0
   std::vector<std::uint32_t> touched;      //!< slots of researchers who received offers
   std::vector<std::uint8_t> touched_mark;  //!< slot -> in `touched`
+  std::vector<Move> moves;                 //!< settle_moves(): the moves, ascending researchers
+  MoveScratch move_scratch;                //!< settle_moves(): apply_moves()'s memory
   //! Empty, for the step's candidates.
   void open(const std::vector<std::int32_t>& candidates);
 };
@@ -277,6 +317,9 @@ struct BudgetScratch {
   OutputCache output;                            //!< production terms of the firms over budget
   std::vector<std::int32_t> firms;               //!< firms over budget
   std::vector<std::vector<StaffSurplus>> staff;  //!< per firm over budget, a min-heap
+  //! Per firm over budget: whom it laid off, in order, and the annual value
+  //! of each one's package.
+  std::vector<std::vector<std::pair<std::int32_t, double>>> laid_off;
 };
 
 // ---- the phases of one step, in order (MODEL.md "The market, one step")

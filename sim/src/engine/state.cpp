@@ -85,34 +85,14 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   const std::int32_t e = R.employer[ri];
   if (e < 0) return;
   const auto ei = static_cast<std::size_t>(e);
-  auto& list = F.employees[ei];
-  auto& rows = staff[ei];
-  const auto slot = static_cast<std::size_t>(R.slot[ri]);
-  // What r brought: delta(ei, r) and its package's annual value, as its row
-  // has kept them since it joined.
-  const double d = rows[slot].delta, value = rows[slot].value;
-  if (disrupt && F.talent[ei] > 0) {
-    F.progress[ei] -= sc.market.knowledge_loss * std::min(1.0, d / F.talent[ei]) * F.progress[ei];
-  }
-  F.talent[ei] = std::max(0.0, F.talent[ei] - d);
-  F.payroll[ei] -= value;
-  if (F.employees[ei].size() == 1) {
-    F.payroll[ei] = 0;  // no rounding residue in an empty firm
-    F.talent[ei] = 0;
-  }
-  if (R.skill[ri] >= star_threshold) --F.star_count[ei];
-  // Swap-remove from the employee list (and its rows), keeping slots consistent.
-  const std::int32_t last = list.back();
-  list[slot] = last;
-  rows[slot] = rows.back();
-  R.slot[static_cast<std::size_t>(last)] = static_cast<std::int32_t>(slot);
-  list.pop_back();
-  rows.pop_back();
-  tracker.unemploy(R.origin[ri], F.country[ei], value);
-  ++F.departures[ei];
+  const StaffRow row = detach(
+      ei, static_cast<std::size_t>(R.slot[ri]), disrupt, [&](std::int32_t last, std::size_t slot) {
+        R.slot[static_cast<std::size_t>(last)] = static_cast<std::int32_t>(slot);
+      });
+  tracker.unemploy(R.origin[ri], F.country[ei], row.value);
   --n_employed;
   R.employer[ri] = NO_FIRM;
-  peers.remove(r, static_cast<std::int32_t>(ei));
+  peers.remove(r, e);
   R.salary[ri] = R.signing[ri] = R.equity[ri] = 0;
   add_seeker(r);
 }
@@ -147,17 +127,23 @@ void State::join_firm(std::int32_t r, std::int32_t f, double salary, double sign
   R.signing[ri] = signing;
   R.equity[ri] = equity;
   R.hired_step[ri] = step;
-  R.slot[ri] = static_cast<std::int32_t>(F.employees[fi].size());
-  F.employees[fi].push_back(r);
-  const double d = delta(fi, r);
-  F.talent[fi] += d;
   const double value = R.annual_value(ri, contract_years());
-  F.payroll[fi] += value;
-  staff[fi].push_back({d, value});
-  if (R.skill[ri] >= star_threshold) ++F.star_count[fi];
+  R.slot[ri] = static_cast<std::int32_t>(attach(fi, r, value));
   tracker.employ(r, R.origin[ri], F.country[fi], value);
   ++n_employed;
-  ++F.hires[fi];
+}
+
+std::size_t State::attach(std::size_t f, std::int32_t r, double value) {
+  auto& list = F.employees[f];
+  const std::size_t slot = list.size();
+  list.push_back(r);
+  const double d = delta(f, r);
+  F.talent[f] += d;
+  F.payroll[f] += value;
+  staff[f].push_back({d, value});
+  if (R.skill[static_cast<std::size_t>(r)] >= star_threshold) ++F.star_count[f];
+  ++F.hires[f];
+  return slot;
 }
 
 std::int32_t State::add_firm(const Firm& firm) {

@@ -5,6 +5,7 @@
 // rebuilt when a checkpoint is restored). Phases read it as `const State&`
 // and only those that change the market take `State&` (engine/phases.hpp).
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -98,10 +99,52 @@ struct State {
   void leave_firm(std::int32_t r, bool disrupt);
   //! Adds r to firm f with the given package.
   void join_firm(std::int32_t r, std::int32_t f, double salary, double signing, double equity);
+  //! The firm's half of leave_firm, which touches firm f and its own
+  //! employees only: the employee at `slot` of f's list leaves (knowledge
+  //! loss when `disrupt`, talent, payroll, star count, departures, the list
+  //! and its rows swap-removed). The employee moved into the hole is told
+  //! to `moved(id, slot)`, which keeps its slot. Returns what the leaver
+  //! brought. Firms' halves of different firms may run in parallel.
+  template <class Moved>
+  StaffRow detach(std::size_t f, std::size_t slot, bool disrupt, Moved&& moved);
+  //! The firm's half of join_firm: r joins the end of f's list with a
+  //! package of annual value `value` (talent, payroll, star count, hires,
+  //! the list and its rows). Returns r's slot.
+  std::size_t attach(std::size_t f, std::int32_t r, double value);
   //! Adds a firm (initial or spun out) to the firm table and returns its id.
   std::int32_t add_firm(const Firm& firm);
   //! Fixes a firm's reference output from its current talent and compute.
   void set_reference_output(std::size_t f);
 };
+
+template <class Moved>
+State::StaffRow State::detach(std::size_t f, std::size_t slot, bool disrupt, Moved&& moved) {
+  auto& list = F.employees[f];
+  auto& rows = staff[f];
+  const std::int32_t r = list[slot];
+  // What r brought: delta(f, r) and its package's annual value, as its row
+  // has kept them since it joined.
+  const StaffRow row = rows[slot];
+  if (disrupt && F.talent[f] > 0) {
+    F.progress[f] -=
+        sc.market.knowledge_loss * std::min(1.0, row.delta / F.talent[f]) * F.progress[f];
+  }
+  F.talent[f] = std::max(0.0, F.talent[f] - row.delta);
+  F.payroll[f] -= row.value;
+  if (list.size() == 1) {
+    F.payroll[f] = 0;  // no rounding residue in an empty firm
+    F.talent[f] = 0;
+  }
+  if (R.skill[static_cast<std::size_t>(r)] >= star_threshold) --F.star_count[f];
+  // Swap-remove from the employee list (and its rows), keeping slots consistent.
+  const std::int32_t last = list.back();
+  list[slot] = last;
+  rows[slot] = rows.back();
+  moved(last, slot);
+  list.pop_back();
+  rows.pop_back();
+  ++F.departures[f];
+  return row;
+}
 
 }  // namespace talentsim::detail

@@ -21,9 +21,12 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
   }
   if (firms.empty()) return;
   if (scratch.staff.size() < firms.size()) scratch.staff.resize(firms.size());
+  if (scratch.laid_off.size() < firms.size()) scratch.laid_off.resize(firms.size());
   scratch.output.firm.resize(s.F.size());
-  // Each firm's staff ranked by surplus (value of keeping minus pay), in
-  // parallel: a firm's layoffs change only its own talent and payroll.
+  // Each firm ranks its staff by surplus (value of keeping minus pay) and
+  // lays off from the least until it is within budget, firms in parallel: a
+  // firm's half of a layoff (State::detach) changes only its own talent,
+  // payroll, list and employees, and its budget test reads only its own.
   parallel_for(firms.size(), [&](std::size_t i) {
     const auto f = static_cast<std::size_t>(firms[i]);
     auto& staff = scratch.staff[i];
@@ -38,16 +41,35 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
     }
     // A min-heap: only as many are popped as the layoffs need.
     std::make_heap(staff.begin(), staff.end(), std::greater<>());
-  });
-  for (std::size_t i = 0; i < firms.size(); ++i) {
-    const auto f = static_cast<std::size_t>(firms[i]);
-    auto& staff = scratch.staff[i];
+    auto& laid_off = scratch.laid_off[i];
+    laid_off.clear();
     while (!staff.empty() && over(f)) {
       std::pop_heap(staff.begin(), staff.end(), std::greater<>());
       const std::int32_t r = staff.back().r;
       staff.pop_back();
-      s.leave_firm(r, true);
-      log.record(s, EventKind::layoff, r, static_cast<std::int32_t>(f), NO_FIRM);
+      const auto ri = static_cast<std::size_t>(r);
+      const auto row = s.detach(f, static_cast<std::size_t>(s.R.slot[ri]), true,
+                                [&](std::int32_t moved, std::size_t slot) {
+                                  s.R.slot[static_cast<std::size_t>(moved)] =
+                                      static_cast<std::int32_t>(slot);
+                                });
+      s.R.employer[ri] = NO_FIRM;
+      s.R.salary[ri] = s.R.signing[ri] = s.R.equity[ri] = 0;
+      laid_off.push_back({r, row.value});
+    }
+  });
+  // The rest of each layoff (State::leave_firm), firm after firm in the
+  // order above: the tracker, the neighbour counts' queue, the job seekers'
+  // list and the event.
+  for (std::size_t i = 0; i < firms.size(); ++i) {
+    const std::int32_t f = firms[i];
+    for (const auto& [r, value] : scratch.laid_off[i]) {
+      s.tracker.unemploy(s.R.origin[static_cast<std::size_t>(r)],
+                         s.F.country[static_cast<std::size_t>(f)], value);
+      --s.n_employed;
+      s.peers.remove(r, f);
+      s.add_seeker(r);
+      log.record(s, EventKind::layoff, r, f, NO_FIRM);
     }
   }
 }
