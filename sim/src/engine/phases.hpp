@@ -268,8 +268,9 @@ struct OfferBook {
 struct CounterCase {
   std::int32_t firm = 0;
   std::int32_t researcher = 0;
-  std::uint32_t slot = 0;  //!< the researcher's slot
-  double raise = 0;        //!< countered annual value, 0 = no counter
+  std::uint32_t slot = 0;     //!< the researcher's slot
+  std::int32_t dropped = -1;  //!< the outside offer the raise made it give up, or -1
+  double raise = 0;           //!< countered annual value, 0 = no counter
 };
 
 //! A candidate a firm could offer to in this round, with the firm's surplus.

@@ -273,7 +273,7 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
     const std::int32_t e = x.cand.employer[c];
     if (x.book.held[c] < 0 || e < 0 || !x.cand.counters[static_cast<std::size_t>(e)]) continue;
     if (x.a.settled[c] == x.book.held[c]) continue;
-    cases.push_back({e, x.book.who[c], c, 0.0});
+    cases.push_back({e, x.book.who[c], c, -1, 0.0});
   }
   if (cases.empty()) return false;
   // Equal keys are identical cases, so any correct sort gives the same result.
@@ -325,19 +325,19 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
       x.a.committed[e] += extra;
       x.a.committed_signing[e] += signing;
       cases[i].raise = a;
+      // The raise applies now: only this case reads or writes slot c.
+      x.book.stay_raise[c] = a;
+      update_stay_expected(x, r, c);
+      if (!(outside.utility >= stay_threshold(x, r, c))) {
+        cases[i].dropped = x.book.held[c];
+        x.book.held[c] = -1;
+      }
     }
   });
   bool any = false;
   for (const Case& c : cases) {
-    if (c.raise <= 0) continue;
-    any = true;
-    x.book.stay_raise[c.slot] = c.raise;
-    update_stay_expected(x, c.researcher, c.slot);
-    const Offer& outside = x.book.offers[static_cast<std::size_t>(x.book.held[c.slot])];
-    if (!(outside.utility >= stay_threshold(x, c.researcher, c.slot))) {
-      rejected.push_back(x.book.held[c.slot]);
-      x.book.held[c.slot] = -1;
-    }
+    any = any || c.raise > 0;
+    if (c.dropped >= 0) rejected.push_back(c.dropped);
   }
   return any;
 }
