@@ -1052,6 +1052,7 @@ cross_firm_ties = 2.0
       mv.signing = 0.2 * value * a.contract_years();
       mv.equity = 0.1 * value * a.contract_years();
       mv.paid = rng.uniform() < 0.5 ? mv.signing : 0.3 * mv.signing;
+      mv.outreach = rng.uniform() < 0.1 ? 1 : 0;  // a retention's is not recorded
       const std::int32_t from = a.R.employer[ri];
       // A few firms take most moves, so each firm's list sees many.
       const auto pick = [&] {
@@ -1066,7 +1067,6 @@ cross_firm_ties = 2.0
         mv.to = pick();
         if (mv.to == from) continue;
         mv.kind = from >= 0 ? EventKind::poach : EventKind::hire;
-        mv.outreach = rng.uniform() < 0.1 ? 1 : 0;
         ++(from >= 0 ? poaches : hires);
       }
       moves.push_back(mv);
@@ -1134,12 +1134,10 @@ cross_firm_ties = 2.0
     a.peers.flush(a.net);
     b.peers.flush(b.net);
     for (std::size_t r = 0; r < a.net.vertices(); ++r) {
-      const auto ri = static_cast<std::int32_t>(r);
-      for (const std::uint32_t q : a.net.neighbours(ri)) {
-        const std::int32_t f = a.R.employer[q];
-        if (f >= 0) {
-          ASSERT_EQ(a.peers.count(a.net, ri, f), b.peers.count(b.net, ri, f)) << r;
-        }
+      for (std::size_t f = 0; f < a.F.size(); ++f) {
+        const auto ri = static_cast<std::int32_t>(r);
+        const auto fi = static_cast<std::int32_t>(f);
+        ASSERT_EQ(a.peers.count(a.net, ri, fi), b.peers.count(b.net, ri, fi)) << r << " " << f;
       }
     }
   }

@@ -218,7 +218,7 @@ struct Move {
   double salary = 0, signing = 0, equity = 0;  //!< the package, as join_firm takes it
   double paid = 0;                             //!< signing bonus paid from `to`'s cash now, USD
   EventKind kind = EventKind::hire;            //!< hire, poach or retention
-  std::uint8_t outreach = 0;
+  std::uint8_t outreach = 0;                   //!< 1 = personal outreach (a retention records 0)
 };
 
 //! apply_moves()'s working memory, kept between steps.

@@ -38,7 +38,7 @@ struct State {
   MetricsTracker tracker;                  //!< whole-population metrics, updated at every change
   std::vector<std::int32_t> founder_pool;  //!< researchers with skill >= founders.min_skill
   //! What an employee brought to its firm, aligned with F.employees (same
-  //! order; written by join_firm, read and swap-removed by leave_firm): the
+  //! order; written by attach, read and swap-removed by detach): the
   //! budget ranking reads the firm's own contiguous rows instead of five
   //! researcher columns at random.
   struct StaffRow {
@@ -93,8 +93,11 @@ struct State {
     return R.employer[static_cast<std::size_t>(r)] != NOT_PRESENT;
   }
 
-  // ---- moves: the only code that changes an employer, with the firm's
-  // staff list, talent, payroll, star count and the tracker kept in step
+  // ---- moves: with the firm's staff list, talent, payroll, star count,
+  // the tracker, the job seekers and the neighbour counts kept in step.
+  // Every change of an employer goes through these, or through the
+  // batches built from their halves (apply_moves() in settling, the layoffs
+  // of enforce_budgets()), which end in the same state.
   //! Removes r from its firm (knowledge loss applies when `disrupt`).
   void leave_firm(std::int32_t r, bool disrupt);
   //! Adds r to firm f with the given package.

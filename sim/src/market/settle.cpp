@@ -185,7 +185,7 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
         e.signing = mv.signing;
         e.equity = mv.equity;
         e.annual_value = s.R.annual_value(ri, h);
-        e.outreach = mv.outreach;
+        e.outreach = mv.kind == EventKind::retention ? 0 : mv.outreach;  // as log.record()
       },
       256);
 }

@@ -1,7 +1,8 @@
 #pragma once
 // Where each researcher's network neighbours work: per researcher a short
 // list of (firm, neighbours employed there), kept in step with every move
-// (State::join_firm / leave_firm), so that the peers term of utility reads
+// (State::join_firm / leave_firm, and the batches of apply_moves() and the
+// budget layoffs, which queue in the same order), so that the peers term of utility reads
 // one row of the researcher's own instead of the employer of each of its
 // neighbours, scattered over the researcher table (docs/performance.md).
 //
