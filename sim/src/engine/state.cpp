@@ -89,10 +89,15 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
       ei, static_cast<std::size_t>(R.slot[ri]), disrupt, [&](std::int32_t last, std::size_t slot) {
         R.slot[static_cast<std::size_t>(last)] = static_cast<std::int32_t>(slot);
       });
-  tracker.unemploy(R.origin[ri], F.country[ei], row.value);
+  release(r, e, row.value);
+}
+
+void State::release(std::int32_t r, std::int32_t f, double value) {
+  const auto ri = static_cast<std::size_t>(r);
+  tracker.unemploy(R.origin[ri], F.country[static_cast<std::size_t>(f)], value);
   --n_employed;
   R.employer[ri] = NO_FIRM;
-  peers.remove(r, e);
+  peers.remove(r, f);
   R.salary[ri] = R.signing[ri] = R.equity[ri] = 0;
   add_seeker(r);
 }

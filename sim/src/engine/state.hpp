@@ -114,6 +114,10 @@ struct State {
   //! package of annual value `value` (talent, payroll, star count, hires,
   //! the list and its rows). Returns r's slot.
   std::size_t attach(std::size_t f, std::int32_t r, double value);
+  //! The rest of leave_firm once firm f's half is done: r, whose package
+  //! was worth `value` a year, becomes a job seeker (tracker, neighbour
+  //! counts' queue, its columns, the job seekers' list).
+  void release(std::int32_t r, std::int32_t f, double value);
   //! Adds a firm (initial or spun out) to the firm table and returns its id.
   std::int32_t add_firm(const Firm& firm);
   //! Fixes a firm's reference output from its current talent and compute.

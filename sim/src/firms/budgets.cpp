@@ -53,22 +53,15 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
                                   s.R.slot[static_cast<std::size_t>(moved)] =
                                       static_cast<std::int32_t>(slot);
                                 });
-      s.R.employer[ri] = NO_FIRM;
-      s.R.salary[ri] = s.R.signing[ri] = s.R.equity[ri] = 0;
       laid_off.push_back({r, row.value});
     }
   });
-  // The rest of each layoff (State::leave_firm), firm after firm in the
-  // order above: the tracker, the neighbour counts' queue, the job seekers'
-  // list and the event.
+  // The rest of each layoff (State::release), firm after firm in the order
+  // above, and its event.
   for (std::size_t i = 0; i < firms.size(); ++i) {
     const std::int32_t f = firms[i];
     for (const auto& [r, value] : scratch.laid_off[i]) {
-      s.tracker.unemploy(s.R.origin[static_cast<std::size_t>(r)],
-                         s.F.country[static_cast<std::size_t>(f)], value);
-      --s.n_employed;
-      s.peers.remove(r, f);
-      s.add_seeker(r);
+      s.release(r, f, value);
       log.record(s, EventKind::layoff, r, f, NO_FIRM);
     }
   }

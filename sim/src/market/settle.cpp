@@ -31,11 +31,6 @@ std::size_t move_of(std::int32_t code) noexcept {
   return static_cast<std::size_t>(FIRST_CODE - code);
 }
 
-double annual_value(const Move& mv, double h) noexcept {
-  // ResearcherTable::annual_value of the package, the same operations.
-  return mv.salary + (mv.signing + mv.equity) / h;
-}
-
 }  // namespace
 
 void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledger& ledger,
@@ -45,8 +40,9 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
   const double h = s.contract_years();
   auto& where = x.where;
   where.resize(n);
-  // 1. Where each researcher is now (each move reads and writes its own
-  // researcher's columns only).
+  // 1. Where each researcher is now, and its new package (each move reads
+  // and writes its own researcher's columns only; the later passes read
+  // none of the package's).
   parallel_for(
       n,
       [&](std::size_t m) {
@@ -67,6 +63,10 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
                       .value
                 : 0;
         if (!stays) s.R.slot[ri] = code_of(m);
+        s.R.salary[ri] = mv.salary;
+        s.R.signing[ri] = mv.signing;
+        s.R.equity[ri] = mv.equity;
+        s.R.hired_step[ri] = s.step;
       },
       256);
   // 2. Each firm's events (a leave, a join) in move order: a counting sort
@@ -118,7 +118,7 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
         s.detach(f, static_cast<std::size_t>(slot), !stays, moved);
         if (stays) --s.F.departures[f];
       } else {
-        const auto slot = static_cast<std::int32_t>(s.attach(f, mv.r, annual_value(mv, h)));
+        const auto slot = static_cast<std::int32_t>(s.attach(f, mv.r, s.R.annual_value(ri, h)));
         (stays ? s.R.slot[ri] : where[m].to_slot) = slot;
         if (stays) {
           --s.F.hires[f];
@@ -156,12 +156,12 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
       }
       s.peers.add(mv.r, mv.to);
       s.tracker.employ(mv.r, origin, s.F.country[static_cast<std::size_t>(mv.to)],
-                       annual_value(mv, h));
+                       s.R.annual_value(static_cast<std::size_t>(mv.r), h));
     }
     s.n_employed += hired;
   };
   tbb::parallel_invoke(shared_half, [&] { parallel_for(x.firms.size(), firm_half); });
-  // 4. The researchers' columns and the events, in parallel.
+  // 4. The researchers' employers and slots, and the events, in parallel.
   const std::size_t base = log.events.size();
   log.events.resize(base + n);
   parallel_for(
@@ -170,10 +170,6 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
         const Move& mv = moves[m];
         const auto ri = static_cast<std::size_t>(mv.r);
         s.R.employer[ri] = mv.to;
-        s.R.salary[ri] = mv.salary;
-        s.R.signing[ri] = mv.signing;
-        s.R.equity[ri] = mv.equity;
-        s.R.hired_step[ri] = s.step;
         if (mv.kind != EventKind::retention) s.R.slot[ri] = where[m].to_slot;
         Event& e = log.events[base + m];
         e.step = s.step;
@@ -234,25 +230,28 @@ void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log) {
     }
     return false;
   };
-  // In chunks: count, then fill at each chunk's offset.
+  // In chunks, in parallel: each chunk's moves at the start of its own
+  // range, then moved down behind the previous chunk's.
   constexpr std::size_t CHUNK = 1024;
   const std::size_t touched = book.touched.size(), chunks = (touched + CHUNK - 1) / CHUNK;
-  std::vector<std::size_t> offset(chunks + 1, 0);
-  parallel_for(chunks, [&](std::size_t k) {
-    Move mv;
-    for (std::size_t i = k * CHUNK; i < std::min(touched, (k + 1) * CHUNK); ++i) {
-      offset[k + 1] += move_of_slot(book.touched[i], mv) ? 1 : 0;
-    }
-  });
-  for (std::size_t k = 0; k < chunks; ++k) offset[k + 1] += offset[k];
   auto& moves = book.moves;
-  moves.resize(offset[chunks]);
+  moves.resize(touched);
+  std::vector<std::size_t> made(chunks, 0);
   parallel_for(chunks, [&](std::size_t k) {
-    std::size_t out = offset[k];
     for (std::size_t i = k * CHUNK; i < std::min(touched, (k + 1) * CHUNK); ++i) {
-      if (move_of_slot(book.touched[i], moves[out])) ++out;
+      if (move_of_slot(book.touched[i], moves[k * CHUNK + made[k]])) ++made[k];
     }
   });
+  std::size_t end = 0;
+  for (std::size_t k = 0; k < chunks; ++k) {
+    if (end != k * CHUNK) {  // std::copy's output may not start inside its input
+      const auto first = moves.begin() + static_cast<std::ptrdiff_t>(k * CHUNK);
+      std::copy(first, first + static_cast<std::ptrdiff_t>(made[k]),
+                moves.begin() + static_cast<std::ptrdiff_t>(end));
+    }
+    end += made[k];
+  }
+  moves.resize(end);
   apply_moves(s, moves, book.move_scratch, ledger, log);
   book.touched.clear();
 }
