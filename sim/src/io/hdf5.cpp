@@ -1,13 +1,13 @@
 #include "io/hdf5.hpp"
 
 #include <libdeflate.h>
-#include <tbb/parallel_for.h>
 
 #include <algorithm>
 #include <cmath>
 #include <cstring>
 
 #include "talentsim/errors.hpp"
+#include "util/parallel.hpp"
 
 namespace talentsim::detail::h5 {
 
@@ -383,7 +383,7 @@ void write_block(hid_t dataset, const T* data, std::vector<hsize_t> start,
                            sizeof(T), layout.level);
   };
   if (parallel) {
-    tbb::parallel_for(std::size_t{0}, chunks.size(), encode);
+    detail::parallel_for(chunks.size(), encode);
   } else {
     for (std::size_t k = 0; k < chunks.size(); ++k) encode(k);
   }

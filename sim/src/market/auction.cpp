@@ -2,8 +2,6 @@
 // incumbents counter; outbid firms raise or turn to other candidates; until
 // nothing changes or the round limit is reached.
 
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 #include <cmath>
 #include <limits>
@@ -277,7 +275,7 @@ bool counter_offers(Rounds& x, std::vector<std::int32_t>& rejected) {
   }
   if (cases.empty()) return false;
   // Equal keys are identical cases, so any correct sort gives the same result.
-  tbb::parallel_sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
+  parallel_sort(cases.begin(), cases.end(), [](const Case& a, const Case& b) {
     return a.firm < b.firm || (a.firm == b.firm && a.researcher < b.researcher);
   });
   cases.erase(std::unique(cases.begin(), cases.end(),

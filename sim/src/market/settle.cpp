@@ -3,9 +3,6 @@
 // package. Signing bonuses are paid from cash now. The offer book is
 // consumed: it is opened again, empty, for the next step's candidates.
 
-#include <tbb/parallel_invoke.h>
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 
 #include "engine/phases.hpp"
@@ -160,7 +157,7 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
     }
     s.n_employed += hired;
   };
-  tbb::parallel_invoke(shared_half, [&] { parallel_for(x.firms.size(), firm_half); });
+  parallel_invoke(shared_half, [&] { parallel_for(x.firms.size(), firm_half); });
   // 4. The researchers' employers and slots, and the events, in parallel.
   const std::size_t base = log.events.size();
   log.events.resize(base + n);
@@ -188,7 +185,7 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
 
 void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log) {
   for (const Offer& o : book.offers) ++s.F.offers_made[static_cast<std::size_t>(o.firm)];
-  tbb::parallel_sort(book.touched.begin(), book.touched.end());
+  parallel_sort(book.touched.begin(), book.touched.end());
   const double h = s.contract_years();
   // The moves, in ascending researcher order (slots are): a held offer
   // moves its researcher; a counter-offer's raise keeps one.

@@ -1,7 +1,5 @@
 #include "talentsim/network.hpp"
 
-#include <tbb/parallel_sort.h>
-
 #include <algorithm>
 #include <cstdint>
 
@@ -25,7 +23,7 @@ Network::Network(std::size_t vertices, std::vector<std::pair<std::uint32_t, std:
         keys[i] = static_cast<std::uint64_t>(a) << 32 | b;
       }
     });
-    tbb::parallel_sort(keys.begin(), keys.end());
+    detail::parallel_sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
     ties.resize(keys.size());
     detail::parallel_for((keys.size() + CHUNK - 1) / CHUNK, [&](std::size_t c) {
