@@ -984,9 +984,8 @@ TEST(RadixSort, SameOrderAsAStableSortByHighWord) {
 // researcher in 2.5) in a world of 2,500 researchers and 13 firms, as it is
 // built, in a random order: most go to a few firms (the cube of a uniform
 // picks the firm), so each list sees people leave and join in turn, and the
-// job seekers are hired in an order unlike their list's. (Small, because
-// under ThreadSanitizer every value the test reads that a oneTBB worker
-// wrote costs a suppressed report.)
+// job seekers are hired in an order unlike their list's. (Small, so that
+// it stays quick under ThreadSanitizer: 2 s there.)
 TEST(Settle, ABatchOfMovesEqualsTheMovesOneByOne) {
   const Scenario sc = load_scenario_text(R"(format_version = 1
 name = "settle"
