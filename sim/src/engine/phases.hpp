@@ -82,9 +82,14 @@ struct StepLog {
     events.clear();
     exits_acquired = exits_bankrupt = 0;
   }
-  //! Appends an event with r's package as it is now (after the move).
+  //! The event of r's move with r's package as it is now (after the move).
+  static Event event(const State& s, EventKind kind, std::int32_t r, std::int32_t from,
+                     std::int32_t to, std::uint8_t outreach = 0) noexcept;
+  //! Appends event(s, kind, r, from, to, outreach).
   void record(const State& s, EventKind kind, std::int32_t r, std::int32_t from, std::int32_t to,
-              std::uint8_t outreach = 0);
+              std::uint8_t outreach = 0) {
+    events.push_back(event(s, kind, r, from, to, outreach));
+  }
 };
 
 //! An offer inside one step's market.
@@ -236,6 +241,7 @@ struct MoveScratch {
   std::vector<std::uint32_t> firm_events;  //!< per firm: its events' count, then their start
   std::vector<std::int32_t> firms;         //!< firms with events, ascending
   std::vector<std::uint32_t> events;       //!< move << 1 | joins, grouped by firm, in move order
+  std::vector<std::size_t> made;           //!< settle_moves(): moves made per chunk of slots
 };
 
 //! Applies `moves` (each researcher at most once) with the same result,

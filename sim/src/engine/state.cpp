@@ -85,11 +85,7 @@ void State::leave_firm(std::int32_t r, bool disrupt) {
   const std::int32_t e = R.employer[ri];
   if (e < 0) return;
   const auto ei = static_cast<std::size_t>(e);
-  const StaffRow row = detach(
-      ei, static_cast<std::size_t>(R.slot[ri]), disrupt, [&](std::int32_t last, std::size_t slot) {
-        R.slot[static_cast<std::size_t>(last)] = static_cast<std::int32_t>(slot);
-      });
-  release(r, e, row.value);
+  release(r, e, detach(ei, static_cast<std::size_t>(R.slot[ri]), disrupt).value);
 }
 
 void State::release(std::int32_t r, std::int32_t f, double value) {
@@ -179,8 +175,8 @@ void Ledger::open(const FirmTable& F) {
   other.assign(F.size(), 0.0);
 }
 
-void StepLog::record(const State& s, EventKind kind, std::int32_t r, std::int32_t from,
-                     std::int32_t to, std::uint8_t outreach) {
+Event StepLog::event(const State& s, EventKind kind, std::int32_t r, std::int32_t from,
+                     std::int32_t to, std::uint8_t outreach) noexcept {
   const auto ri = static_cast<std::size_t>(r);
   Event e;
   e.step = s.step;
@@ -195,7 +191,7 @@ void StepLog::record(const State& s, EventKind kind, std::int32_t r, std::int32_
     e.annual_value = s.R.annual_value(ri, s.contract_years());
   }
   e.outreach = outreach;
-  events.push_back(e);
+  return e;
 }
 
 void Candidates::fit(std::size_t firms) {

@@ -110,6 +110,12 @@ struct State {
   //! brought. Firms' halves of different firms may run in parallel.
   template <class Moved>
   StaffRow detach(std::size_t f, std::size_t slot, bool disrupt, Moved&& moved);
+  //! detach() whose moved employee keeps its slot in R.slot.
+  StaffRow detach(std::size_t f, std::size_t slot, bool disrupt) {
+    return detach(f, slot, disrupt, [this](std::int32_t moved, std::size_t at) {
+      R.slot[static_cast<std::size_t>(moved)] = static_cast<std::int32_t>(at);
+    });
+  }
   //! The firm's half of join_firm: r joins the end of f's list with a
   //! package of annual value `value` (talent, payroll, star count, hires,
   //! the list and its rows). Returns r's slot.

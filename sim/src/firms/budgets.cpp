@@ -48,12 +48,7 @@ void enforce_budgets(State& s, BudgetScratch& scratch, StepLog& log) {
       const std::int32_t r = staff.back().r;
       staff.pop_back();
       const auto ri = static_cast<std::size_t>(r);
-      const auto row = s.detach(f, static_cast<std::size_t>(s.R.slot[ri]), true,
-                                [&](std::int32_t moved, std::size_t slot) {
-                                  s.R.slot[static_cast<std::size_t>(moved)] =
-                                      static_cast<std::int32_t>(slot);
-                                });
-      laid_off.push_back({r, row.value});
+      laid_off.push_back({r, s.detach(f, static_cast<std::size_t>(s.R.slot[ri]), true).value});
     }
   });
   // The rest of each layoff (State::release), firm after firm in the order

@@ -182,8 +182,8 @@ void make_offers(Rounds& x, bool all, std::vector<std::int32_t>& pending) {
 // What an offer must reach for r (in slot c) to move: the staying utility,
 // r's taste shock for staying and its switching cost. The shock is drawn
 // once a step per slot, when first needed (decide() and counter_offers()
-// each run a slot in one task), and the cost comes from scouting's per-slot copy, instead of a
-// Philox block and two researcher columns every round.
+// each run a slot in one task), and the cost comes from scouting's per-slot
+// copy, instead of a Philox block and two researcher columns every round.
 double stay_threshold(Rounds& x, std::int32_t r, std::uint32_t c) {
   double& taste = x.a.stay_taste[c];
   if (std::isnan(taste)) taste = taste_shock(x.s, r, -1);

@@ -168,17 +168,9 @@ void apply_moves(State& s, const std::vector<Move>& moves, MoveScratch& x, Ledge
         const auto ri = static_cast<std::size_t>(mv.r);
         s.R.employer[ri] = mv.to;
         if (mv.kind != EventKind::retention) s.R.slot[ri] = where[m].to_slot;
-        Event& e = log.events[base + m];
-        e.step = s.step;
-        e.researcher = mv.r;
-        e.from_firm = where[m].from;
-        e.to_firm = mv.to;
-        e.kind = mv.kind;
-        e.salary = mv.salary;
-        e.signing = mv.signing;
-        e.equity = mv.equity;
-        e.annual_value = s.R.annual_value(ri, h);
-        e.outreach = mv.kind == EventKind::retention ? 0 : mv.outreach;  // as log.record()
+        // A retention records outreach 0, as the one-by-one settlement did.
+        log.events[base + m] = StepLog::event(s, mv.kind, mv.r, where[m].from, mv.to,
+                                              mv.kind == EventKind::retention ? 0 : mv.outreach);
       },
       256);
 }
@@ -233,7 +225,8 @@ void settle_moves(OfferBook& book, State& s, Ledger& ledger, StepLog& log) {
   const std::size_t touched = book.touched.size(), chunks = (touched + CHUNK - 1) / CHUNK;
   auto& moves = book.moves;
   moves.resize(touched);
-  std::vector<std::size_t> made(chunks, 0);
+  auto& made = book.move_scratch.made;
+  made.assign(chunks, 0);
   parallel_for(chunks, [&](std::size_t k) {
     for (std::size_t i = k * CHUNK; i < std::min(touched, (k + 1) * CHUNK); ++i) {
       if (move_of_slot(book.touched[i], moves[k * CHUNK + made[k]])) ++made[k];
